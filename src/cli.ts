@@ -1,0 +1,96 @@
+// attention-lens: the engine on the command line, no VS Code needed.
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROVIDERS, type Provider } from './protocol';
+import { AttentionModel } from './engine/attentionModel';
+import { EngineError } from './engine/errors';
+import { buildReport } from './engine/report';
+import { parseRange, sliceRange } from './cli/range';
+import { summarize } from './cli/summary';
+
+const USAGE = `Usage: attention-lens inspect --model DIR (--text TEXT | --file PATH [--range L:C-L:C])
+                              [--out report.json] [--provider ${PROVIDERS.join('|')}] [--max-tokens N] [--quiet]
+
+Runs a local transformer on the text and prints its tokens, layer and head counts and the
+strongest attention links. --out writes the full report (format attention-lens/v1).`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command !== 'inspect') throw new UsageError(`unknown command "${command}"`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      model: { type: 'string' },
+      text: { type: 'string' },
+      file: { type: 'string' },
+      range: { type: 'string' },
+      out: { type: 'string' },
+      provider: { type: 'string', default: 'auto' },
+      'max-tokens': { type: 'string', default: '512' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.model) throw new UsageError('--model is required');
+  if ((values.text === undefined) === (values.file === undefined)) throw new UsageError('give exactly one of --text or --file');
+  if (values.range && !values.file) throw new UsageError('--range needs --file');
+  const provider = values.provider as Provider;
+  if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}`);
+  const maxTokens = Number(values['max-tokens']);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError('--max-tokens must be a positive integer');
+
+  let text: string;
+  if (values.file !== undefined) {
+    try {
+      text = readFileSync(values.file, 'utf8');
+    } catch {
+      throw new UsageError(`cannot read ${values.file}`);
+    }
+    if (values.range) text = sliceRange(text, parseRange(values.range));
+  } else {
+    text = values.text!;
+  }
+
+  const t0 = performance.now();
+  const model = await AttentionModel.load(values.model, provider);
+  const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  const encoded = model.encode(text, maxTokens);
+  const tokenizeMs = performance.now() - t1;
+  const t2 = performance.now();
+  const layers = await model.run(encoded);
+  const runMs = performance.now() - t2;
+  const warnings = encoded.truncatedFrom !== undefined
+    ? [`The text has ${encoded.truncatedFrom} tokens; only the first ${maxTokens} were inspected (--max-tokens).`] : [];
+  const T = encoded.tokens.length;
+  const info = { ...model.info, heads: model.info.heads || model.headsOf(layers[0], T), provider: model.provider };
+  const timings = { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 };
+  const report = buildReport(info, text, encoded.tokens, layers, { warnings, timings });
+  await model.dispose();
+
+  if (values.out) writeFileSync(values.out, JSON.stringify(report));
+  for (const w of warnings) console.error(`warning: ${w}`);
+  if (!values.quiet) {
+    console.log(summarize(report, layers));
+    if (values.out) console.log(`\nReport written to ${path.resolve(values.out)}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`attention-lens: ${message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error(`attention-lens: ${message.split('\n')[0]}`);
+  if (process.env.ATTENTION_LENS_DEBUG && err instanceof EngineError && err.detail) console.error(err.detail);
+  process.exitCode = 1;
+});

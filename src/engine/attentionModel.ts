@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import type * as ort from 'onnxruntime-node';
+import type { ModelInfo, Provider, ProviderAttempt, Token } from '../protocol';
+import { EngineError } from './errors';
+import { buildFeeds } from './feeds';
+import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
+import { openSession } from './providers';
+import { exposeAttention, type ExposedGraph } from './surgery';
+import { TextTokenizer } from './tokenizer';
+
+/** One encoded input, cut to the token budget. */
+export interface EncodedText {
+  tokens: Token[];
+  typeIds: number[];
+  /** Token count before truncation, when the text was cut. */
+  truncatedFrom?: number;
+}
+
+/** A loaded model: tokenizer, surgered graph and session, ready to return attention. */
+export class AttentionModel {
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly tokenizer: TextTokenizer,
+    readonly graph: ExposedGraph,
+    readonly session: ort.InferenceSession,
+    readonly provider: string,
+    readonly attempts: ProviderAttempt[],
+    readonly info: ModelInfo,
+  ) {}
+
+  /** Loads a model folder (or an .onnx inside one) on the requested execution provider. */
+  static async load(location: string, provider: Provider = 'auto'): Promise<AttentionModel> {
+    const folder = resolveModelFolder(location);
+    const tokenizer = await TextTokenizer.fromFolder(folder.dir);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(folder.onnxPath);
+    } catch (err) {
+      throw new EngineError('onnx-missing', `The ONNX graph ${folder.onnxPath} could not be read.`, String(err));
+    }
+    const graph = exposeAttention(bytes);
+    const layers = graph.attentionOutputs.length;
+    const stated = configLayers(folder.config);
+    if (stated !== undefined && stated !== layers) {
+      throw new EngineError('config-mismatch',
+        `config.json says the model has ${stated} layers, but its ONNX graph has ${layers} attention layers. ` +
+        'The config and the graph come from different models.');
+    }
+    const opened = await openSession(graph.bytes, provider);
+    const info: ModelInfo = {
+      id: folder.id,
+      layers,
+      heads: configHeads(folder.config) ?? 0,
+      causal: isCausal(folder.config, graph.inputs.map((i) => i.name)),
+      architecture: folder.config.architectures?.[0] ?? folder.config.model_type,
+    };
+    return new AttentionModel(folder, tokenizer, graph, opened.session, opened.provider, opened.attempts, info);
+  }
+
+  /** Tokenises text, keeping at most maxTokens tokens. */
+  encode(text: string, maxTokens: number): EncodedText {
+    const { tokens, typeIds } = this.tokenizer.encode(text);
+    if (!tokens.some((t) => !t.special)) {
+      throw new EngineError('empty-input', 'There is no text to inspect: select some text first.');
+    }
+    if (tokens.length <= maxTokens) return { tokens, typeIds };
+    return { tokens: tokens.slice(0, maxTokens), typeIds: typeIds.slice(0, maxTokens), truncatedFrom: tokens.length };
+  }
+
+  /** Runs the graph and returns each layer's probabilities as Float32 [heads][T][T]. */
+  async run(encoded: EncodedText): Promise<Float32Array[]> {
+    const ids = encoded.tokens.map((t) => t.id);
+    const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
+    const out = await this.session.run(feeds, this.graph.attentionOutputs);
+    const T = ids.length;
+    return this.graph.attentionOutputs.map((name, layer) => {
+      const tensor = out[name];
+      const dims = tensor.dims;
+      if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
+        throw new EngineError('no-attention',
+          `Layer ${layer}'s Softmax has shape [${dims.join(', ')}], not [batch, heads, ${T}, ${T}]: it is not token-to-token attention.`);
+      }
+      if (this.info.heads && dims[1] !== this.info.heads) {
+        throw new EngineError('config-mismatch',
+          `config.json says ${this.info.heads} attention heads, but the graph produces ${dims[1]} in layer ${layer}.`);
+      }
+      if (tensor.type !== 'float32') {
+        throw new EngineError('no-attention', `Layer ${layer}'s attention is ${tensor.type}; only float32 is supported.`);
+      }
+      return tensor.data as Float32Array;
+    });
+  }
+
+  /** Heads as the graph produced them (config.json may not say). */
+  headsOf(layer: Float32Array, T: number): number {
+    return layer.length / (T * T);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,372 @@
+// Token offsets for a tokenizer that reports none. The normaliser is replayed on the original text
+// while every normalised code point remembers the UTF-16 range it came from; the token pieces are
+// then walked along that stream. Ranges only ever come from code-point boundaries, so no offset can
+// land inside a surrogate pair, and the walk is a single forward pass (linear in the text).
+
+/** One step of a tokenizer's normaliser, replayed with alignment (as @huggingface/tokenizers applies it). */
+export type NormalizerStep =
+  | { kind: 'clean' } // BertNormalizer clean_text: drop controls, whitespace becomes ' '
+  | { kind: 'cjkSpaces' } // BertNormalizer handle_chinese_chars
+  | { kind: 'lowercase' }
+  | { kind: 'unicode'; form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD' }
+  | { kind: 'stripMarks'; nonSpacingOnly: boolean }
+  | { kind: 'precompiled' }
+  | { kind: 'prepend'; text: string }
+  | { kind: 'replace'; pattern: RegExp; content: string }
+  | { kind: 'strip'; left: boolean; right: boolean };
+
+/** How a tokenizer spells its pieces, derived from its tokenizer.json. */
+export interface PieceConventions {
+  steps: NormalizerStep[];
+  /** WordPiece '##': pieces inside a word carry it, the text does not. */
+  continuingPrefix: string | null;
+  endOfWordSuffix: string | null;
+  /** Metaspace '▁' standing for a space, possibly prepended to the text. */
+  spaceMarker: string | null;
+  /** GPT-2 style pieces: every character stands for one UTF-8 byte. */
+  byteLevel: boolean;
+  /** `<0xNN>` pieces stand for one UTF-8 byte. */
+  byteFallback: boolean;
+  unkToken: string | null;
+  /** The pre-tokenizer throws whitespace away (BERT), so pieces may skip it. */
+  dropsWhitespace: boolean;
+  /** WordPiece turns a whole unknown word into one unk piece. */
+  wordLevelUnk: boolean;
+  /** Added tokens the library finds in the raw text; the text between them is normalised piece by piece. */
+  literalAdded: string[];
+}
+
+/** 'inserted': added by the post-processor; 'added': an added token found in the text. */
+export type PieceKind = 'model' | 'added' | 'inserted';
+
+export interface Piece {
+  text: string;
+  kind: PieceKind;
+}
+
+/** The normalised text: one code point per entry, with the [s, e) it came from in the original. */
+interface Units {
+  ch: string[];
+  s: number[];
+  e: number[];
+}
+
+const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u;
+const WHITESPACE = /^\s$/u;
+const MARK = /\p{M}/u;
+const NONSPACING_MARK = /\p{Mn}/u;
+const PUNCT = /[\p{P}\u0021-\u002F\u003A-\u0040\u005B-\u0060\u007B-\u007E]/u;
+// What the library's Precompiled normaliser drops, and what it turns into a space, before NFKC.
+const precompiledDrop = (c: number): boolean =>
+  (c >= 1 && c <= 8) || c === 0x0b || (c >= 0x0e && c <= 0x1f) || c === 0x7f || c === 0x8f || c === 0x9f;
+const PRECOMPILED_SPACE = new Set([9, 10, 12, 13, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x2581, 0x3000, 0xfeff, 0xfffd]);
+const precompiledSpace = (c: number): boolean => PRECOMPILED_SPACE.has(c) || (c >= 0x2000 && c <= 0x200f);
+const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
+
+const isCjk = (c: number): boolean =>
+  (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
+const isMark = (c: string): boolean => c.charCodeAt(0) >= 0x300 && MARK.test(c);
+
+function units(text: string, from: number, to: number): Units {
+  const u: Units = { ch: [], s: [], e: [] };
+  for (let i = from; i < to; ) {
+    const n = (text.codePointAt(i) as number) > 0xffff && i + 1 < to ? 2 : 1;
+    u.ch.push(text.slice(i, i + n));
+    u.s.push(i);
+    u.e.push(i + n);
+    i += n;
+  }
+  return u;
+}
+
+/** Where the library cuts the text before normalising: [start, end, isAddedToken], longest match first. */
+function sections(text: string, literals: readonly string[]): Array<[number, number, boolean]> {
+  const byFirst = new Map<string, string[]>();
+  for (const l of literals) if (l) byFirst.set(l[0], [...(byFirst.get(l[0]) ?? []), l].sort((a, b) => b.length - a.length));
+  const out: Array<[number, number, boolean]> = [];
+  let start = 0;
+  for (let i = 0; i < text.length; ) {
+    const hit = byFirst.size === 0 ? undefined : byFirst.get(text[i])?.find((l) => text.startsWith(l, i));
+    if (hit === undefined) { i++; continue; }
+    if (i > start) out.push([start, i, false]);
+    out.push([i, i + hit.length, true]);
+    i = start = i + hit.length;
+  }
+  if (start < text.length) out.push([start, text.length, false]);
+  return out;
+}
+
+/** The normalised text, each section replayed on its own as the library normalises it. */
+function normalized(text: string, conv: PieceConventions): Units {
+  const all: Units = { ch: [], s: [], e: [] };
+  for (const [from, to, literal] of sections(text, conv.literalAdded)) {
+    let u = units(text, from, to);
+    if (!literal) for (const step of conv.steps) u = apply(u, step);
+    for (let i = 0; i < u.ch.length; i++) push(all, u.ch[i], u.s[i], u.e[i]);
+  }
+  return all;
+}
+
+function push(u: Units, ch: string, s: number, e: number): void {
+  u.ch.push(ch);
+  u.s.push(s);
+  u.e.push(e);
+}
+
+/** Pushes every code point of `text`, all attributed to the same original range. */
+function pushAll(u: Units, text: string, s: number, e: number): void {
+  for (const c of text) push(u, c, s, e);
+}
+
+/** Unicode normalisation per base character plus its combining marks, which compose together. */
+function normalizeClusters(u: Units, form: string): Units {
+  const out: Units = { ch: [], s: [], e: [] };
+  for (let i = 0; i < u.ch.length; ) {
+    let j = i + 1;
+    while (j < u.ch.length && isMark(u.ch[j])) j++;
+    if (j === i + 1) {
+      if (u.ch[i].charCodeAt(0) < 0x80) push(out, u.ch[i], u.s[i], u.e[i]);
+      else pushAll(out, u.ch[i].normalize(form), u.s[i], u.e[i]);
+    } else pushAll(out, u.ch.slice(i, j).join('').normalize(form), Math.min(...u.s.slice(i, j)), Math.max(...u.e.slice(i, j)));
+    i = j;
+  }
+  return out;
+}
+
+function replace(u: Units, pattern: RegExp, content: string): Units {
+  if (!pattern.global) return u;
+  const joined = u.ch.join('');
+  const owner = new Int32Array(joined.length);
+  for (let i = 0, k = 0; i < u.ch.length; i++) for (let l = 0; l < u.ch[i].length; l++) owner[k++] = i;
+  const out: Units = { ch: [], s: [], e: [] };
+  let next = 0;
+  for (const m of joined.matchAll(pattern)) {
+    if (m[0].length === 0) continue;
+    const a = owner[m.index], b = owner[m.index + m[0].length - 1];
+    for (; next < a; next++) push(out, u.ch[next], u.s[next], u.e[next]);
+    pushAll(out, content, u.s[a], Math.max(...u.e.slice(a, b + 1)));
+    next = b + 1;
+  }
+  for (; next < u.ch.length; next++) push(out, u.ch[next], u.s[next], u.e[next]);
+  return out;
+}
+
+function apply(u: Units, step: NormalizerStep): Units {
+  if (step.kind === 'unicode') return normalizeClusters(u, step.form);
+  if (step.kind === 'replace') return replace(u, step.pattern, step.content);
+  const out: Units = { ch: [], s: [], e: [] };
+  if (step.kind === 'prepend' && u.ch.length > 0) pushAll(out, step.text, u.s[0], u.e[0]);
+  let first = 0, last = u.ch.length;
+  if (step.kind === 'strip') {
+    while (step.left && first < last && WHITESPACE.test(u.ch[first])) first++;
+    while (step.right && last > first && WHITESPACE.test(u.ch[last - 1])) last--;
+  }
+  for (let i = first; i < last; i++) {
+    const c = u.ch[i], s = u.s[i], e = u.e[i], code = c.charCodeAt(0);
+    switch (step.kind) {
+      case 'clean':
+        if (code === 0 || code === 0xfffd || (c !== '\t' && c !== '\n' && c !== '\r' && CONTROL.test(c))) continue;
+        push(out, WHITESPACE.test(c) ? ' ' : c, s, e);
+        break;
+      case 'cjkSpaces':
+        // The padding spaces are zero-width: they only separate words and are dropped later.
+        if (c.length === 1 && isCjk(code)) {
+          push(out, ' ', s, s);
+          push(out, c, s, e);
+          push(out, ' ', e, e);
+        } else push(out, c, s, e);
+        break;
+      case 'lowercase':
+        pushAll(out, c.toLowerCase(), s, e);
+        break;
+      case 'stripMarks':
+        if (code < 0x300 || !(step.nonSpacingOnly ? NONSPACING_MARK : MARK).test(c)) push(out, c, s, e);
+        break;
+      case 'precompiled':
+        if (!precompiledDrop(code)) push(out, precompiledSpace(code) ? ' ' : c, s, e);
+        break;
+      default:
+        push(out, c, s, e);
+    }
+  }
+  return step.kind === 'precompiled' ? normalizeClusters(out, 'NFKC') : out;
+}
+
+const utf8Length = (cp: number): number => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/** Byte k of the UTF-8 encoding of cp; lone surrogates encode as U+FFFD, as TextEncoder does. */
+function utf8Byte(cp: number, k: number): number {
+  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+  const n = utf8Length(cp);
+  if (n === 1) return cp;
+  if (k === 0) return (n === 2 ? 0xc0 : n === 3 ? 0xe0 : 0xf0) | (cp >> (6 * (n - 1)));
+  return 0x80 | ((cp >> (6 * (n - 1 - k))) & 0x3f);
+}
+
+/** GPT-2's printable stand-ins for bytes, inverted: stand-in code point → byte. */
+const BYTE_OF_CHAR: ReadonlyMap<number, number> = (() => {
+  const map = new Map<number, number>();
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    map.set(printable ? b : 256 + extra++, b);
+  }
+  return map;
+})();
+
+/** A piece as atoms: code points (>= 0) or UTF-8 bytes (stored as ~byte, < 0). */
+function atomsOf(piece: Piece, conv: PieceConventions): number[] {
+  let t = piece.text;
+  const cps = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0) as number);
+  if (piece.kind === 'added') return cps(t);
+  const byte = conv.byteFallback ? BYTE_PIECE.exec(t) : null;
+  if (byte) return [~parseInt(byte[1], 16)];
+  const pre = conv.continuingPrefix, suf = conv.endOfWordSuffix;
+  if (pre && t.length > pre.length && t.startsWith(pre)) t = t.slice(pre.length);
+  if (suf && t.length > suf.length && t.endsWith(suf)) t = t.slice(0, -suf.length);
+  const atoms = cps(t);
+  if (conv.byteLevel && atoms.every((c) => BYTE_OF_CHAR.has(c))) return atoms.map((c) => ~(BYTE_OF_CHAR.get(c) as number));
+  return atoms;
+}
+
+/** Equal up to case, accents and final sigma: covers where the replay and the library disagree. */
+function fold(cp: number): string {
+  return String.fromCodePoint(cp).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').replace('ς', 'σ');
+}
+
+const RESYNC_WINDOW = 64;
+const PROBE_ATOMS = 32;
+
+/** Walks pieces along the normalised text; `u` is the current unit, `b` the byte inside it. */
+class Walker {
+  u = 0;
+  b = 0;
+  lo = Infinity;
+  hi = -1;
+  private readonly cp: number[];
+  private readonly marker: number;
+
+  constructor(readonly units: Units, readonly conv: PieceConventions) {
+    this.cp = units.ch.map((c) => c.codePointAt(0) as number);
+    this.marker = conv.spaceMarker ? (conv.spaceMarker.codePointAt(0) as number) : -1;
+  }
+
+  skippable(u: number): boolean {
+    return (this.conv.dropsWhitespace && WHITESPACE.test(this.units.ch[u])) || this.units.s[u] === this.units.e[u];
+  }
+
+  equivalent(a: number, c: number): boolean {
+    if (a === this.marker && c === 0x20) return true;
+    if (a < 0x80 && c < 0x80) return (a | 0x20) === (c | 0x20) && ((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7a);
+    return fold(a) === fold(c);
+  }
+
+  /** Moves the cursor over one atom; returns the unit it belongs to, or -1 if it does not fit here. */
+  advance(a: number, at: { u: number; b: number }, virtual: boolean): number {
+    while (at.u < this.cp.length) {
+      const u = at.u, c = this.cp[u];
+      if (a < 0) {
+        if (utf8Byte(c, at.b) === ~a) {
+          if (++at.b === utf8Length(c)) {
+            at.u++;
+            at.b = 0;
+          }
+          return u;
+        }
+        if (at.b === 0 && this.skippable(u)) { at.u++; continue; }
+        // A byte-level prefix space that the pre-tokenizer added belongs to the first character.
+        return virtual && at.b === 0 && ~a === 0x20 && this.conv.byteLevel ? u : -1;
+      }
+      if (at.b > 0) { at.u++; at.b = 0; continue; }
+      if (c === a || this.equivalent(a, c)) { at.u++; return u; }
+      if (this.skippable(u)) { at.u++; continue; }
+      // A '▁' the normaliser or pre-tokenizer prepended belongs to the character it precedes.
+      return virtual && a === this.marker ? u : -1;
+    }
+    return -1;
+  }
+
+  /** Whether atoms[from..] fit strictly (no prepended markers, no guessing) starting at unit u. */
+  fits(atoms: readonly number[], from: number, u: number, b = 0): boolean {
+    const at = { u, b };
+    const end = Math.min(atoms.length, from + PROBE_ATOMS);
+    for (let i = from; i < end; i++) if (this.advance(atoms[i], at, false) < 0) return false;
+    return end > from;
+  }
+
+  touch(u: number): void {
+    this.lo = Math.min(this.lo, this.units.s[u]);
+    this.hi = Math.max(this.hi, this.units.e[u]);
+  }
+
+  match(atoms: readonly number[]): void {
+    for (let i = 0; i < atoms.length && this.u < this.cp.length; i++) {
+      const u = this.advance(atoms[i], this, true);
+      if (u >= 0) { this.touch(u); continue; }
+      if (this.u >= this.cp.length) break;
+      // The replay and the library disagree here: look a little ahead for where the piece fits,
+      // else take one unit as a substitute so the walk keeps moving.
+      let k = 1;
+      while (k <= RESYNC_WINDOW && this.u + k < this.cp.length && !this.fits(atoms, i, this.u + k)) k++;
+      if (k <= RESYNC_WINDOW && this.u + k < this.cp.length) {
+        this.u += k;
+        this.b = 0;
+        i--;
+        continue;
+      }
+      this.touch(this.u);
+      if (atoms[i] < 0 && ++this.b < utf8Length(this.cp[this.u])) continue;
+      this.u++;
+      this.b = 0;
+    }
+  }
+
+  /** An unknown piece: it covers what lies between the previous piece and where the next one fits. */
+  unknown(next: readonly number[] | null, nextIsUnk: boolean): void {
+    if (this.b > 0) {
+      this.u++;
+      this.b = 0;
+    }
+    while (this.u < this.cp.length && this.skippable(this.u)) this.u++;
+    if (this.u >= this.cp.length) return;
+    const firstPunct = PUNCT.test(this.units.ch[this.u]);
+    this.touch(this.u++);
+    for (; this.u < this.cp.length && !this.skippable(this.u); this.u++) {
+      if (this.conv.wordLevelUnk ? firstPunct || PUNCT.test(this.units.ch[this.u]) : nextIsUnk || (next !== null && this.fits(next, 0, this.u))) break;
+      this.touch(this.u);
+    }
+  }
+}
+
+/** [start, end) of every piece in UTF-16 units of `text`; inserted pieces are zero-width where they were inserted. */
+export function alignPieces(text: string, pieces: readonly Piece[], conv: PieceConventions): Array<[number, number]> {
+  const walker = new Walker(normalized(text, conv), conv);
+  const atoms = pieces.map((p) => (p.kind === 'inserted' ? [] : atomsOf(p, conv)));
+  const nextReal = new Array<number>(pieces.length + 1).fill(-1);
+  for (let i = pieces.length - 1; i >= 0; i--) nextReal[i] = pieces[i].kind === 'inserted' ? nextReal[i + 1] : i;
+  const out: Array<[number, number]> = [];
+  let prevStart = 0, prevEnd = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i];
+    let s: number, e: number;
+    if (p.kind === 'inserted') {
+      // Before the text, between pieces, or (when nothing of the text follows) at its very end.
+      s = e = nextReal[i] < 0 ? text.length : prevEnd;
+    } else {
+      walker.lo = Infinity;
+      walker.hi = -1;
+      const isUnk = p.text === conv.unkToken && !(p.kind === 'added' && walker.fits(atoms[i], 0, walker.u, walker.b));
+      if (isUnk) {
+        const j = nextReal[i + 1];
+        walker.unknown(j < 0 ? null : atoms[j], j >= 0 && pieces[j].text === conv.unkToken);
+      } else walker.match(atoms[i]);
+      [s, e] = walker.hi < 0 ? [prevEnd, prevEnd] : [walker.lo, walker.hi];
+    }
+    s = Math.min(Math.max(s, prevStart), text.length);
+    e = Math.min(Math.max(e, s), text.length);
+    out.push([s, e]);
+    prevStart = s;
+    prevEnd = Math.max(prevEnd, e);
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+// The worker client as the extension uses it: superseding, crash recovery, and the errors a
+// user sees for broken model folders.
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EngineClient } from '../../src/engine/client';
+import { EngineError } from '../../src/engine/errors';
+import { MODELS_DIR, WORKER, golden } from './fixtures';
+
+const TINY = path.join(MODELS_DIR, 'tinystories-656k');
+const STORIES = path.join(MODELS_DIR, 'stories260k');
+const LONG_TEXT = golden('stories260k')[0].text.repeat(40);
+
+async function failure(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof EngineError, `expected an EngineError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the inspection to fail');
+}
+
+/** A model folder made of links to a fixture's files, with some files left out or replaced. */
+function variantOf(fixture: string, files: Record<string, string | Uint8Array | null>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-model-'));
+  mkdirSync(path.join(dir, 'onnx'));
+  for (const rel of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+    if (rel in files) {
+      if (files[rel] !== null) writeFileSync(path.join(dir, rel), files[rel]!);
+    } else {
+      symlinkSync(path.join(fixture, rel), path.join(dir, rel));
+    }
+  }
+  return dir;
+}
+
+describe('worker client', () => {
+  const client = new EngineClient({ workerPath: WORKER });
+  after(() => client.dispose());
+
+  it('a newer inspection supersedes an older one, whose results are never delivered', async () => {
+    const firstLayers: number[] = [];
+    const first = client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' }, { onLayer: (l) => firstLayers.push(l.layer) });
+    const second = client.inspect({ model: STORIES, text: 'Lily saw a cat.', provider: 'cpu' });
+    const err = await failure(first);
+    assert.equal(err.code, 'cancelled');
+    const result = await second;
+    assert.equal(result.started.tokens.length < 20, true, 'the result is the second, short text');
+    assert.equal(result.started.tokens.map((t) => t.text).join('').includes('cat'), true);
+    assert.deepEqual(firstLayers, []);
+  });
+
+  it('a crashed worker fails the inspection in flight, then restarts on the next one', async () => {
+    const inFlight = client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' });
+    client.crashForTesting();
+    const err = await failure(inFlight);
+    assert.equal(err.code, 'worker-crashed');
+    const prompt = golden('tinystories-656k')[0];
+    const result = await client.inspect({ model: TINY, text: prompt.text, provider: 'cpu' });
+    assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
+  });
+
+  it('text longer than maxTokens is truncated, with a warning', async () => {
+    const result = await client.inspect({ model: TINY, text: LONG_TEXT, provider: 'cpu', maxTokens: 16 });
+    assert.equal(result.started.tokens.length, 16);
+    assert.equal(result.layers[0].length, 8 * 16 * 16);
+    assert.ok(result.started.truncatedFrom! > 16);
+    assert.match(result.started.warnings.join('\n'), /only the first 16/);
+  });
+
+  it('empty text is a message, not an exception', async () => {
+    const err = await failure(client.inspect({ model: TINY, text: '', provider: 'cpu' }));
+    assert.equal(err.code, 'empty-input');
+    assert.match(err.message, /no text to inspect/);
+  });
+
+  it('timings are reported', async () => {
+    const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+    for (const key of ['tokenizeMs', 'loadMs', 'runMs', 'totalMs'] as const) {
+      assert.ok(Number.isFinite(result.timings[key]) && result.timings[key] >= 0, key);
+    }
+    assert.ok(result.timings.totalMs >= result.timings.runMs);
+  });
+
+  const broken: [string, () => string, string, RegExp][] = [
+    ['a folder that does not exist', () => path.join(tmpdir(), 'no-such-model-folder'), 'model-not-found', /does not exist/],
+    ['a folder without tokenizer.json', () => variantOf(TINY, { 'tokenizer.json': null }), 'tokenizer-missing', /tokenizer\.json/],
+    ['a folder without an ONNX graph', () => variantOf(TINY, { 'onnx/model.onnx': null }), 'onnx-missing', /No ONNX graph/],
+    ['a truncated ONNX file', () => variantOf(TINY, {
+      'onnx/model.onnx': readFileSync(path.join(TINY, 'onnx/model.onnx')).subarray(0, 200_000),
+    }), 'onnx-invalid', /truncated/],
+    ['a config.json that disagrees with the graph', () => variantOf(TINY, {
+      'config.json': JSON.stringify({ ...JSON.parse(readFileSync(path.join(TINY, 'config.json'), 'utf8')), num_hidden_layers: 3 }),
+    }), 'config-mismatch', /3 layers.*2 attention layers/],
+    ['a config.json with the wrong head count', () => variantOf(TINY, {
+      'config.json': JSON.stringify({ ...JSON.parse(readFileSync(path.join(TINY, 'config.json'), 'utf8')), num_attention_heads: 4 }),
+    }), 'config-mismatch', /4 attention heads/],
+  ];
+  for (const [what, make, code, message] of broken) {
+    it(`${what}: ${code}`, async () => {
+      const err = await failure(client.inspect({ model: make(), text: 'Once upon a time', provider: 'cpu' }));
+      assert.equal(err.code, code, err.message);
+      assert.match(err.message, message);
+    });
+  }
+
+  it('a provider this machine lacks is a clear error when asked for by name; auto falls back to CPU', async () => {
+    const err = await failure(client.inspect({ model: TINY, text: 'Once upon a time', provider: 'coreml' }));
+    assert.equal(err.code, 'provider-unavailable');
+    const auto = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'auto' });
+    assert.equal(auto.started.attempts[auto.started.attempts.length - 1].ok, true);
+    assert.equal(auto.started.provider, auto.started.attempts[auto.started.attempts.length - 1].provider);
+    for (const a of auto.started.attempts.slice(0, -1)) assert.ok(a.reason && a.reason.length > 0, `${a.provider} says why it failed`);
+  });
+});
+
