@@ -66,14 +66,32 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 const isCjk = (c: number): boolean =>
   (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
 const isMark = (c: string): boolean => c.charCodeAt(0) >= 0x300 && MARK.test(c);
+/** UTF-16 length of the combining mark at text[i], or 0 if there is none. */
+function markAt(text: string, i: number): number {
+  const cp = text.codePointAt(i);
+  return cp !== undefined && isMark(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
+}
+
+
+const empty = (): Units => ({ ch: [], s: [], e: [] });
+
+function push(u: Units, ch: string, s: number, e: number): void {
+  u.ch.push(ch);
+  u.s.push(s);
+  u.e.push(e);
+}
+
+/** Whitespace as JavaScript's \s sees it, which is what the library tests with. */
+function isSpace(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x80 ? code === 0x20 || (code >= 9 && code <= 13) : WHITESPACE.test(c);
+}
 
 function units(text: string, from: number, to: number): Units {
-  const u: Units = { ch: [], s: [], e: [] };
+  const u = empty();
   for (let i = from; i < to; ) {
     const n = (text.codePointAt(i) as number) > 0xffff && i + 1 < to ? 2 : 1;
-    u.ch.push(text.slice(i, i + n));
-    u.s.push(i);
-    u.e.push(i + n);
+    push(u, text.slice(i, i + n), i, i + n);
     i += n;
   }
   return u;
@@ -98,36 +116,64 @@ function sections(text: string, literals: readonly string[]): Array<[number, num
 
 /** The normalised text, each section replayed on its own as the library normalises it. */
 function normalized(text: string, conv: PieceConventions): Units {
-  const all: Units = { ch: [], s: [], e: [] };
-  for (const [from, to, literal] of sections(text, conv.literalAdded)) {
-    let u = units(text, from, to);
-    if (!literal) for (const step of conv.steps) u = apply(u, step);
-    for (let i = 0; i < u.ch.length; i++) push(all, u.ch[i], u.s[i], u.e[i]);
-  }
+  const parts = sections(text, conv.literalAdded).map(([from, to, literal]) =>
+    (literal ? units(text, from, to) : replay(units(text, from, to), conv.steps)));
+  if (parts.length === 1) return parts[0];
+  const all = empty();
+  for (const u of parts) for (let i = 0; i < u.ch.length; i++) push(all, u.ch[i], u.s[i], u.e[i]);
   return all;
 }
 
-function push(u: Units, ch: string, s: number, e: number): void {
-  u.ch.push(ch);
-  u.s.push(s);
-  u.e.push(e);
+type Sink = (c: string, s: number, e: number) => void;
+
+/** Steps that map every code point on its own; consecutive ones share one pass. */
+const isLocal = (step: NormalizerStep): boolean =>
+  step.kind === 'clean' || step.kind === 'cjkSpaces' || step.kind === 'lowercase' || step.kind === 'stripMarks'
+  || step.kind === 'precompiled' || (step.kind === 'unicode' && (step.form === 'NFD' || step.form === 'NFKD'));
+
+/** Sends one code point through one per-character step; every output keeps the input's range. */
+function mapChar(step: NormalizerStep, c: string, s: number, e: number, next: Sink): void {
+  const code = c.charCodeAt(0);
+  switch (step.kind) {
+    case 'clean':
+      if (code === 0xfffd || (code < 0x80 ? (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0x7f : CONTROL.test(c))) return;
+      return next(isSpace(c) ? ' ' : c, s, e);
+    case 'cjkSpaces':
+      if (c.length !== 1 || !isCjk(code)) return next(c, s, e);
+      // The padding spaces are zero-width: they only separate words and are dropped later.
+      next(' ', s, s);
+      next(c, s, e);
+      return next(' ', e, e);
+    case 'lowercase':
+      if (code < 0x80) return next(code >= 0x41 && code <= 0x5a ? String.fromCharCode(code | 0x20) : c, s, e);
+      for (const x of c.toLowerCase()) next(x, s, e);
+      return;
+    case 'unicode':
+      if (code < 0xa0) return next(c, s, e);
+      for (const x of c.normalize(step.form)) next(x, s, e);
+      return;
+    case 'stripMarks':
+      if (code < 0x300 || !(step.nonSpacingOnly ? NONSPACING_MARK : MARK).test(c)) next(c, s, e);
+      return;
+    case 'precompiled':
+      if (!precompiledDrop(code)) next(precompiledSpace(code) ? ' ' : c, s, e);
+      return;
+    default:
+      next(c, s, e);
+  }
 }
 
-/** Pushes every code point of `text`, all attributed to the same original range. */
-function pushAll(u: Units, text: string, s: number, e: number): void {
-  for (const c of text) push(u, c, s, e);
-}
-
-/** Unicode normalisation per base character plus its combining marks, which compose together. */
+/** Composing normalisation, per base character plus the combining marks that may compose with it. */
 function normalizeClusters(u: Units, form: string): Units {
-  const out: Units = { ch: [], s: [], e: [] };
+  const out = empty();
   for (let i = 0; i < u.ch.length; ) {
     let j = i + 1;
     while (j < u.ch.length && isMark(u.ch[j])) j++;
-    if (j === i + 1) {
-      if (u.ch[i].charCodeAt(0) < 0x80) push(out, u.ch[i], u.s[i], u.e[i]);
-      else pushAll(out, u.ch[i].normalize(form), u.s[i], u.e[i]);
-    } else pushAll(out, u.ch.slice(i, j).join('').normalize(form), Math.min(...u.s.slice(i, j)), Math.max(...u.e.slice(i, j)));
+    if (j === i + 1 && u.ch[i].charCodeAt(0) < 0xa0) push(out, u.ch[i], u.s[i], u.e[i]);
+    else {
+      const s = Math.min(...u.s.slice(i, j)), e = Math.max(...u.e.slice(i, j));
+      for (const x of u.ch.slice(i, j).join('').normalize(form)) push(out, x, s, e);
+    }
     i = j;
   }
   return out;
@@ -138,58 +184,52 @@ function replace(u: Units, pattern: RegExp, content: string): Units {
   const joined = u.ch.join('');
   const owner = new Int32Array(joined.length);
   for (let i = 0, k = 0; i < u.ch.length; i++) for (let l = 0; l < u.ch[i].length; l++) owner[k++] = i;
-  const out: Units = { ch: [], s: [], e: [] };
+  const out = empty();
   let next = 0;
   for (const m of joined.matchAll(pattern)) {
     if (m[0].length === 0) continue;
     const a = owner[m.index], b = owner[m.index + m[0].length - 1];
     for (; next < a; next++) push(out, u.ch[next], u.s[next], u.e[next]);
-    pushAll(out, content, u.s[a], Math.max(...u.e.slice(a, b + 1)));
+    const e = Math.max(...u.e.slice(a, b + 1));
+    for (const x of content) push(out, x, u.s[a], e);
     next = b + 1;
   }
   for (; next < u.ch.length; next++) push(out, u.ch[next], u.s[next], u.e[next]);
   return out;
 }
 
-function apply(u: Units, step: NormalizerStep): Units {
-  if (step.kind === 'unicode') return normalizeClusters(u, step.form);
-  if (step.kind === 'replace') return replace(u, step.pattern, step.content);
-  const out: Units = { ch: [], s: [], e: [] };
-  if (step.kind === 'prepend' && u.ch.length > 0) pushAll(out, step.text, u.s[0], u.e[0]);
-  let first = 0, last = u.ch.length;
-  if (step.kind === 'strip') {
-    while (step.left && first < last && WHITESPACE.test(u.ch[first])) first++;
-    while (step.right && last > first && WHITESPACE.test(u.ch[last - 1])) last--;
-  }
-  for (let i = first; i < last; i++) {
-    const c = u.ch[i], s = u.s[i], e = u.e[i], code = c.charCodeAt(0);
-    switch (step.kind) {
-      case 'clean':
-        if (code === 0 || code === 0xfffd || (c !== '\t' && c !== '\n' && c !== '\r' && CONTROL.test(c))) continue;
-        push(out, WHITESPACE.test(c) ? ' ' : c, s, e);
-        break;
-      case 'cjkSpaces':
-        // The padding spaces are zero-width: they only separate words and are dropped later.
-        if (c.length === 1 && isCjk(code)) {
-          push(out, ' ', s, s);
-          push(out, c, s, e);
-          push(out, ' ', e, e);
-        } else push(out, c, s, e);
-        break;
-      case 'lowercase':
-        pushAll(out, c.toLowerCase(), s, e);
-        break;
-      case 'stripMarks':
-        if (code < 0x300 || !(step.nonSpacingOnly ? NONSPACING_MARK : MARK).test(c)) push(out, c, s, e);
-        break;
-      case 'precompiled':
-        if (!precompiledDrop(code)) push(out, precompiledSpace(code) ? ' ' : c, s, e);
-        break;
-      default:
-        push(out, c, s, e);
+/** Replays the normaliser on a stretch of text. */
+function replay(u: Units, steps: readonly NormalizerStep[]): Units {
+  for (let k = 0; k < steps.length; ) {
+    const step = steps[k];
+    if (step.kind === 'unicode' && !isLocal(step)) u = normalizeClusters(u, step.form);
+    else if (step.kind === 'replace') u = replace(u, step.pattern, step.content);
+    else if (step.kind === 'prepend') {
+      // The prepended text belongs to the first character, as in Hugging Face's own alignments.
+      const out = empty();
+      if (u.ch.length > 0) for (const x of step.text) push(out, x, u.s[0], u.e[0]);
+      for (let i = 0; i < u.ch.length; i++) push(out, u.ch[i], u.s[i], u.e[i]);
+      u = out;
+    } else if (step.kind === 'strip') {
+      let first = 0, last = u.ch.length;
+      while (step.left && first < last && isSpace(u.ch[first])) first++;
+      while (step.right && last > first && isSpace(u.ch[last - 1])) last--;
+      u = { ch: u.ch.slice(first, last), s: u.s.slice(first, last), e: u.e.slice(first, last) };
     }
+    if (!isLocal(step)) { k++; continue; }
+    let end = k;
+    while (end < steps.length && isLocal(steps[end])) end++;
+    const out = empty();
+    let sink: Sink = (c, s, e) => push(out, c, s, e);
+    for (let j = end - 1; j >= k; j--) {
+      const next = sink, local = steps[j];
+      sink = (c, s, e) => mapChar(local, c, s, e, next);
+    }
+    for (let i = 0; i < u.ch.length; i++) sink(u.ch[i], u.s[i], u.e[i]);
+    u = out;
+    k = end;
   }
-  return step.kind === 'precompiled' ? normalizeClusters(out, 'NFKC') : out;
+  return u;
 }
 
 const utf8Length = (cp: number): number => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
@@ -252,7 +292,7 @@ class Walker {
   }
 
   skippable(u: number): boolean {
-    return (this.conv.dropsWhitespace && WHITESPACE.test(this.units.ch[u])) || this.units.s[u] === this.units.e[u];
+    return (this.conv.dropsWhitespace && isSpace(this.units.ch[u])) || this.units.s[u] === this.units.e[u];
   }
 
   equivalent(a: number, c: number): boolean {
@@ -367,6 +407,12 @@ export function alignPieces(text: string, pieces: readonly Piece[], conv: PieceC
     out.push([s, e]);
     prevStart = s;
     prevEnd = Math.max(prevEnd, e);
+  }
+  // A combining mark the normaliser dropped (accent stripping) still belongs to the character before it.
+  for (let i = 0; i < out.length; i++) {
+    const next = nextReal[i + 1], limit = next < 0 ? text.length : out[next][0];
+    if (pieces[i].kind === 'inserted' || out[i][0] === out[i][1]) continue;
+    for (let n = markAt(text, out[i][1]); n > 0 && out[i][1] < limit; n = markAt(text, out[i][1])) out[i][1] += n;
   }
   return out;
 }

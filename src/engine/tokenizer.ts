@@ -50,7 +50,7 @@ function normalizerSteps(n: unknown, steps: NormalizerStep[]): void {
       steps.push({ kind: 'stripMarks', nonSpacingOnly: false });
       break;
     case 'Precompiled':
-      steps.push({ kind: 'precompiled' });
+      steps.push({ kind: 'precompiled' }, { kind: 'unicode', form: 'NFKC' });
       break;
     case 'Prepend':
       steps.push({ kind: 'prepend', text: str(n.prepend) ?? '' });
