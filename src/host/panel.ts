@@ -1,0 +1,151 @@
+// The "Attention Lens" webview panel: one per window, created on first inspection or revived by the
+// serializer after a reload. The webview draws; this side only builds its HTML and forwards messages.
+import * as vscode from 'vscode';
+import type { HostToPanel, PanelLabels, PanelToHost } from './panelMessages';
+
+export const PANEL_VIEW_TYPE = 'attentionLens.panel';
+
+export class AttentionPanel implements vscode.Disposable {
+  private static current: AttentionPanel | undefined;
+
+  private ready = false;
+  private disposed = false;
+  // Messages posted before the webview's script runs would be dropped; they wait here instead.
+  private queue: HostToPanel[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onRevealEmitter = new vscode.EventEmitter<number>();
+  /** Fires with a token index when the user clicks a token in the panel. */
+  readonly onRevealToken = this.onRevealEmitter.event;
+
+  /** Reveals the panel, creating it beside the editor if there is none. */
+  static show(extensionUri: vscode.Uri): AttentionPanel {
+    if (AttentionPanel.current) {
+      AttentionPanel.current.panel.reveal(undefined, true);
+      return AttentionPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      vscode.l10n.t('Attention Lens'),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(extensionUri),
+    );
+    return new AttentionPanel(panel, extensionUri);
+  }
+
+  /** Adopts a panel VS Code restored after a reload; the webview redraws from its saved state. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): AttentionPanel {
+    AttentionPanel.current?.dispose();
+    panel.webview.options = webviewOptions(extensionUri);
+    return new AttentionPanel(panel, extensionUri);
+  }
+
+  /** The open panel, if any. */
+  static get open(): AttentionPanel | undefined {
+    return AttentionPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+  ) {
+    AttentionPanel.current = this;
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview loses its page (no retainContextWhenHidden, to save memory); when shown
+      // again it loads afresh and says 'ready' once it listens, so messages wait until then.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.webview.onDidReceiveMessage((message: PanelToHost) => this.receive(message)),
+      this.onRevealEmitter,
+    );
+    panel.webview.html = html(panel.webview, extensionUri);
+  }
+
+  /** Sends a message to the webview, once it is listening. */
+  post(message: HostToPanel): void {
+    // The user may close the panel while an inspection streams in; its results are then dropped.
+    if (this.disposed) return;
+    if (this.ready) void this.panel.webview.postMessage(message);
+    else this.queue.push(message);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (AttentionPanel.current === this) AttentionPanel.current = undefined;
+    this.queue = [];
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private receive(message: PanelToHost): void {
+    switch (message.type) {
+      case 'ready':
+        // A reloaded webview says ready again; queued messages go once, to whichever page listens.
+        this.ready = true;
+        for (const m of this.queue.splice(0)) void this.panel.webview.postMessage(m);
+        break;
+      case 'revealToken':
+        this.onRevealEmitter.fire(message.index);
+        break;
+    }
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+function labels(): PanelLabels {
+  return {
+    idle: vscode.l10n.t('Select text in an editor and run "Attention Lens: Inspect Selection".'),
+    layers: vscode.l10n.t('Layers'),
+    heads: vscode.l10n.t('Heads'),
+    tokens: vscode.l10n.t('Tokens'),
+    provider: vscode.l10n.t('Provider'),
+    truncated: vscode.l10n.t('Only the first {0} of {1} tokens were inspected.'),
+    timings: vscode.l10n.t('Load {0} ms · run {1} ms · total {2} ms'),
+  };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = makeNonce();
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  const labelsJson = escapeAttribute(JSON.stringify(labels()));
+  return `<!DOCTYPE html>
+<html lang="${escapeAttribute(vscode.env.language)}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>${escapeAttribute(vscode.l10n.t('Attention Lens'))}</title>
+</head>
+<body data-labels="${labelsJson}">
+<main id="app"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function makeNonce(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}
