@@ -43,6 +43,8 @@ export interface InspectOptions {
   text: string;
   provider?: Provider;
   maxTokens?: number;
+  /** Where graphs built from safetensors checkpoints are kept between sessions. */
+  cacheDir?: string;
 }
 
 // ── host → worker ────────────────────────────────────────────────────────────
@@ -103,6 +105,8 @@ export type EngineErrorCode =
   | 'onnx-missing'
   | 'onnx-invalid'
   | 'fused-attention'
+  | 'unsupported-architecture'
+  | 'checkpoint-invalid'
   | 'no-attention'
   | 'config-mismatch'
   | 'provider-unavailable'

@@ -1,12 +1,30 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { ModelInfo, Provider, ProviderAttempt, Token } from '../protocol';
+import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './build';
 import { EngineError } from './errors';
 import { buildFeeds } from './feeds';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { openSession } from './providers';
 import { exposeAttention, type ExposedGraph } from './surgery';
 import { TextTokenizer } from './tokenizer';
+
+/** The folder's ONNX graph, or one built from its safetensors checkpoint (cached when a cache is given). */
+async function graphBytes(folder: ModelFolder, cacheDir?: string): Promise<Uint8Array> {
+  if (!folder.onnxPath) {
+    if (!cacheDir) return buildOnnxFromCheckpoint(folder.dir);
+    const cached = path.join(cacheDir, 'graphs', `${checkpointCacheKey(folder.dir)}.onnx`);
+    if (!existsSync(cached)) await buildOnnxToFile(folder.dir, cached);
+    return readFile(cached);
+  }
+  try {
+    return await readFile(folder.onnxPath);
+  } catch (err) {
+    throw new EngineError('onnx-missing', `The ONNX graph ${folder.onnxPath} could not be read.`, String(err));
+  }
+}
 
 /** One encoded input, cut to the token budget. */
 export interface EncodedText {
@@ -29,15 +47,10 @@ export class AttentionModel {
   ) {}
 
   /** Loads a model folder (or an .onnx inside one) on the requested execution provider. */
-  static async load(location: string, provider: Provider = 'auto'): Promise<AttentionModel> {
+  static async load(location: string, provider: Provider = 'auto', cacheDir?: string): Promise<AttentionModel> {
     const folder = resolveModelFolder(location);
     const tokenizer = await TextTokenizer.fromFolder(folder.dir);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(folder.onnxPath);
-    } catch (err) {
-      throw new EngineError('onnx-missing', `The ONNX graph ${folder.onnxPath} could not be read.`, String(err));
-    }
+    const bytes = await graphBytes(folder, cacheDir);
     const graph = exposeAttention(bytes);
     const layers = graph.attentionOutputs.length;
     const stated = configLayers(folder.config);

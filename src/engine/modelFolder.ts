@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { hasCheckpoint } from './build';
 import { EngineError } from './errors';
 
 /** A model folder in Hugging Face layout, resolved to the files the engine reads. */
 export interface ModelFolder {
   /** The folder holding config.json and tokenizer.json. */
   dir: string;
-  /** The ONNX graph to run. */
-  onnxPath: string;
+  /** The ONNX graph to run; absent when the graph is to be built from a safetensors checkpoint. */
+  onnxPath?: string;
   /** A short name for messages: the folder name, or `name_or_path` from config.json. */
   id: string;
   config: ModelConfig;
@@ -62,9 +63,9 @@ export function resolveModelFolder(location: string): ModelFolder {
     dir = target;
     onnxPath = findOnnx(dir);
   }
-  if (!onnxPath) {
+  if (!onnxPath && !hasCheckpoint(dir)) {
     throw new EngineError('onnx-missing',
-      `No ONNX graph was found in ${location}. Expected onnx/model.onnx (or model.onnx) in Hugging Face layout.`);
+      `No ONNX graph was found in ${location}. Expected onnx/model.onnx (or model.onnx) in Hugging Face layout, or a model.safetensors checkpoint of a supported architecture.`);
   }
   const config = readConfig(dir);
   const id = config._name_or_path || path.basename(dir);

@@ -23,7 +23,7 @@ async function modelFor(request: InspectRequest): Promise<{ model: AttentionMode
   const key = `${request.model}\0${request.provider ?? 'auto'}`;
   if (loaded?.key !== key) {
     const previous = loaded?.model;
-    loaded = { key, model: AttentionModel.load(request.model, request.provider ?? 'auto') };
+    loaded = { key, model: AttentionModel.load(request.model, request.provider ?? 'auto', request.cacheDir) };
     previous?.then((m) => m.dispose()).catch(() => undefined);
     const start = performance.now();
     try {

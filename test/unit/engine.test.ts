@@ -1,7 +1,7 @@
 // Fidelity of the whole engine against the fixtures' independent numpy references, through both
 // ways users reach it: the CLI (in-process engine) and the worker client (the extension's path).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -51,6 +51,28 @@ describe('fidelity through the worker client', () => {
     const diff = maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length);
     assert.ok(diff <= TOLERANCE, `max attention difference ${diff}`);
   });
+});
+
+describe('checkpoints without an ONNX export', () => {
+  const client = new EngineClient({ workerPath: WORKER });
+  after(() => client.dispose());
+
+  for (const model of ['tinystories-656k', 'stories260k']) {
+    it(`${model}: a folder with only model.safetensors builds a graph whose attention matches golden`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-safetensors-'));
+      for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) {
+        symlinkSync(path.join(MODELS_DIR, model, file), path.join(dir, file));
+      }
+      const cacheDir = mkdtempSync(path.join(tmpdir(), 'attention-lens-cache-'));
+      for (const prompt of golden(model)) {
+        const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu', cacheDir });
+        assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
+        const diff = maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length);
+        assert.ok(diff <= TOLERANCE, `${prompt.id}: max attention difference ${diff}`);
+      }
+      assert.equal(readdirSync(path.join(cacheDir, 'graphs')).filter((f) => f.endsWith('.onnx')).length, 1, 'the built graph is cached');
+    });
+  }
 });
 
 describe('fidelity through the CLI', () => {

@@ -1,0 +1,40 @@
+import { EngineError } from '../errors';
+import type { EngineErrorCode } from '../../protocol';
+
+const UNSUPPORTED: EngineErrorCode = 'unsupported-architecture';
+const INVALID_CHECKPOINT: EngineErrorCode = 'checkpoint-invalid';
+
+/** The checkpoint's model_type has no graph builder. */
+export function unsupportedArchitecture(modelType: string, supported: string[]): EngineError {
+  return new EngineError(UNSUPPORTED,
+    `This model's architecture (${modelType}) cannot be turned into an ONNX graph by Attention Lens. ` +
+    `Supported without an ONNX export: ${supported.join(', ')}. ` +
+    'For other models, export ONNX with eager attention (for example `optimum-cli export onnx`).',
+    `model_type ${modelType}`);
+}
+
+/** A feature inside a supported family that the builder does not implement. */
+export function unsupportedFeature(modelType: string, what: string): EngineError {
+  return new EngineError(UNSUPPORTED,
+    `This ${modelType} checkpoint uses ${what}, which Attention Lens cannot build a graph for. ` +
+    'Export it to ONNX with eager attention instead.', what);
+}
+
+/** The float32 graph would exceed protobuf's 2 GiB limit on one ONNX file. */
+export function checkpointTooLarge(bytes: number): EngineError {
+  const gib = (bytes / 2 ** 30).toFixed(1);
+  return new EngineError(UNSUPPORTED,
+    `This checkpoint is ${gib} GiB as float32, too large for a single ONNX graph (2 GiB). ` +
+    'Use a smaller model, or an ONNX export of this one with external data.', `${bytes} bytes of weights`);
+}
+
+/** A safetensors file or index that cannot be read as one. */
+export function invalidCheckpoint(file: string, why: string): EngineError {
+  return new EngineError(INVALID_CHECKPOINT,
+    `The checkpoint ${file} is not a valid safetensors file (${why}). Download it again.`, why);
+}
+
+/** config.json disagrees with the weights, or lacks a field the builder needs. */
+export function configProblem(message: string, detail?: string): EngineError {
+  return new EngineError('config-mismatch', message, detail);
+}

@@ -1,0 +1,68 @@
+// Shared by the integration tests: the extension under test, its command, and document helpers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AttentionLensApi } from '../../src/extension';
+import type { InspectionOutcome } from '../../src/host/inspectSelection';
+
+export const EXTENSION_ID = 'attention-lens.attention-lens';
+export const INSPECT = 'attentionLens.inspectSelection';
+
+export function extension(): vscode.Extension<AttentionLensApi> {
+  const ext = vscode.extensions.getExtension<AttentionLensApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not loaded in this extension host`);
+  return ext;
+}
+
+/** Runs the command as the palette would and returns what it did. */
+export function inspect(): Thenable<InspectionOutcome> {
+  return vscode.commands.executeCommand<InspectionOutcome>(INSPECT);
+}
+
+/** Opens a file of test/harness/workspace, or an untitled copy when no folder is open. */
+export async function openFixture(name: string): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const document = folder
+    ? await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name))
+    : await vscode.workspace.openTextDocument({
+      // out/test/integration → test/harness/workspace
+      content: fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'harness', 'workspace', name), 'utf8'),
+    });
+  return vscode.window.showTextDocument(document);
+}
+
+export async function openText(content: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
+  return vscode.window.showTextDocument(document);
+}
+
+/** Selects the first occurrence of `phrase` in the editor's document. */
+export function select(editor: vscode.TextEditor, phrase: string): vscode.Selection {
+  const start = editor.document.getText().indexOf(phrase);
+  if (start < 0) throw new Error(`"${phrase}" is not in ${editor.document.uri}`);
+  const selection = new vscode.Selection(
+    editor.document.positionAt(start), editor.document.positionAt(start + phrase.length));
+  editor.selection = selection;
+  return selection;
+}
+
+export function shown(outcome: InspectionOutcome | undefined): Extract<InspectionOutcome, { kind: 'shown' }> {
+  if (outcome?.kind !== 'shown') throw new Error(`expected an inspection, got ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+/** Prints a measurement into the suite's output (and its report file under code-server). */
+export function note(line: string): void {
+  console.log(line);
+  const report = process.env.ATTENTION_LENS_TEST_REPORT;
+  if (report) fs.appendFileSync(report, line + '\n');
+}
+
+/** Polls `condition` until it holds; the workbench reports some state (tabs, panels) a moment later. */
+export async function eventually(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
