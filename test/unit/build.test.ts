@@ -202,7 +202,7 @@ describe('graph builder API and errors', () => {
   it('names the architecture and the supported list when model_type is unsupported', async () => {
     const dir = checkpointFolder({ model_type: 't5', architectures: ['T5ForConditionalGeneration'] }, { w: { shape: [1], data: new Float32Array(1) } });
     const err = await expectError(buildOnnxFromCheckpoint(dir), /\(t5\).*llama, mistral, qwen2, qwen3, gpt2, bert/);
-    assert.equal(err.code, 'onnx-invalid');
+    assert.equal(err.code, 'unsupported-architecture');
     await expectError(buildOnnxFromCheckpoint(checkpointFolder({}, {})), /model_type/);
   });
 
