@@ -4,6 +4,9 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// `--outdir DIR`: the packaging step builds its production bundles beside dist/, not over it.
+const outdirFlag = process.argv.indexOf('--outdir');
+const outdir = outdirFlag >= 0 ? process.argv[outdirFlag + 1] : 'dist';
 
 const node = {
   bundle: true,
@@ -17,9 +20,9 @@ const node = {
 };
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { worker: 'src/engine/worker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir },
+  { ...node, entryPoints: { worker: 'src/engine/worker.ts' }, outdir },
+  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,
     platform: 'browser',
@@ -28,7 +31,7 @@ const builds = [
     sourcemap: !production,
     minify: production,
     entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
+    outdir,
     logLevel: 'info',
   },
 ];

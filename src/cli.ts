@@ -8,12 +8,21 @@ import { EngineError } from './engine/errors';
 import { buildReport } from './engine/report';
 import { parseRange, sliceRange } from './cli/range';
 import { summarize } from './cli/summary';
+import { defaultCacheRoot, locateForCli } from './cli/modelSource';
+import { ModelSourceError } from './models/errors';
+import { bundledModelFolder } from './models/modelReference';
 
-const USAGE = `Usage: attention-lens inspect --model DIR (--text TEXT | --file PATH [--range L:C-L:C])
-                              [--out report.json] [--provider ${PROVIDERS.join('|')}] [--max-tokens N] [--quiet]
+const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--text TEXT | --file PATH [--range L:C-L:C])
+                              [--out report.json] [--provider ${PROVIDERS.join('|')}] [--max-tokens N]
+                              [--cache-dir DIR] [--quiet]
 
-Runs a local transformer on the text and prints its tokens, layer and head counts and the
-strongest attention links. --out writes the full report (format attention-lens/v1).`;
+Runs a transformer on the text and prints its tokens, layer and head counts and the strongest
+attention links. --out writes the full report (format attention-lens/v1).
+
+--model is a model folder (Hugging Face layout) or a Hugging Face id, downloaded once from
+HF_ENDPOINT (default https://huggingface.co; HF_TOKEN for gated models) into the cache. An existing
+folder wins over an id of the same spelling. Without --model: ATTENTION_LENS_MODEL, else the bundled
+default model. The cache is --cache-dir, else $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
 
 class UsageError extends Error {}
 
@@ -34,11 +43,11 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       provider: { type: 'string', default: 'auto' },
       'max-tokens': { type: 'string', default: '512' },
+      'cache-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  if (!values.model) throw new UsageError('--model is required');
   if ((values.text === undefined) === (values.file === undefined)) throw new UsageError('give exactly one of --text or --file');
   if (values.range && !values.file) throw new UsageError('--range needs --file');
   const provider = values.provider as Provider;
@@ -58,8 +67,15 @@ async function main(argv: string[]): Promise<void> {
     text = values.text!;
   }
 
+  const cacheRoot = path.resolve(values['cache-dir'] ?? defaultCacheRoot());
+  const { folder } = await locateForCli(values.model ?? process.env.ATTENTION_LENS_MODEL ?? '', {
+    cacheRoot,
+    bundledDir: bundledModelFolder(path.resolve(__dirname, '..')),
+    quiet: values.quiet ?? false,
+  });
+
   const t0 = performance.now();
-  const model = await AttentionModel.load(values.model, provider);
+  const model = await AttentionModel.load(folder, provider, cacheRoot);
   const loadMs = performance.now() - t0;
   const t1 = performance.now();
   const encoded = model.encode(text, maxTokens);
@@ -91,6 +107,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     return;
   }
   console.error(`attention-lens: ${message.split('\n')[0]}`);
-  if (process.env.ATTENTION_LENS_DEBUG && err instanceof EngineError && err.detail) console.error(err.detail);
-  process.exitCode = 1;
+  const detail = err instanceof EngineError || err instanceof ModelSourceError ? err.detail : undefined;
+  if (process.env.ATTENTION_LENS_DEBUG && detail) console.error(detail);
+  // 130 is what a shell reports for Ctrl+C, which is how a download gets cancelled here.
+  process.exitCode = err instanceof ModelSourceError && err.code === 'cancelled' ? 130 : 1;
 });

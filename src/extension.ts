@@ -1,31 +1,51 @@
-// Entry point. Activation only registers the command and the panel serializer: the engine worker,
-// the output channel and the webview are all created on first use, so activation stays cheap.
+// Entry point. Activation registers commands, the panel serializer and the editor listeners: the
+// engine worker, the output channel, decoration types, the status bar item and the webview are all
+// created on first use, so activation stays cheap.
 import * as vscode from 'vscode';
-import { disposeLog } from './host/log';
+import { EditorLens } from './host/editorLens';
 import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
+import { disposeLog } from './host/log';
+import { registerModelCommands } from './host/modelCommands';
 import { AttentionPanel, PANEL_VIEW_TYPE } from './host/panel';
+import { createProbe, type EditorProbe } from './host/probe';
+import { SHOW_PANEL_COMMAND } from './host/statusBar';
+
+export const CLEAR_HIGHLIGHTS_COMMAND = 'attentionLens.clearHighlights';
 
 /** What `activate` returns to other extensions and to the integration tests. */
 export interface AttentionLensApi {
   /** How long `activate` itself took, in milliseconds. */
   readonly activationMs: number;
+  /** Present only under a test runner: reads what the editor shows and plays the panel's part. */
+  readonly probe?: EditorProbe;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const started = performance.now();
-  const inspector = new SelectionInspector(context.extensionUri);
+  // The lens re-runs inspections (attentionLens.followSelection) through the inspector, which hands
+  // its results back to the lens: the closure breaks the construction cycle.
+  const lens = new EditorLens(context.extensionUri, (target) => inspector.inspect(target));
+  const inspector: SelectionInspector = new SelectionInspector(context.extensionUri, lens);
   context.subscriptions.push(
+    // First: inspections ask the model source this sets up for their model folder.
+    ...registerModelCommands(context),
     inspector,
+    lens,
     vscode.commands.registerCommand(INSPECT_COMMAND, () => inspector.run()),
+    vscode.commands.registerCommand(CLEAR_HIGHLIGHTS_COMMAND, () => lens.clear()),
+    vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => {
+      lens.showPanel();
+    }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
-        inspector.adopt(AttentionPanel.revive(panel, context.extensionUri));
+        lens.adopt(AttentionPanel.revive(panel, context.extensionUri));
       },
     }),
     { dispose: () => AttentionPanel.open?.dispose() },
     { dispose: disposeLog },
   );
-  return { activationMs: performance.now() - started };
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector) : undefined;
+  return { activationMs: performance.now() - started, probe };
 }
 
 export function deactivate(): void {

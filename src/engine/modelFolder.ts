@@ -68,8 +68,20 @@ export function resolveModelFolder(location: string): ModelFolder {
       `No ONNX graph was found in ${location}. Expected onnx/model.onnx (or model.onnx) in Hugging Face layout, or a model.safetensors checkpoint of a supported architecture.`);
   }
   const config = readConfig(dir);
-  const id = config._name_or_path || path.basename(dir);
+  const id = config._name_or_path || downloadedFrom(dir) || path.basename(dir);
   return { dir, onnxPath, id, config };
+}
+
+// A folder downloaded from a Hub is named after its revision (`.../owner--name/main`); the record
+// models/snapshot.ts leaves in it names the repo, which is what people call the model.
+function downloadedFrom(dir: string): string | undefined {
+  try {
+    const record = JSON.parse(readFileSync(path.join(dir, '.hub-snapshot.json'), 'utf8')) as { repo?: unknown; revision?: unknown };
+    if (typeof record.repo !== 'string') return undefined;
+    return record.revision === 'main' || typeof record.revision !== 'string' ? record.repo : `${record.repo}@${record.revision}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function findOnnx(dir: string): string | undefined {

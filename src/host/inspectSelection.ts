@@ -1,15 +1,21 @@
 // "Attention Lens: Inspect Selection": runs the engine on the selected text (or the cursor's line)
-// and shows the result in the panel. The engine worker starts on the first inspection, not at
-// activation, so opening VS Code costs nothing.
-import * as path from 'node:path';
+// and shows the result in the panel and the editor. The engine worker starts on the first
+// inspection, not at activation, so opening VS Code costs nothing.
 import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
 import { toEngineError } from '../engine/errors';
+import type { ModelSourceErrorCode } from '../models/errors';
 import type { EngineErrorCode, ModelInfo, Timings } from '../protocol';
+import type { EditorLens } from './editorLens';
+import type { InspectTarget } from './followSelection';
+import { prepareText } from './inputText';
+import { Inspection } from './inspection';
 import { log } from './log';
-import { AttentionPanel } from './panel';
+import { modelSource } from './modelSource';
+import { showProgress } from './progress';
 import { readSettings } from './settings';
 import { positionsIn } from './textPositions';
+import { TrackedRange } from './trackedRange';
 
 export const INSPECT_COMMAND = 'attentionLens.inspectSelection';
 
@@ -24,7 +30,9 @@ export interface PlacedToken {
 export type InspectionOutcome =
   | {
       kind: 'shown';
+      id: number;
       uri: vscode.Uri;
+      /** The range inspected: the selection, or less when the text was cut to maxTokens. */
       range: vscode.Range;
       model: ModelInfo;
       provider: string;
@@ -32,10 +40,17 @@ export type InspectionOutcome =
       layers: number;
       heads: number;
       timings: Timings;
+      /** How many tokens the whole text had, when it was cut to maxTokens. */
+      truncatedFrom?: number;
+      /** The notice shown to the user about this inspection (truncation, replaced characters). */
+      notices: string[];
+      /** True when the text was edited while the model ran: the panel shows it, the editor does not. */
+      stale: boolean;
     }
   | { kind: 'cancelled' }
   | { kind: 'nothing-to-inspect'; message: string }
-  | { kind: 'failed'; code: EngineErrorCode | 'no-model'; message: string };
+  | { kind: 'not-text'; message: string }
+  | { kind: 'failed'; code: EngineErrorCode | ModelSourceErrorCode | 'no-model'; message: string };
 
 // Failures that a setting fixes get a button that opens it.
 const SETTING_FIXES = new Set<string>([
@@ -45,83 +60,154 @@ const SETTING_FIXES = new Set<string>([
 
 export class SelectionInspector implements vscode.Disposable {
   private client: EngineClient | undefined;
-  private nextId = 1;
-  private last: { uri: vscode.Uri; tokens: PlacedToken[] } | undefined;
-  private panelSubscription: vscode.Disposable | undefined;
+  private latest = 0;
+  // The run the user may cancel, and whether they did (a superseded run is cancelled silently).
+  private running: { id: number; cancelledByUser: boolean } | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly lens: EditorLens,
+  ) {}
 
   /** Inspects the primary selection of `editor`, or its cursor line when nothing is selected. */
   async run(editor = vscode.window.activeTextEditor): Promise<InspectionOutcome> {
     if (!editor) return this.nothing(vscode.l10n.t('Open a file and select some text to inspect its attention.'));
     const { document, selection } = editor;
     const range = selection.isEmpty ? document.lineAt(selection.active.line).range : selection;
-    const text = document.getText(range);
-    if (text.trim() === '') {
+    return this.inspect({ document, range });
+  }
+
+  /** Inspects `range` of `document`; a newer call supersedes this one, whose results are then never shown. */
+  async inspect({ document, range }: InspectTarget): Promise<InspectionOutcome> {
+    const prepared = prepareText(document.getText(range));
+    if (prepared.kind === 'empty') {
       return this.nothing(vscode.l10n.t('There is no text to inspect: select some text, or put the cursor on a line that has some.'));
     }
+    if (prepared.kind === 'binary') {
+      const message = vscode.l10n.t('This text contains NUL characters, as binary files do. Attention Lens inspects text only.');
+      log().info(message);
+      void vscode.window.showWarningMessage(message);
+      return { kind: 'not-text', message };
+    }
+    const { text } = prepared;
     const settings = readSettings(document.uri);
-    if (!settings.model) {
-      return this.fail('no-model', vscode.l10n.t('Choose a model first: set "attentionLens.model" to a model folder (config.json, tokenizer.json and onnx/model.onnx).'));
+    // A Hub model is downloaded here, before the panel opens; ModelSource shows its failures.
+    const models = modelSource();
+    const located = await models.locate(settings.model);
+    if (located.kind === 'cancelled') return { kind: 'cancelled' };
+    if (located.kind === 'failed') return { kind: 'failed', code: located.code, message: located.message };
+
+    const id = ++this.latest;
+    this.running = { id, cancelledByUser: false };
+    const modelName = located.label;
+    const panel = this.lens.showPanel();
+    panel.post({ type: 'busy', title: vscode.l10n.t('Running {0} on {1} characters…', modelName, text.length) });
+    log().info(`inspect #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${located.folder} (provider ${settings.provider})`);
+    const notices: string[] = [];
+    if (prepared.loneSurrogates > 0) {
+      notices.push(vscode.l10n.t('{0} broken characters (lone UTF-16 surrogates) were inspected as U+FFFD.', prepared.loneSurrogates));
     }
 
-    const id = this.nextId++;
-    const modelName = path.basename(settings.model);
-    const panel = this.showPanel();
-    panel.post({ type: 'busy', title: vscode.l10n.t('Running {0} on {1} characters…', modelName, text.length) });
-    log().info(`inspect #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${settings.model} (provider ${settings.provider})`);
-    const toPosition = positionsIn(text, range.start);
-    const place = (start: number, end: number) => {
-      const a = toPosition(start);
-      const b = toPosition(end);
-      return new vscode.Range(a.line, a.character, b.line, b.character);
-    };
+    // Follows edits made while the model runs, so results land where their text is now, or not at all.
+    const tracked = new TrackedRange(document.offsetAt(range.start), document.offsetAt(range.end));
+    let closed = false;
+    const watching = [
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document !== document) return;
+        for (const c of e.contentChanges) tracked.apply({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length });
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d === document) closed = true;
+      }),
+    ];
 
     try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Attention Lens: running {0}', modelName) },
-        () => this.engine().inspect(
-          { model: settings.model!, text, provider: settings.provider, maxTokens: settings.maxTokens },
-          {
-            onStarted: (s) => {
-              const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
-              log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
-              for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
-              panel.post({
-                type: 'inspection', id, text, model: s.model, tokens: s.tokens, provider: s.provider,
-                warnings: s.warnings, truncatedFrom: s.truncatedFrom,
-              });
-            },
-            onLayer: (l, data) => panel.post({
-              type: 'layer', id, layer: l.layer, heads: l.heads, tokens: l.tokens, data: data.buffer as ArrayBuffer,
-            }),
+      const work = this.engine().inspect(
+        { model: located.folder, text, provider: settings.provider, maxTokens: settings.maxTokens, cacheDir: models.cacheRoot },
+        {
+          onStarted: (s) => {
+            const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
+            log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
+            for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
+            panel.post({
+              type: 'inspection', id, text, model: s.model, tokens: s.tokens, provider: s.provider,
+              warnings: s.warnings, truncatedFrom: s.truncatedFrom,
+            });
           },
-        ),
+          onLayer: (l, data) => panel.post({
+            type: 'layer', id, layer: l.layer, heads: l.heads, tokens: l.tokens, data: data.buffer as ArrayBuffer,
+          }),
+        },
       );
+      const result = await showProgress(vscode.l10n.t('Attention Lens: running {0}', modelName), work, () => this.cancel(id));
+      // The client rejects superseded runs; this also covers one superseded after its last message.
+      if (id !== this.latest) return { kind: 'cancelled' };
       const { started, timings } = result;
       log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}`);
       panel.post({ type: 'done', id, timings });
+
+      // When the text was cut to maxTokens, only the tokens' text was inspected: the editor's range
+      // ends where the last token does.
+      const coveredEnd = started.truncatedFrom === undefined ? text.length : started.tokens.reduce((end, t) => Math.max(end, t.end), 0);
+      if (started.truncatedFrom !== undefined) {
+        tracked.truncate(tracked.start + coveredEnd);
+        notices.push(vscode.l10n.t('The selection has {0} tokens; only the first {1} were inspected (setting "attentionLens.maxTokens").',
+          started.truncatedFrom, started.tokens.length));
+      }
+      for (const notice of notices) {
+        log().warn(`inspect #${id}: ${notice}`);
+        void vscode.window.showWarningMessage(notice);
+      }
+
+      const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
+      // A closed document can never be shown again as it was; the panel keeps the result.
+      if (!closed) this.lens.attach(inspection);
+      // Placed on the text as it was inspected: the outcome describes the run, not later edits.
+      const toPosition = positionsIn(text, range.start);
+      const place = (start: number, end: number) => {
+        const a = toPosition(start);
+        const b = toPosition(end);
+        return new vscode.Range(a.line, a.character, b.line, b.character);
+      };
       const tokens = started.tokens.map((t) => ({ text: t.text, special: t.special, range: place(t.start, t.end) }));
-      this.last = { uri: document.uri, tokens };
       return {
-        kind: 'shown', uri: document.uri, range: new vscode.Range(range.start, range.end), model: started.model,
+        kind: 'shown', id, uri: document.uri, range: place(0, coveredEnd), model: started.model,
         provider: started.provider, tokens, layers: started.model.layers, heads: started.model.heads, timings,
+        truncatedFrom: started.truncatedFrom, notices, stale: tracked.stale || closed,
       };
     } catch (err) {
       const e = toEngineError(err);
       if (e.code === 'cancelled') {
-        log().debug(`inspect #${id}: superseded by a newer inspection`);
+        const byUser = this.running?.id === id && this.running.cancelledByUser;
+        log().debug(`inspect #${id}: ${byUser ? 'cancelled' : 'superseded by a newer inspection'}`);
+        if (byUser) panel.post({ type: 'failed', message: vscode.l10n.t('The inspection was cancelled.') });
         return { kind: 'cancelled' };
       }
+      if (id !== this.latest) return { kind: 'cancelled' };
       panel.post({ type: 'failed', message: e.message });
       return this.fail(e.code, e.message, e.detail);
+    } finally {
+      for (const w of watching) w.dispose();
+      if (this.running?.id === id) this.running = undefined;
     }
+  }
+
+  /** Whether an inspection is running (the model is loading or running). */
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Cancels the running inspection, as its progress notification's Cancel button does. */
+  cancel(id = this.running?.id): void {
+    const running = this.running;
+    if (id === undefined || running?.id !== id) return;
+    running.cancelledByUser = true;
+    this.client?.cancel();
   }
 
   dispose(): void {
     this.client?.dispose();
     this.client = undefined;
-    this.panelSubscription?.dispose();
   }
 
   private engine(): EngineClient {
@@ -130,26 +216,6 @@ export class SelectionInspector implements vscode.Disposable {
       log: (line) => log().info(line),
     });
     return this.client;
-  }
-
-  private showPanel(): AttentionPanel {
-    const panel = AttentionPanel.show(this.extensionUri);
-    this.adopt(panel);
-    return panel;
-  }
-
-  /** Listens to a panel's token clicks; also used for panels the serializer revives. */
-  adopt(panel: AttentionPanel): void {
-    this.panelSubscription?.dispose();
-    this.panelSubscription = panel.onRevealToken((index) => void this.reveal(index));
-  }
-
-  private async reveal(index: number): Promise<void> {
-    const token = this.last?.tokens[index];
-    if (!this.last || !token) return;
-    const editor = await vscode.window.showTextDocument(this.last.uri, { preserveFocus: false });
-    editor.selection = new vscode.Selection(token.range.start, token.range.end);
-    editor.revealRange(token.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   private nothing(message: string): InspectionOutcome {

@@ -13,9 +13,9 @@ export class AttentionPanel implements vscode.Disposable {
   // Messages posted before the webview's script runs would be dropped; they wait here instead.
   private queue: HostToPanel[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly onRevealEmitter = new vscode.EventEmitter<number>();
-  /** Fires with a token index when the user clicks a token in the panel. */
-  readonly onRevealToken = this.onRevealEmitter.event;
+  private readonly onMessageEmitter = new vscode.EventEmitter<Exclude<PanelToHost, { type: 'ready' }>>();
+  /** Fires for what the user does in the panel: clicks and hovers tokens, picks a layer or head. */
+  readonly onMessage = this.onMessageEmitter.event;
 
   /** Reveals the panel, creating it beside the editor if there is none. */
   static show(extensionUri: vscode.Uri): AttentionPanel {
@@ -57,7 +57,7 @@ export class AttentionPanel implements vscode.Disposable {
         if (!panel.visible) this.ready = false;
       }),
       panel.webview.onDidReceiveMessage((message: PanelToHost) => this.receive(message)),
-      this.onRevealEmitter,
+      this.onMessageEmitter,
     );
     panel.webview.html = html(panel.webview, extensionUri);
   }
@@ -67,7 +67,9 @@ export class AttentionPanel implements vscode.Disposable {
     // The user may close the panel while an inspection streams in; its results are then dropped.
     if (this.disposed) return;
     if (this.ready) void this.panel.webview.postMessage(message);
-    else this.queue.push(message);
+    // Focus follows every caret move: a panel that is not listening misses those, or a hidden
+    // panel would be sent a backlog of stale focus changes when shown again.
+    else if (message.type !== 'focusToken') this.queue.push(message);
   }
 
   dispose(): void {
@@ -87,7 +89,9 @@ export class AttentionPanel implements vscode.Disposable {
         for (const m of this.queue.splice(0)) void this.panel.webview.postMessage(m);
         break;
       case 'revealToken':
-        this.onRevealEmitter.fire(message.index);
+      case 'hoverToken':
+      case 'viewState':
+        this.onMessageEmitter.fire(message);
         break;
     }
   }

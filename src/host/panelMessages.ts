@@ -2,6 +2,9 @@
 // which webview postMessage transfers without JSON (engines.vscode >= 1.57).
 // TODO(lead): these belong in src/protocol.ts, the one shared message file; kept here until moved.
 import type { ModelInfo, Timings, Token } from '../protocol';
+import type { HeadChoice } from './viewState';
+
+export type { HeadChoice } from './viewState';
 
 /** Strings the webview shows, translated by the host (the webview has no vscode.l10n). */
 export interface PanelLabels {
@@ -53,7 +56,17 @@ export interface PanelFailed {
   message: string;
 }
 
-export type HostToPanel = PanelBusy | PanelInspection | PanelLayer | PanelDone | PanelFailed;
+/**
+ * The editor's focused token changed (caret moved onto it, or the mouse hovers it): the panel
+ * highlights token `index` of the current inspection, or nothing when `index` is null. Transient: a
+ * panel that is not listening misses it rather than receiving a backlog.
+ */
+export interface PanelFocusToken {
+  type: 'focusToken';
+  index: number | null;
+}
+
+export type HostToPanel = PanelBusy | PanelInspection | PanelLayer | PanelDone | PanelFailed | PanelFocusToken;
 
 export interface PanelReady {
   type: 'ready';
@@ -65,4 +78,22 @@ export interface PanelRevealToken {
   index: number;
 }
 
-export type PanelToHost = PanelReady | PanelRevealToken;
+/** The mouse entered token `index` in the panel, or left the tokens (null): the editor paints what it attends to. */
+export interface PanelHoverToken {
+  type: 'hoverToken';
+  index: number | null;
+}
+
+/**
+ * The panel now shows layer `layer` (0-based) and head `head` (0-based index, or an aggregate over
+ * heads; 'rollout' means the rollout through layers 0..layer). The editor's highlights and hover
+ * cards follow it. The host resets to the last layer, mean over heads, on every new inspection, so a
+ * panel that keeps another choice across inspections sends it again after each 'inspection'.
+ */
+export interface PanelViewState {
+  type: 'viewState';
+  layer: number;
+  head: HeadChoice;
+}
+
+export type PanelToHost = PanelReady | PanelRevealToken | PanelHoverToken | PanelViewState;

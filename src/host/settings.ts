@@ -1,6 +1,4 @@
 // The one typed view of the `attentionLens.*` settings; nothing else reads the configuration.
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PROVIDERS, type Provider } from '../protocol';
 
@@ -13,11 +11,21 @@ export const SETTINGS_SECTION = 'attentionLens';
 export const MODEL_ENV = 'ATTENTION_LENS_MODEL';
 
 export interface Settings {
-  /** Absolute model folder, or undefined when neither the setting nor the environment names one. */
-  model: string | undefined;
+  /**
+   * The model as written: a folder, a Hugging Face id, or '' for the bundled default (the setting,
+   * else ATTENTION_LENS_MODEL). host/modelSource turns it into a folder.
+   */
+  model: string;
   provider: Provider;
   maxTokens: number;
+  /** Whether hovering an inspected token shows its card and paints what it attends to. */
+  hoverEnabled: boolean;
+  /** Whether edits inside an inspected range, and new selections, re-run the inspection. */
+  followSelection: boolean;
 }
+
+/** The settings the editor reads on every cursor move and hover: no path resolution. */
+export type EditorSettings = Pick<Settings, 'hoverEnabled' | 'followSelection'>;
 
 /** Reads the settings now; call again after a configuration change instead of caching. */
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -25,18 +33,22 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const provider = config.get<string>('provider', 'auto');
   const maxTokens = config.get<number>('maxTokens', 512);
   return {
-    model: resolveModelFolder(config.get<string>('model', '').trim() || process.env[MODEL_ENV]?.trim() || ''),
+    model: config.get<string>('model', '').trim() || process.env[MODEL_ENV]?.trim() || '',
     provider: (PROVIDERS as readonly string[]).includes(provider) ? (provider as Provider) : 'auto',
     maxTokens: Number.isFinite(maxTokens) && maxTokens >= 2 ? Math.floor(maxTokens) : 512,
+    ...editorSettingsOf(config),
   };
 }
 
-// People write `~/models/x` or a path relative to the workspace; the worker needs an absolute path.
-function resolveModelFolder(value: string): string | undefined {
-  if (!value) return undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  let expanded = value.replace(/^~(?=$|[\\/])/, os.homedir());
-  if (folder?.scheme === 'file') expanded = expanded.replace(/\$\{workspaceFolder\}/g, folder.fsPath);
-  if (path.isAbsolute(expanded)) return path.normalize(expanded);
-  return folder?.scheme === 'file' ? path.resolve(folder.fsPath, expanded) : path.resolve(expanded);
+/** Reads only the editor-side switches; cheap enough for every selection change. */
+export function readEditorSettings(scope?: vscode.ConfigurationScope): EditorSettings {
+  return editorSettingsOf(vscode.workspace.getConfiguration(SETTINGS_SECTION, scope));
 }
+
+function editorSettingsOf(config: vscode.WorkspaceConfiguration): EditorSettings {
+  return {
+    hoverEnabled: config.get<boolean>('hover.enabled', true) !== false,
+    followSelection: config.get<boolean>('followSelection', false) === true,
+  };
+}
+

@@ -16,6 +16,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** Written to the profile's User/settings.json before start. */
   settings?: Record<string, unknown>;
+  /** Extensions folder to serve (e.g. one a VSIX was installed into); else an empty one in the run folder. */
+  extensionsDir?: string;
 }
 
 export interface WorkbenchOptions {
@@ -99,7 +101,7 @@ export class CodeServer {
         '--auth', 'none',
         '--config', path.join(dir, 'config.yaml'),
         '--user-data-dir', path.join(dir, 'data'),
-        '--extensions-dir', path.join(dir, 'extensions'),
+        '--extensions-dir', opts.extensionsDir ?? path.join(dir, 'extensions'),
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-workspace-trust',

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchChromium, newLoggedPage } from './browser';
 import { CodeServer } from './codeServer';
+import { startHubEmulator } from './hubEmulator';
 import { integrationBundle, modelFixture, repoRoot, resultsRoot, workspaceFixture } from './paths';
 import { quietSettings } from './profile';
 
@@ -19,11 +20,16 @@ async function main(): Promise<number> {
   const report = path.join(resultsDir, 'report.txt');
   for (const stale of [report, path.join(resultsDir, 'failure.png')]) fs.rmSync(stale, { force: true });
 
+  const hub = await startHubEmulator();
   const server = await CodeServer.start({
     name: 'integration',
-    env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture, ATTENTION_LENS_TEST_REPORT: report },
+    env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture, ATTENTION_LENS_TEST_REPORT: report, ...hub.env },
     settings: quietSettings,
+  }).catch(async (err: unknown) => {
+    await hub.emulator.stop();
+    throw err;
   });
+  console.log(`[harness] Hub emulator on ${hub.emulator.url}`);
   console.log(`[harness] code-server ready on ${server.origin} after ${Date.now() - started} ms`);
   const browser = await launchChromium();
   let code = 1;
@@ -56,6 +62,7 @@ async function main(): Promise<number> {
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop({ keepLogs: code !== 0 });
+    await hub.emulator.stop();
   }
   process.stdout.write(fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : '(the suite wrote no report)\n');
   console.log(`[harness] integration suite exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);

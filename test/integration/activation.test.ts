@@ -12,7 +12,12 @@ describe('activation', () => {
     const ext = extension();
     const events: string[] = ext.packageJSON.activationEvents;
     assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), `eager activation events: ${events}`);
-    assert.deepEqual(events.sort(), ['onCommand:attentionLens.inspectSelection', 'onWebviewPanel:attentionLens.panel']);
+    // Commands and the panel only: hover cards and highlights need an inspection, which needs a command.
+    for (const event of events) assert.match(event, /^(onCommand:attentionLens\.\w+|onWebviewPanel:attentionLens\.panel)$/);
+    for (const event of ['onCommand:attentionLens.inspectSelection', 'onWebviewPanel:attentionLens.panel',
+      'onCommand:attentionLens.clearHighlights', 'onCommand:attentionLens.showPanel']) {
+      assert.ok(events.includes(event), `missing activation event ${event}`);
+    }
   });
 
   it(`loads and activates in under ${ACTIVATION_BUDGET_MS} ms, without loading the engine`, async () => {
@@ -50,6 +55,18 @@ describe('activation', () => {
     assert.ok(contributes.menus['editor/context'].some((m: { command: string; when: string }) =>
       m.command === INSPECT && m.when.includes('editorHasSelection')));
     assert.ok(contributes.keybindings.some((k: { command: string }) => k.command === INSPECT));
+  });
+
+  it('contributes the editor commands, settings and highlight colour', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const command of ['attentionLens.clearHighlights', 'attentionLens.showPanel']) assert.ok(commands.includes(command), command);
+    const config = vscode.workspace.getConfiguration('attentionLens');
+    assert.equal(config.inspect('hover.enabled')?.defaultValue, true);
+    assert.equal(config.inspect('followSelection')?.defaultValue, false);
+    const colors: { id: string; defaults: Record<string, string> }[] = extension().packageJSON.contributes.colors;
+    const attended = colors.find((c) => c.id === 'attentionLens.attendedBackground');
+    assert.ok(attended);
+    assert.deepEqual(Object.keys(attended.defaults).sort(), ['dark', 'highContrast', 'highContrastLight', 'light']);
   });
 
   it('contributes its settings with defaults', () => {

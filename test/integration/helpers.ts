@@ -32,8 +32,18 @@ export async function openFixture(name: string): Promise<vscode.TextEditor> {
 }
 
 export async function openText(content: string): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
-  return vscode.window.showTextDocument(document);
+  // An untitled document closed a moment ago may still be disposing; a new one opened meanwhile can
+  // be handed its name. Check the text arrived, and try again if it did not.
+  for (let attempt = 1; ; attempt++) {
+    const document = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
+    const editor = await vscode.window.showTextDocument(document);
+    // Lengths, not texts: the workbench may replace lone surrogates, one UTF-16 unit for another.
+    const expected = content.replace(/\r?\n/g, editor.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
+    if (editor.document.getText().length === expected.length || attempt === 3) {
+      return editor;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Selects the first occurrence of `phrase` in the editor's document. */

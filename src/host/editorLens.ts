@@ -1,0 +1,296 @@
+// The editor side of an inspection: hover cards, highlights of what the focused token attends to,
+// the status bar item, and the link to the panel (hover there, highlight here, and back). It keeps
+// the inspection in step with edits, so attention is never painted on text it was not computed for.
+import * as vscode from 'vscode';
+import { FollowSelection, type InspectTarget } from './followSelection';
+import { AttentionHighlights, planHighlights } from './highlights';
+import { attentionCard, staleCard } from './hoverCard';
+import type { Inspection } from './inspection';
+import { log } from './log';
+import { AttentionPanel } from './panel';
+import { replayInspection } from './panelReplay';
+import type { PanelToHost } from './panelMessages';
+import { readEditorSettings } from './settings';
+import { InspectionStatus } from './statusBar';
+import { checkViewState, defaultViewState, sameViewState, type ViewState } from './viewState';
+
+/** Where the focused token was chosen: the caret, the mouse over the editor, or the panel. */
+export type FocusSource = 'cursor' | 'hover' | 'panel';
+
+/** Set while highlights and hover cards are on; the palette offers Clear Highlights only then. */
+const ACTIVE_CONTEXT = 'attentionLens.active';
+
+export class EditorLens implements vscode.Disposable {
+  private current: Inspection | undefined;
+  // False after Clear Highlights: the inspection is still tracked (the panel can reveal its tokens)
+  // but the editor paints nothing and shows no cards until the next inspection.
+  private active = false;
+  private view: ViewState = defaultViewState(1);
+  private focus: { index: number; source: FocusSource } | undefined;
+  // The last focusToken the panel was sent, so caret moves within one token send nothing.
+  private panelFocus: number | null = null;
+  private readonly highlights = new AttentionHighlights();
+  private readonly status = new InspectionStatus();
+  private readonly follow: FollowSelection;
+  private readonly disposables: vscode.Disposable[] = [];
+  private panelSubscription: vscode.Disposable | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    inspect: (target: InspectTarget) => Promise<unknown>,
+  ) {
+    this.follow = new FollowSelection(inspect);
+    this.disposables.push(
+      this.highlights,
+      this.status,
+      this.follow,
+      // Registered for every document but answers only over the inspected range; costs one URI compare elsewhere.
+      vscode.languages.registerHoverProvider('*', { provideHover: (document, position) => this.hover(document, position) }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.highlights.paintVisible()),
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (this.current?.isIn(document)) this.forget();
+      }),
+    );
+  }
+
+  /** The inspection the editor shows now, if any. */
+  get inspection(): Inspection | undefined {
+    return this.current;
+  }
+
+  get viewState(): ViewState {
+    return this.view;
+  }
+
+  get focused(): { index: number; source: FocusSource } | undefined {
+    return this.focus;
+  }
+
+  /** The last focusToken index sent to the panel. */
+  get focusSentToPanel(): number | null {
+    return this.panelFocus;
+  }
+
+  get paintedNow() {
+    return this.highlights.snapshot();
+  }
+
+  get statusNow() {
+    return this.status.snapshot();
+  }
+
+  /** Makes `inspection` the one the editor shows, replacing any earlier one. */
+  attach(inspection: Inspection): void {
+    this.highlights.clear();
+    this.follow.cancel();
+    this.current = inspection;
+    this.active = true;
+    this.view = defaultViewState(inspection.layers.length);
+    this.focus = undefined;
+    this.status.show(inspection);
+    void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, true);
+    if (inspection.stale) {
+      // The text changed while the model ran: these results are for text no longer there.
+      this.becameStale(inspection);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    if (editor && inspection.isIn(editor.document)) this.followCaret(editor);
+  }
+
+  /** "Attention Lens: Clear Highlights": the editor stops painting and showing cards until the next inspection. */
+  clear(): void {
+    this.active = false;
+    this.focus = undefined;
+    this.follow.cancel();
+    this.highlights.clear();
+    this.status.hide();
+    this.tellPanel(null);
+    void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, false);
+  }
+
+  /** Reveals the panel; a new panel is given the current inspection again. */
+  showPanel(): AttentionPanel {
+    const existed = AttentionPanel.open;
+    const panel = AttentionPanel.show(this.extensionUri);
+    this.adopt(panel);
+    if (!existed && this.current) replayInspection(panel, this.current);
+    return panel;
+  }
+
+  /** Listens to a panel's messages; also used for panels the serializer revives. */
+  adopt(panel: AttentionPanel): void {
+    this.panelSubscription?.dispose();
+    this.panelSubscription = panel.onMessage((message) => this.fromPanel(message));
+  }
+
+  /** Handles what the user did in the panel. */
+  fromPanel(message: PanelToHost): void {
+    const inspection = this.current;
+    if (!inspection) return;
+    switch (message.type) {
+      case 'revealToken':
+        void this.reveal(inspection, message.index);
+        break;
+      case 'hoverToken':
+        if (!this.active) break;
+        if (message.index === null) {
+          // The mouse left the panel's tokens: the caret's token, if any, is focused again.
+          const editor = vscode.window.activeTextEditor;
+          if (editor && inspection.isIn(editor.document)) this.followCaret(editor);
+          else this.focusOn(undefined, 'panel');
+        } else if (Number.isInteger(message.index) && message.index >= 0 && message.index < inspection.tokens.length) {
+          this.focusOn(message.index, 'panel');
+        }
+        break;
+      case 'viewState': {
+        const view = checkViewState(message, inspection.layers.length, inspection.started.model.heads);
+        if (!view) {
+          log().warn(`ignored a view state the model does not have: ${JSON.stringify(message)}`);
+          break;
+        }
+        if (sameViewState(view, this.view)) break;
+        this.view = view;
+        if (this.focus) this.paint(this.focus.index);
+        break;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.panelSubscription?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.current = undefined;
+  }
+
+  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const inspection = this.current;
+    if (!inspection || !this.active || !inspection.isIn(document)) return undefined;
+    if (!readEditorSettings(document.uri).hoverEnabled) return undefined;
+    const offset = document.offsetAt(position);
+    if (!this.inStep(inspection)) {
+      const { start, end } = inspection.tracked;
+      return offset >= start && offset < end ? new vscode.Hover(staleCard()) : undefined;
+    }
+    const index = inspection.tokenAt(offset);
+    if (index === undefined) return undefined;
+    this.focusOn(index, 'hover');
+    const row = inspection.rows.row(index, this.view);
+    return new vscode.Hover(attentionCard(inspection, index, row, this.view), inspection.tokenRange(index));
+  }
+
+  private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
+    const editor = e.textEditor;
+    const inspection = this.current;
+    const inInspected = inspection?.isIn(editor.document) === true;
+    const selection = editor.selection;
+    if (!selection.isEmpty && editor === vscode.window.activeTextEditor && readEditorSettings(editor.document.uri).followSelection) {
+      // A selection inside the inspected text (e.g. a token the panel revealed) only moves the focus.
+      const inside = inInspected && inspection!.range().contains(selection);
+      if (!inside) {
+        this.follow.schedule(() => (editor.selection.isEqual(selection) ? { document: editor.document, range: selection } : undefined));
+        return;
+      }
+    }
+    if (inInspected && this.active) this.followCaret(editor);
+  }
+
+  private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    const inspection = this.current;
+    if (!inspection || !inspection.isIn(e.document) || e.contentChanges.length === 0) return;
+    const wasStale = inspection.stale;
+    let shifted = false;
+    for (const change of e.contentChanges) {
+      const effect = inspection.tracked.apply({ offset: change.rangeOffset, length: change.rangeLength, inserted: change.text.length });
+      if (effect === 'before') shifted = true;
+    }
+    inspection.version = e.document.version;
+    if (inspection.stale) {
+      if (!wasStale) this.becameStale(inspection);
+      else this.scheduleRerun(inspection);
+    } else if (shifted && this.focus) {
+      // The editor moves decorations with the text already; repainting keeps the ranges we report exact.
+      this.paint(this.focus.index);
+    }
+  }
+
+  private becameStale(inspection: Inspection): void {
+    this.focus = undefined;
+    this.highlights.clear();
+    this.tellPanel(null);
+    if (this.active) this.status.show(inspection);
+    log().info(`inspection #${inspection.id}: its text was edited; highlights removed`);
+    this.scheduleRerun(inspection);
+  }
+
+  private scheduleRerun(inspection: Inspection): void {
+    if (!this.active || !readEditorSettings(inspection.document.uri).followSelection) return;
+    this.follow.schedule(() => (this.current === inspection ? { document: inspection.document, range: inspection.range() } : undefined));
+  }
+
+  // The caret's token, or the token a selection covers exactly (as a token revealed from the panel).
+  private followCaret(editor: vscode.TextEditor): void {
+    const inspection = this.current;
+    if (!inspection) return;
+    const selection = editor.selection;
+    let index: number | undefined;
+    if (selection.isEmpty) {
+      index = inspection.tokenAt(editor.document.offsetAt(selection.active), true);
+    } else {
+      const candidate = inspection.tokenAt(editor.document.offsetAt(selection.start));
+      if (candidate !== undefined && inspection.tokenRange(candidate)?.isEqual(selection)) index = candidate;
+    }
+    this.focusOn(index, 'cursor');
+  }
+
+  private focusOn(index: number | undefined, source: FocusSource): void {
+    const inspection = this.current;
+    if (index === undefined || !inspection || !this.active || !this.inStep(inspection)) {
+      this.focus = undefined;
+      this.highlights.clear();
+      if (source !== 'panel') this.tellPanel(null);
+      return;
+    }
+    const same = this.focus?.index === index;
+    this.focus = { index, source };
+    if (!same || !this.highlights.snapshot()) this.paint(index);
+    // The panel is not told about the focus it set itself.
+    if (source !== 'panel') this.tellPanel(index);
+  }
+
+  private paint(index: number): void {
+    const inspection = this.current;
+    if (!inspection || !this.inStep(inspection)) return;
+    this.highlights.show(inspection, planHighlights(inspection, index, inspection.rows.row(index, this.view)));
+  }
+
+  private tellPanel(index: number | null): void {
+    if (this.panelFocus === index) return;
+    this.panelFocus = index;
+    AttentionPanel.open?.post({ type: 'focusToken', index });
+  }
+
+  // Whether the inspection still describes the document's text. A version the change listener has
+  // not seen means an edit went past it: treat the inspection as stale rather than guess.
+  private inStep(inspection: Inspection): boolean {
+    if (inspection.document.isClosed) return false;
+    if (inspection.document.version !== inspection.version) inspection.tracked.markStale();
+    return !inspection.stale;
+  }
+
+  private forget(): void {
+    this.clear();
+    this.current = undefined;
+  }
+
+  private async reveal(inspection: Inspection, index: number): Promise<void> {
+    if (!this.inStep(inspection)) return;
+    const range = inspection.tokenRange(index);
+    if (!range) return;
+    const editor = await vscode.window.showTextDocument(inspection.document, { preserveFocus: false });
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+}

@@ -1,0 +1,72 @@
+// What the integration tests read and do that the VS Code API cannot: decorations have no getter,
+// a status bar item's text is not readable from outside, and the webview's messages come from a
+// page the extension host cannot drive. Exposed only when the extension runs under a test runner.
+import type * as vscode from 'vscode';
+import type { Token } from '../protocol';
+import type { EditorLens, FocusSource } from './editorLens';
+import type { PaintedToken } from './highlights';
+import type { SelectionInspector } from './inspectSelection';
+import type { PanelToHost } from './panelMessages';
+import type { ViewState } from './viewState';
+
+export interface ProbedInspection {
+  id: number;
+  uri: vscode.Uri;
+  /** Where the inspected text is in the document now. */
+  range: vscode.Range;
+  stale: boolean;
+  tokens: readonly Token[];
+  heads: number;
+  /** Per layer, Float32 [heads][T][T], exactly as the engine sent it. */
+  layers: readonly Float32Array[];
+  view: ViewState;
+}
+
+export interface ProbedHighlights {
+  focus: number | undefined;
+  source: FocusSource | undefined;
+  painted: PaintedToken[];
+  /** How many visible editors the highlights were painted into. */
+  editors: number;
+}
+
+export interface EditorProbe {
+  inspection(): ProbedInspection | undefined;
+  highlights(): ProbedHighlights;
+  statusBar(): { visible: boolean; text: string; tooltip: string; command: string | undefined };
+  /** The last `focusToken` index sent to the panel. */
+  panelFocus(): number | null;
+  /** Delivers a message as if the panel's webview had sent it. */
+  fromPanel(message: PanelToHost): void;
+  /** Whether an inspection is running now. */
+  running(): boolean;
+  /** Presses the progress notification's Cancel button. */
+  cancel(): void;
+}
+
+export function createProbe(lens: EditorLens, inspector: SelectionInspector): EditorProbe {
+  return {
+    inspection() {
+      const current = lens.inspection;
+      return current && {
+        id: current.id,
+        uri: current.document.uri,
+        range: current.range(),
+        stale: current.stale,
+        tokens: current.tokens,
+        heads: current.started.model.heads,
+        layers: current.layers,
+        view: lens.viewState,
+      };
+    },
+    highlights() {
+      const painted = lens.paintedNow;
+      return { focus: lens.focused?.index, source: lens.focused?.source, painted: painted?.painted ?? [], editors: painted?.editors ?? 0 };
+    },
+    statusBar: () => lens.statusNow,
+    panelFocus: () => lens.focusSentToPanel,
+    fromPanel: (message) => lens.fromPanel(message),
+    running: () => inspector.isRunning,
+    cancel: () => inspector.cancel(),
+  };
+}
