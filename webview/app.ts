@@ -1,0 +1,229 @@
+// The attention views as one browser component, independent of VS Code: the panel's script mounts
+// it, feeds it the inspection's tokens and then its layers one at a time, and persists its state.
+// Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
+// redraw; the token strip updates at once, because it is what the pointer is on.
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import type { ModelInfo, Token } from '../src/protocol';
+import { sanitizeState, ViewStateStore, type SavedViewState, type StateBounds, type ViewState } from './state';
+import { readTheme, watchTheme, type Theme } from './theme';
+import { AttentionSource } from './views/attentionSource';
+import { Controls } from './views/controls';
+import { HeadView } from './views/headView';
+import { MatrixView } from './views/matrixView';
+import { ModelView } from './views/modelView';
+import { resolveLocale, translator } from './views/strings';
+import { adoptStyles } from './views/styles';
+import { TokenStrip } from './views/tokenStrip';
+
+/** Messages the views send to whoever mounted them (shaped like the panel's PanelToHost). */
+export type AttentionAppMessage = { type: 'revealToken'; index: number };
+
+export interface AttentionAppOptions {
+  /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
+  post?: (message: AttentionAppMessage) => void;
+  /** VS Code's display language, e.g. 'es'; English when absent or unknown. */
+  locale?: string;
+}
+
+/** What the panel knows before any attention arrives; `text` lets the strip show the original spacing. */
+export interface InspectionMeta {
+  model: ModelInfo;
+  tokens: Token[];
+  text?: string;
+}
+
+export interface AttentionApp {
+  /** Starts a new inspection: tokens and model shape, before any layer. */
+  setInspection(meta: InspectionMeta): void;
+  /** One layer's attention, Float32 [heads][T][T]; drawn as soon as it arrives. */
+  addLayer(layer: number, data: Float32Array): void;
+  /** Every layer has arrived: removes the progress indicator. */
+  done(): void;
+  /** The state to persist (vscode.setState) and restore after a reload. */
+  getState(): SavedViewState;
+  /** Restores a persisted state; anything invalid is replaced by defaults or clamped. */
+  setState(state: unknown): void;
+  /** Calls `cb` whenever the persistent part of the state changes; returns the unsubscribe. */
+  onStateChange(cb: (state: SavedViewState) => void): () => void;
+  /** Focuses a token from outside (the editor's cursor); null clears the focus. */
+  highlightToken(index: number | null): void;
+  /** Stops watching the theme and removes the views. */
+  dispose(): void;
+}
+
+type Redraw = 'matrix' | 'heads' | 'model';
+
+/** Builds the attention views inside `root`. */
+export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions = {}): AttentionApp {
+  const doc = root.ownerDocument;
+  adoptStyles(doc);
+  const locale = resolveLocale(opts.locale || doc.documentElement.lang || 'en');
+  const t = translator(locale);
+  const store = new ViewStateStore();
+  const post = opts.post ?? (() => undefined);
+  const reveal = (index: number) => post({ type: 'revealToken', index });
+
+  const app = doc.createElement('div');
+  app.className = 'al-app';
+  app.lang = locale;
+  root.append(app);
+
+  const dirty = new Set<Redraw>();
+  let frame = 0;
+  const invalidate = (...views: Redraw[]) => {
+    for (const view of views) dirty.add(view);
+    if (frame === 0) frame = requestAnimationFrame(flush);
+  };
+  let rolloutScheduled = false;
+  const needRollout = () => {
+    if (rolloutScheduled || !source) return;
+    rolloutScheduled = true;
+    // Let the "computing" notice paint first: the rollout holds the thread for up to a second.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        rolloutScheduled = false;
+        source?.computeRollout();
+        strip.update(store.get());
+        invalidate('matrix');
+      }, 0),
+    );
+  };
+
+  const controls = new Controls(store, t);
+  const waiting = Object.assign(doc.createElement('p'), { className: 'al-waiting', textContent: t('app.waiting') });
+  const progress = doc.createElement('div');
+  progress.className = 'al-progress';
+  progress.setAttribute('role', 'status');
+  const progressBar = doc.createElement('vscode-progress-bar');
+  progressBar.ariaLabel = t('progress.label');
+  const progressText = Object.assign(doc.createElement('span'), { className: 'al-note' });
+  progress.append(progressBar, progressText);
+  progress.hidden = true;
+  const strip = new TokenStrip(store, t, reveal);
+  const matrix = new MatrixView(store, t, () => invalidate('matrix'), needRollout, reveal);
+  const heads = new HeadView(store, t, () => invalidate('heads'), reveal);
+  const model = new ModelView(store, t, () => invalidate('model'));
+  const views = doc.createElement('div');
+  views.className = 'al-views';
+  views.append(matrix.element, heads.element);
+  const body = doc.createElement('div');
+  body.className = 'al-body';
+  body.hidden = true;
+  body.append(controls.element, progress, strip.element, views, model.element);
+  app.append(waiting, body);
+
+  let source: AttentionSource | undefined;
+  let theme: Theme = readTheme(app);
+  const applyTheme = (next: Theme) => {
+    theme = next;
+    strip.setTheme(theme);
+    matrix.setTheme(theme);
+    heads.setTheme(theme);
+    model.setTheme(theme);
+    strip.update(store.get());
+    invalidate('matrix', 'heads', 'model');
+  };
+  applyTheme(theme);
+  const unwatchTheme = watchTheme(app, applyTheme);
+
+  function flush(): void {
+    frame = 0;
+    const state = store.get();
+    if (!source) return dirty.clear();
+    // Each view draws in its own try: one view's failure must not blank the others.
+    const run = (view: Redraw, draw: (s: ViewState) => void) => {
+      if (!dirty.delete(view)) return;
+      try {
+        draw(state);
+      } catch (error) {
+        console.error(`attention view ${view} failed to draw`, error);
+      }
+    };
+    run('matrix', (s) => matrix.render(s));
+    run('heads', (s) => heads.render(s));
+    run('model', (s) => model.render(s));
+  }
+
+  const listeners = new Set<(state: SavedViewState) => void>();
+  const SAVED: (keyof ViewState)[] = ['layer', 'head', 'aggregation', 'received', 'hideSpecial', 'hiddenHeads', 'locked'];
+  // Which state fields each canvas depends on: a head switch must not redraw the head view, whose
+  // lines for 512 tokens cost several frames, nor a hover the model view.
+  const DEPENDS: Record<Redraw, (keyof ViewState)[]> = {
+    matrix: ['layer', 'head', 'aggregation', 'hideSpecial', 'focus', 'locked', 'received'],
+    heads: ['layer', 'hideSpecial', 'focus', 'locked', 'received', 'hiddenHeads'],
+    model: ['layer', 'head', 'aggregation', 'hideSpecial'],
+  };
+  store.subscribe((state, changed) => {
+    controls.sync(state);
+    strip.update(state);
+    for (const view of Object.keys(DEPENDS) as Redraw[]) if (DEPENDS[view].some((key) => changed.has(key))) invalidate(view);
+    if (SAVED.some((key) => changed.has(key))) {
+      const saved = store.saved();
+      for (const cb of listeners) cb(saved);
+    }
+  });
+
+  const bounds = (): StateBounds | undefined =>
+    source && { layers: source.layerCount, heads: source.heads, tokens: source.T };
+
+  const updateProgress = () => {
+    if (!source) return;
+    const received = source.received();
+    progressBar.max = source.layerCount;
+    progressBar.value = received;
+    progressText.textContent = t('progress.receiving', Math.min(received + 1, source.layerCount), source.layerCount);
+    app.dataset.layersReceived = String(received);
+  };
+
+  return {
+    setInspection(meta) {
+      source = new AttentionSource(meta.model, meta.tokens);
+      rolloutScheduled = false;
+      store.update({ ...sanitizeState(store.saved(), bounds()), focus: null });
+      controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
+      strip.setInspection(source, meta.text);
+      matrix.setInspection(source, meta.text);
+      heads.setInspection(source, meta.text);
+      model.setInspection(source);
+      waiting.hidden = true;
+      body.hidden = false;
+      progress.hidden = false;
+      app.setAttribute('aria-busy', 'true');
+      updateProgress();
+      strip.setTheme(theme);
+      strip.update(store.get());
+      invalidate('matrix', 'heads', 'model');
+    },
+    addLayer(layer, data) {
+      if (!source) throw new Error('addLayer before setInspection');
+      source.addLayer(layer, data);
+      controls.layerArrived(layer);
+      model.layerArrived(layer);
+      updateProgress();
+      strip.update(store.get());
+      invalidate('matrix', 'heads', 'model');
+    },
+    done() {
+      progress.hidden = true;
+      app.removeAttribute('aria-busy');
+      app.dataset.done = 'true';
+    },
+    getState: () => store.saved(),
+    setState(state) {
+      store.update(sanitizeState(state, bounds()));
+    },
+    onStateChange(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    highlightToken(index) {
+      const valid = index !== null && Number.isInteger(index) && index >= 0 && (!source || index < source.T);
+      store.update({ focus: valid ? index : null });
+    },
+    dispose() {
+      unwatchTheme();
+      cancelAnimationFrame(frame);
+      app.remove();
+    },
+  };
+}

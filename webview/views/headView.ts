@@ -1,0 +1,245 @@
+// BertViz's head view on a canvas: queries on the left, keys on the right, a line for each weight
+// with the weight as its opacity and one colour per head (the lines themselves: headLines.ts).
+// Heads toggle on and off; hovering, arrowing or locking a token keeps only its lines.
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import { headColor } from '../palette';
+import { drawHeadLines } from './headLines';
+import { activeToken, type ViewState, type ViewStateStore } from '../state';
+import type { Theme } from '../theme';
+import { isReady, type AttentionSource, type ShownMatrix } from './attentionSource';
+import { cssColor } from './color';
+import { tokenLabel } from './format';
+import { fitText, scratchCanvas, sizeCanvas } from './hiDpiCanvas';
+import type { Translate } from './strings';
+
+const PAD = 8;
+
+export class HeadView {
+  readonly element: HTMLElement;
+  private readonly caption: HTMLElement;
+  private readonly toggles: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly empty: HTMLElement;
+  private boxes: VscodeCheckbox[] = [];
+  private width = 420;
+  private source?: AttentionSource;
+  private labels: string[] = [];
+  private theme?: Theme;
+  private snapshot?: { key: string; theme: Theme; source: AttentionSource; canvas: HTMLCanvasElement; caption: string };
+  private rows: { kept: readonly number[]; position: Int32Array; rowHeight: number } | undefined;
+
+  constructor(
+    private readonly store: ViewStateStore,
+    private readonly t: Translate,
+    private readonly invalidate: () => void,
+    private readonly onLock: (index: number) => void,
+  ) {
+    this.element = document.createElement('section');
+    this.element.className = 'al-section al-heads';
+    const title = document.createElement('h2');
+    title.textContent = t('heads.title');
+    this.caption = document.createElement('p');
+    this.caption.className = 'al-caption';
+    this.toggles = document.createElement('div');
+    this.toggles.className = 'al-head-toggles';
+    this.toggles.setAttribute('role', 'group');
+    this.toggles.setAttribute('aria-label', t('heads.toggles'));
+    this.empty = Object.assign(document.createElement('p'), { className: 'al-note', textContent: t('heads.noneShown'), hidden: true });
+    this.scroller = document.createElement('div');
+    this.scroller.className = 'al-heads-scroll';
+    this.canvas = document.createElement('canvas');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', t('heads.label'));
+    this.scroller.append(this.canvas);
+    this.element.append(title, this.caption, this.toggles, this.empty, this.scroller);
+
+    new ResizeObserver((entries) => {
+      const width = Math.floor(entries[0].contentRect.width);
+      if (width > 0 && width !== this.width) {
+        this.width = width;
+        this.invalidate();
+      }
+    }).observe(this.scroller);
+    this.canvas.addEventListener('pointermove', (event) => {
+      const token = this.tokenAt(event.offsetY);
+      if (token !== undefined) store.update({ focus: token });
+    });
+    this.canvas.addEventListener('pointerleave', () => store.update({ focus: null }));
+    this.canvas.addEventListener('click', (event) => {
+      const token = this.tokenAt(event.offsetY);
+      if (token !== undefined) this.toggleLock(token);
+    });
+    this.canvas.addEventListener('keydown', (event) => this.onKey(event));
+    this.canvas.addEventListener('focus', () => {
+      const state = store.get();
+      if (state.focus === null) store.update({ focus: state.locked ?? this.rows?.kept[0] ?? null });
+    });
+  }
+
+  setInspection(source: AttentionSource, text?: string): void {
+    this.source = source;
+    this.labels = source.tokens.map((token) => tokenLabel(token, text));
+    this.boxes = Array.from({ length: source.heads }, (_, h) => {
+      const box = document.createElement('vscode-checkbox');
+      box.label = this.t('option.head', h);
+      box.checked = true;
+      box.dataset.head = String(h);
+      box.addEventListener('change', () => {
+        const hidden = new Set(this.store.get().hiddenHeads);
+        if (box.checked) hidden.delete(h);
+        else hidden.add(h);
+        this.store.update({ hiddenHeads: [...hidden].sort((a, b) => a - b) });
+      });
+      return box;
+    });
+    this.toggles.replaceChildren(
+      ...this.boxes.map((box, h) => {
+        const item = document.createElement('span');
+        item.className = 'al-head-toggle';
+        const swatch = document.createElement('span');
+        swatch.className = 'al-swatch';
+        swatch.style.backgroundColor = headColor(h);
+        item.append(swatch, box);
+        return item;
+      }),
+    );
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+  }
+
+  render(state: ViewState): void {
+    const { source, theme } = this;
+    if (!source || !theme) return;
+    performance.mark('al-heads-start');
+    const hidden = new Set(state.hiddenHeads);
+    this.boxes.forEach((box, h) => {
+      if (box.checked === hidden.has(h)) box.checked = !hidden.has(h);
+    });
+    const heads: { h: number; shown: ShownMatrix }[] = [];
+    for (let h = 0; h < source.heads; h++) {
+      if (hidden.has(h)) continue;
+      const shown = source.matrix({ layer: state.layer, head: h, aggregation: 'head', hideSpecial: state.hideSpecial });
+      if (isReady(shown)) heads.push({ h, shown });
+    }
+    this.empty.hidden = hidden.size < source.heads;
+    const kept = source.visibleTokens(state.hideSpecial);
+    const position = new Int32Array(source.T).fill(-1);
+    kept.forEach((token, r) => (position[token] = r));
+    const n = kept.length;
+    const rowHeight = n <= 48 ? 20 : Math.max(4, Math.min(20, Math.floor(6000 / n)));
+    this.rows = { kept, position, rowHeight };
+    const height = PAD * 2 + n * rowHeight;
+    const width = Math.max(240, this.width);
+    const ctx = sizeCanvas(this.canvas, width, height);
+    ctx.fillStyle = cssColor(theme.background);
+    ctx.fillRect(0, 0, width, height);
+    const fontSize = Math.min(12, rowHeight - 2);
+    const font = `${fontSize}px ${theme.monoFamily}`;
+    ctx.font = font;
+    const column = Math.min(width * 0.3, 140);
+    const x1 = column + 6;
+    const x2 = width - column - 6;
+    const y = (r: number) => PAD + (r + 0.5) * rowHeight;
+    const active = activeToken(state);
+    const at = active === null ? -1 : position[active];
+
+    // The all-lines picture is the slow one (every row of every head), and the pointer returns to it
+    // each time it leaves a token: keep a copy, keyed by everything it depends on.
+    const snapshotKey = at < 0 ? [state.layer, state.hideSpecial, heads.map((x) => x.h), width, height, source.received()].join('|') : '';
+    const reuse = at < 0 && this.snapshot?.key === snapshotKey && this.snapshot.theme === theme && this.snapshot.source === source;
+    if (reuse) {
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this.snapshot!.canvas, 0, 0);
+      ctx.restore();
+      if (this.caption.textContent !== this.snapshot!.caption) this.caption.textContent = this.snapshot!.caption;
+      this.element.dataset.heads = heads.map((x) => x.h).join(',');
+      performance.measure('attention-lens:head-view', 'al-heads-start');
+      return;
+    }
+    const thinned = drawHeadLines(ctx, theme, heads, state.received, at, x1, x2, y);
+    const waiting = heads.length === 0 && hidden.size < source.heads;
+    const caption = waiting ? this.t('matrix.waitingLayer', state.layer) : this.t('heads.caption', state.layer) + (thinned ? ' ' + this.t('heads.thinned') : '');
+    if (this.caption.textContent !== caption) this.caption.textContent = caption;
+    if (fontSize >= 8) {
+      ctx.textBaseline = 'middle';
+      kept.forEach((token, r) => {
+        const label = fitText(ctx, this.labels[token], column - 8);
+        const emphasised = r === at;
+        if (emphasised && theme.highContrast) {
+          // High-contrast themes mark focus with borders, never fills that text must sit on.
+          ctx.strokeStyle = cssColor(theme.focus);
+          ctx.lineWidth = 1;
+          ctx.strokeRect(0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
+          ctx.strokeRect(width - column + 0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
+        } else if (emphasised) {
+          ctx.fillStyle = cssColor(theme.focus, 0.35);
+          ctx.fillRect(0, PAD + r * rowHeight, column, rowHeight);
+          ctx.fillRect(width - column, PAD + r * rowHeight, column, rowHeight);
+        }
+        ctx.fillStyle = cssColor(at >= 0 && !emphasised ? theme.muted : theme.foreground);
+        ctx.textAlign = 'right';
+        ctx.fillText(label, column - 4, y(r));
+        ctx.textAlign = 'left';
+        ctx.fillText(label, width - column + 4, y(r));
+      });
+    }
+    if (state.locked !== null && position[state.locked] >= 0) {
+      ctx.strokeStyle = cssColor(theme.focus);
+      ctx.lineWidth = 2;
+      const r = position[state.locked];
+      ctx.strokeRect(1, PAD + r * rowHeight, column - 2, rowHeight);
+      ctx.strokeRect(width - column + 1, PAD + r * rowHeight, column - 2, rowHeight);
+    }
+    if (at < 0) {
+      const canvas = scratchCanvas(this.snapshot?.canvas, this.canvas.width, this.canvas.height);
+      const copy = canvas.getContext('2d')!;
+      copy.clearRect(0, 0, canvas.width, canvas.height);
+      copy.drawImage(this.canvas, 0, 0);
+      this.snapshot = { key: snapshotKey, theme, source, canvas, caption };
+    }
+    this.element.dataset.heads = heads.map((x) => x.h).join(',');
+    performance.measure('attention-lens:head-view', 'al-heads-start');
+  }
+
+  private tokenAt(offsetY: number): number | undefined {
+    if (!this.rows) return undefined;
+    const r = Math.floor((offsetY - PAD) / this.rows.rowHeight);
+    return r >= 0 && r < this.rows.kept.length ? this.rows.kept[r] : undefined;
+  }
+
+  private toggleLock(token: number): void {
+    const locked = this.store.get().locked === token ? null : token;
+    this.store.update({ locked, focus: token });
+    if (locked !== null) this.onLock(locked);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const rows = this.rows;
+    if (!rows || rows.kept.length === 0) return;
+    const state = this.store.get();
+    const current = state.focus ?? state.locked ?? rows.kept[0];
+    const r = Math.max(0, rows.position[current]);
+    const delta = event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
+    if (delta !== 0) {
+      event.preventDefault();
+      const next = Math.max(0, Math.min(rows.kept.length - 1, r + delta));
+      this.store.update({ focus: rows.kept[next] });
+      // Keep the row in view inside the scrolling column.
+      const top = PAD + next * rows.rowHeight;
+      if (top < this.scroller.scrollTop) this.scroller.scrollTop = top - PAD;
+      else if (top + rows.rowHeight > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top + rows.rowHeight - this.scroller.clientHeight + PAD;
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.toggleLock(rows.kept[r]);
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      this.store.update({ locked: null });
+    }
+  }
+}

@@ -1,0 +1,212 @@
+// The text as a row of tokens. Hovering (or arrowing to) a token tints every other token by the
+// attention it pays them, or receives from them; a click or Enter locks it, Esc unlocks. Tints are
+// inline background colours on the existing spans, written only when their step changes, so a hover
+// costs style recalculation and paint of the changed spans, never a layout.
+import { activeToken, type ViewState, type ViewStateStore } from '../state';
+import type { Theme } from '../theme';
+import { isReady, type AttentionSource } from './attentionSource';
+import { contrast, cssColor, over } from './color';
+import { tokenLabel } from './format';
+import type { Translate } from './strings';
+
+// Tint opacity runs to this at the strongest weight, so the text under it stays legible.
+const MAX_ALPHA = 0.85;
+const STEPS = 100;
+
+let nextId = 0;
+
+export class TokenStrip {
+  readonly element: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly hint: HTMLElement;
+  private readonly idPrefix = `al-token-${nextId++}-`;
+  private spans: HTMLElement[] = [];
+  private steps = new Int16Array(0);
+  private source?: AttentionSource;
+  private backgrounds: string[] = [];
+  private texts: string[] = [];
+  private lastActive: number | null = null;
+  private lastLocked: number | null = null;
+  private lastHidden: boolean | undefined;
+
+  constructor(
+    private readonly store: ViewStateStore,
+    private readonly t: Translate,
+    private readonly onLock: (index: number) => void,
+  ) {
+    this.element = document.createElement('section');
+    this.element.className = 'al-section al-strip-section';
+    const title = document.createElement('h2');
+    title.textContent = t('strip.title');
+    this.list = document.createElement('div');
+    this.list.className = 'al-strip';
+    this.list.tabIndex = 0;
+    this.list.setAttribute('role', 'listbox');
+    this.list.setAttribute('aria-label', t('strip.title'));
+    this.hint = document.createElement('p');
+    this.hint.className = 'al-note';
+    this.hint.setAttribute('aria-live', 'polite');
+    this.element.append(title, this.list, this.hint);
+
+    this.list.addEventListener('pointerover', (event) => {
+      const index = this.indexOf(event.target);
+      if (index !== undefined) store.update({ focus: index });
+    });
+    this.list.addEventListener('pointerleave', () => store.update({ focus: null }));
+    this.list.addEventListener('click', (event) => {
+      const index = this.indexOf(event.target);
+      if (index !== undefined) this.toggleLock(index);
+    });
+    this.list.addEventListener('focus', () => {
+      const state = store.get();
+      if (state.focus === null) store.update({ focus: state.locked ?? this.firstVisible() });
+    });
+    this.list.addEventListener('keydown', (event) => this.onKey(event));
+  }
+
+  /** Builds one span per token; `text` (the inspected text) supplies the gaps between tokens. */
+  setInspection(source: AttentionSource, text?: string): void {
+    this.source = source;
+    const children: HTMLElement[] = [];
+    this.spans = source.tokens.map((token, i) => {
+      const previousEnd = i > 0 ? source.tokens[i - 1].end : 0;
+      const gap = text !== undefined && token.start > previousEnd ? text.slice(previousEnd, token.start) : '';
+      if (gap.includes('\n')) children.push(Object.assign(document.createElement('span'), { className: 'al-break' }));
+      const span = document.createElement('span');
+      span.id = this.idPrefix + i;
+      span.className = 'al-token' + (token.special ? ' al-special' : '') + (gap && !gap.includes('\n') ? ' al-gap' : '');
+      span.setAttribute('role', 'option');
+      span.dataset.index = String(i);
+      span.textContent = tokenLabel(token, text);
+      span.title = `#${i} · id ${token.id} · [${token.start}, ${token.end})`;
+      children.push(span);
+      return span;
+    });
+    this.list.replaceChildren(...children);
+    this.steps = new Int16Array(this.spans.length).fill(-1);
+    this.lastActive = this.lastLocked = null;
+    this.lastHidden = undefined;
+  }
+
+  /** Precomputes the tint and text colour for every step, so a hover only assigns strings. */
+  setTheme(theme: Theme): void {
+    this.backgrounds = [];
+    this.texts = [];
+    for (let s = 0; s <= STEPS; s++) {
+      const alpha = (MAX_ALPHA * s) / STEPS;
+      const seen = over({ ...theme.accent, a: alpha }, theme.background);
+      this.backgrounds.push(s === 0 ? '' : cssColor(theme.accent, alpha));
+      // Past about half opacity the tint can swallow the editor's text colour: use whichever of
+      // foreground and background stands out more against what is actually behind the text.
+      this.texts.push(s < STEPS / 2 ? '' : cssColor(contrast(theme.foreground, seen) >= contrast(theme.background, seen) ? theme.foreground : theme.background));
+    }
+    this.steps.fill(-1);
+  }
+
+  /** Re-tints for the current state; cheap enough to run on every hover. */
+  update(state: ViewState): void {
+    const source = this.source;
+    if (!source || this.backgrounds.length === 0) return;
+    performance.mark('al-strip-start');
+    if (this.lastHidden !== state.hideSpecial) {
+      this.lastHidden = state.hideSpecial;
+      this.spans.forEach((span, i) => span.classList.toggle('al-hidden', state.hideSpecial && source.isSpecial(i)));
+    }
+    const active = activeToken(state);
+    this.mark(this.lastActive, active, 'al-active');
+    this.mark(this.lastLocked, state.locked, 'al-locked');
+    if (this.lastLocked !== state.locked) this.spans[this.lastLocked ?? -1]?.setAttribute('aria-selected', 'false');
+    if (state.locked !== null) this.spans[state.locked]?.setAttribute('aria-selected', 'true');
+    this.lastActive = active;
+    this.lastLocked = state.locked;
+    if (active !== null && this.spans[active]) this.list.setAttribute('aria-activedescendant', this.idPrefix + active);
+    else this.list.removeAttribute('aria-activedescendant');
+    this.paint(state, active);
+    const hint = state.locked !== null && this.spans[state.locked]
+      ? this.t('strip.locked', this.spans[state.locked].textContent ?? '')
+      : this.t(state.received ? 'strip.hint.received' : 'strip.hint.paid');
+    if (this.hint.textContent !== hint) this.hint.textContent = hint;
+    performance.measure('attention-lens:strip', 'al-strip-start');
+  }
+
+  private paint(state: ViewState, active: number | null): void {
+    const source = this.source!;
+    const shown = source.matrix(state);
+    const steps = new Int16Array(this.spans.length);
+    if (active !== null && isReady(shown) && shown.position[active] >= 0) {
+      const { values, size, position } = shown;
+      const at = position[active];
+      const weight = (pos: number) => (state.received ? values[pos * size + at] : values[at * size + pos]);
+      // Scale to the strongest other token: a token's attention to itself would otherwise wash out the rest.
+      let max = 0;
+      for (let i = 0; i < steps.length; i++) {
+        const pos = position[i];
+        if (i !== active && pos >= 0 && weight(pos) > max) max = weight(pos);
+      }
+      if (max > 0) {
+        for (let i = 0; i < steps.length; i++) {
+          const pos = position[i];
+          steps[i] = i === active || pos < 0 ? 0 : Math.round((STEPS * Math.min(max, weight(pos))) / max);
+        }
+      }
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step === this.steps[i]) continue;
+      this.steps[i] = step;
+      const style = this.spans[i].style;
+      style.backgroundColor = this.backgrounds[step];
+      style.color = this.texts[step];
+    }
+  }
+
+  private mark(previous: number | null, next: number | null, className: string): void {
+    if (previous === next) return;
+    if (previous !== null) this.spans[previous]?.classList.remove(className);
+    if (next !== null) this.spans[next]?.classList.add(className);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const state = this.store.get();
+    const current = state.focus ?? state.locked ?? this.firstVisible();
+    const moves: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    if (event.key in moves) {
+      event.preventDefault();
+      const next = this.step(current, moves[event.key]);
+      this.store.update({ focus: next });
+      this.spans[next]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.toggleLock(current);
+    } else if (event.key === 'Escape' && state.locked !== null) {
+      event.preventDefault();
+      this.store.update({ locked: null });
+    }
+  }
+
+  private toggleLock(index: number): void {
+    const locked = this.store.get().locked === index ? null : index;
+    this.store.update({ locked, focus: index });
+    if (locked !== null) this.onLock(locked);
+  }
+
+  // The next visible token `delta` steps away (±Infinity: first/last), skipping hidden specials.
+  private step(from: number, delta: number): number {
+    const visible = this.spans.map((_, i) => i).filter((i) => !this.spans[i].classList.contains('al-hidden'));
+    if (visible.length === 0) return from;
+    if (delta === -Infinity) return visible[0];
+    if (delta === Infinity) return visible[visible.length - 1];
+    const at = visible.indexOf(from);
+    const base = at < 0 ? visible.findIndex((i) => i > from) : at;
+    return visible[Math.max(0, Math.min(visible.length - 1, (base < 0 ? visible.length - 1 : base) + (at < 0 ? 0 : delta)))];
+  }
+
+  private firstVisible(): number {
+    return this.step(0, -Infinity);
+  }
+
+  private indexOf(target: EventTarget | null): number | undefined {
+    const span = (target as HTMLElement | null)?.closest?.('.al-token') as HTMLElement | null;
+    return span?.dataset.index === undefined ? undefined : Number(span.dataset.index);
+  }
+}
