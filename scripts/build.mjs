@@ -30,7 +30,7 @@ const builds = [
     format: 'iife',
     sourcemap: !production,
     minify: production,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', standalone: 'webview/standalone.ts' },
     outdir,
     logLevel: 'info',
   },

@@ -8,16 +8,19 @@ import { EngineError } from './engine/errors';
 import { buildReport } from './engine/report';
 import { parseRange, sliceRange } from './cli/range';
 import { summarize } from './cli/summary';
+import { HTML_PRECISIONS, reportHtml, type HtmlPrecision } from './cli/html';
 import { defaultCacheRoot, locateForCli } from './cli/modelSource';
 import { ModelSourceError } from './models/errors';
 import { bundledModelFolder } from './models/modelReference';
 
 const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--text TEXT | --file PATH [--range L:C-L:C])
-                              [--out report.json] [--provider ${PROVIDERS.join('|')}] [--max-tokens N]
-                              [--cache-dir DIR] [--quiet]
+                              [--out report.json] [--html report.html [--html-precision float32|float16|uint8]]
+                              [--provider ${PROVIDERS.join('|')}] [--max-tokens N] [--cache-dir DIR] [--quiet]
 
 Runs a transformer on the text and prints its tokens, layer and head counts and the strongest
-attention links. --out writes the full report (format attention-lens/v1).
+attention links. --out writes the full report (format attention-lens/v1). --html writes one
+self-contained page with the token strip, matrix, head and model views (no network needed); its
+attention is float32 for small inputs, else float16 or uint8 unless --html-precision says otherwise.
 
 --model is a model folder (Hugging Face layout) or a Hugging Face id, downloaded once from
 HF_ENDPOINT (default https://huggingface.co; HF_TOKEN for gated models) into the cache. An existing
@@ -25,6 +28,16 @@ folder wins over an id of the same spelling. Without --model: ATTENTION_LENS_MOD
 default model. The cache is --cache-dir, else $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
 
 class UsageError extends Error {}
+
+/** The views bundled for a page of their own (webview/standalone.ts), built beside this file. */
+function readHtmlBundle(): string {
+  const file = path.join(__dirname, 'standalone.js');
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`--html needs ${file}; run the build (npm run build) first`);
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -41,6 +54,8 @@ async function main(argv: string[]): Promise<void> {
       file: { type: 'string' },
       range: { type: 'string' },
       out: { type: 'string' },
+      html: { type: 'string' },
+      'html-precision': { type: 'string' },
       provider: { type: 'string', default: 'auto' },
       'max-tokens': { type: 'string', default: '512' },
       'cache-dir': { type: 'string' },
@@ -52,6 +67,11 @@ async function main(argv: string[]): Promise<void> {
   if (values.range && !values.file) throw new UsageError('--range needs --file');
   const provider = values.provider as Provider;
   if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}`);
+  const htmlPrecision = values['html-precision'] as HtmlPrecision | undefined;
+  if (htmlPrecision !== undefined && !HTML_PRECISIONS.includes(htmlPrecision)) throw new UsageError(`--html-precision must be one of ${HTML_PRECISIONS.join(', ')}`);
+  if (htmlPrecision !== undefined && !values.html) throw new UsageError('--html-precision needs --html');
+  // Read before the model runs, so a missing bundle fails fast.
+  const bundle = values.html ? readHtmlBundle() : undefined;
   const maxTokens = Number(values['max-tokens']);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError('--max-tokens must be a positive integer');
 
@@ -92,10 +112,18 @@ async function main(argv: string[]): Promise<void> {
   await model.dispose();
 
   if (values.out) writeFileSync(values.out, JSON.stringify(report));
+  let htmlNote = '';
+  if (values.html && bundle !== undefined) {
+    const page = reportHtml({ model: info, text, tokens: encoded.tokens, layers, warnings }, bundle, htmlPrecision);
+    writeFileSync(values.html, page.html);
+    const stored = page.precision === 'float32' ? 'float32' : `${page.precision}, error ≤ ${page.maxError.toPrecision(2)}`;
+    htmlNote = `Page written to ${path.resolve(values.html)} (attention as ${stored})`;
+  }
   for (const w of warnings) console.error(`warning: ${w}`);
   if (!values.quiet) {
     console.log(summarize(report, layers));
     if (values.out) console.log(`\nReport written to ${path.resolve(values.out)}`);
+    if (htmlNote) console.log(`${values.out ? '' : '\n'}${htmlNote}`);
   }
 }
 
