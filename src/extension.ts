@@ -7,6 +7,7 @@ import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
 import { disposeLog } from './host/log';
 import { registerModelCommands } from './host/modelCommands';
 import { AttentionPanel, PANEL_VIEW_TYPE } from './host/panel';
+import { restoreInspection, savedInspection } from './host/panelReplay';
 import { createProbe, type EditorProbe } from './host/probe';
 import { SHOW_PANEL_COMMAND } from './host/statusBar';
 
@@ -37,8 +38,13 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       lens.showPanel();
     }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel) {
-        lens.adopt(AttentionPanel.revive(panel, context.extensionUri));
+      // After a window reload: the webview restores its own view state; the matrices died with the
+      // old extension host, so the text it saved is inspected again with the model it used.
+      async deserializeWebviewPanel(panel, state: unknown) {
+        const revived = AttentionPanel.revive(panel, context.extensionUri);
+        lens.adopt(revived);
+        const saved = savedInspection(state);
+        if (saved) void restoreInspection(revived, saved, (target, options) => inspector.inspect(target, options));
       },
     }),
     { dispose: () => AttentionPanel.open?.dispose() },

@@ -16,7 +16,10 @@ import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
 
 /** Messages the views send to whoever mounted them (shaped like the panel's PanelToHost). */
-export type AttentionAppMessage = { type: 'revealToken'; index: number };
+export type AttentionAppMessage =
+  | { type: 'revealToken'; index: number }
+  /** The pointer or keyboard moved onto a token in the views (null: off them); not sent for highlightToken. */
+  | { type: 'hoverToken'; index: number | null };
 
 export interface AttentionAppOptions {
   /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
@@ -62,6 +65,16 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   const store = new ViewStateStore();
   const post = opts.post ?? (() => undefined);
   const reveal = (index: number) => post({ type: 'revealToken', index });
+  // True while the focus is set from outside (highlightToken, a new inspection): not echoed as a hover.
+  let focusFromOutside = false;
+  const updateFromOutside = (patch: Partial<ViewState>) => {
+    focusFromOutside = true;
+    try {
+      store.update(patch);
+    } finally {
+      focusFromOutside = false;
+    }
+  };
 
   const app = doc.createElement('div');
   app.className = 'al-app';
@@ -157,6 +170,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     controls.sync(state);
     strip.update(state);
     for (const view of Object.keys(DEPENDS) as Redraw[]) if (DEPENDS[view].some((key) => changed.has(key))) invalidate(view);
+    if (changed.has('focus') && !focusFromOutside) post({ type: 'hoverToken', index: state.focus });
     if (SAVED.some((key) => changed.has(key))) {
       const saved = store.saved();
       for (const cb of listeners) cb(saved);
@@ -179,7 +193,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     setInspection(meta) {
       source = new AttentionSource(meta.model, meta.tokens);
       rolloutScheduled = false;
-      store.update({ ...sanitizeState(store.saved(), bounds()), focus: null });
+      updateFromOutside({ ...sanitizeState(store.saved(), bounds()), focus: null });
       controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
       strip.setInspection(source, meta.text);
       matrix.setInspection(source, meta.text);
@@ -204,6 +218,9 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       invalidate('matrix', 'heads', 'model');
     },
     done() {
+      // A restored layer cannot be picked while its option is disabled or not yet indexed by the
+      // select (it indexes options after they render): pick it once every layer is there.
+      requestAnimationFrame(() => controls.sync(store.get()));
       progress.hidden = true;
       app.removeAttribute('aria-busy');
       app.dataset.done = 'true';
@@ -218,7 +235,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     },
     highlightToken(index) {
       const valid = index !== null && Number.isInteger(index) && index >= 0 && (!source || index < source.T);
-      store.update({ focus: valid ? index : null });
+      updateFromOutside({ focus: valid ? index : null });
     },
     dispose() {
       unwatchTheme();

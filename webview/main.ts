@@ -1,28 +1,44 @@
-// The panel's script: for now a token strip and the model's layer/head counts. Later views (matrix,
-// head view) draw on <canvas> from the same messages; this file only routes and keeps state.
-import type { HostToPanel, PanelInspection, PanelLabels, PanelToHost } from '../src/host/panelMessages';
-import type { Timings } from '../src/protocol';
+// The panel's script: routes the host's messages to the attention views (webview/app.ts), the
+// views' hovers, locks and layer/head choices back to the host, and keeps what a window reload
+// needs in vscode.setState. The views draw; this file adds only the facts header and the notes.
+import type { HeadChoice, HostToPanel, PanelInspection, PanelLabels, PanelSavedState, PanelToHost } from '../src/host/panelMessages';
+import { mountAttentionApp } from './app';
+import type { SavedViewState } from './state';
 import './panel.css';
 
 interface VsCodeApi {
   postMessage(message: PanelToHost): void;
-  getState(): SavedState | undefined;
-  setState(state: SavedState): void;
+  getState(): PanelSavedState | undefined;
+  setState(state: PanelSavedState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** What survives a reload: the summary, not the matrices (they can be large). */
-interface SavedState {
-  inspection?: Omit<PanelInspection, 'type'>;
-  timings?: Timings;
-}
-
 const vscode = acquireVsCodeApi();
 const labels = JSON.parse(document.body.dataset.labels ?? '{}') as PanelLabels;
-const app = document.getElementById('app')!;
+const main = document.getElementById('app')!;
 
-let state: SavedState = vscode.getState() ?? {};
-let layersReceived = 0;
+const header = element('header');
+const status = element('p', 'status');
+status.hidden = true;
+const viewsRoot = element('div', 'views');
+const notes = element('footer');
+main.append(header, status, viewsRoot, notes);
+
+let saved: PanelSavedState = vscode.getState() ?? {};
+// The inspection whose layers are arriving, and whether all of them have.
+let currentId: number | undefined;
+let finished = false;
+
+const app = mountAttentionApp(viewsRoot, {
+  locale: document.documentElement.lang,
+  post: (message) => vscode.postMessage(message),
+});
+if (saved.view) app.setState(saved.view);
+app.onStateChange((view) => {
+  saved = { ...saved, view };
+  vscode.setState(saved);
+  sendViewState(view);
+});
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -35,95 +51,103 @@ function format(template: string, ...values: (string | number)[]): string {
   return template.replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)] ?? ''));
 }
 
-function showMessage(className: string, text: string): void {
-  app.replaceChildren(element('p', className, text));
-  app.setAttribute('aria-busy', String(className === 'busy'));
+function setBusy(busy: boolean): void {
+  main.setAttribute('aria-busy', String(busy));
 }
 
-function render(): void {
-  const inspection = state.inspection;
-  if (!inspection) {
-    showMessage('idle', labels.idle);
-    return;
-  }
-  const { model, tokens } = inspection;
-  const header = element('header');
-  header.append(element('h1', 'model', model.id));
-  const facts = element('dl', 'facts');
-  const fact = (name: string, value: string, key: string) => {
-    const dt = element('dt', undefined, name);
-    const dd = element('dd', undefined, value);
+function showStatus(className: 'busy' | 'error' | 'restoring' | undefined, text = ''): void {
+  status.className = `status ${className ?? ''}`.trim();
+  status.textContent = text;
+  status.hidden = className === undefined;
+}
+
+/** The model and its shape, as facts with `data-fact` names the tests and screen readers can find. */
+function renderHeader(modelId: string, facts: { layers?: number; heads?: number; tokens?: number; provider: string }): void {
+  const list = element('dl', 'facts');
+  const fact = (name: string, value: number | string | undefined, key: string) => {
+    if (value === undefined) return;
+    const dd = element('dd', undefined, String(value));
     dd.dataset.fact = key;
-    facts.append(dt, dd);
+    list.append(element('dt', undefined, name), dd);
   };
-  fact(labels.layers, String(model.layers), 'layers');
-  fact(labels.heads, String(model.heads), 'heads');
-  fact(labels.tokens, String(tokens.length), 'tokens');
-  fact(labels.provider, inspection.provider, 'provider');
-  header.append(facts);
-
-  const strip = element('ol', 'tokens');
-  strip.setAttribute('aria-label', labels.tokens);
-  tokens.forEach((token, index) => {
-    const item = element('li');
-    const button = element('button', token.special ? 'token special' : 'token', visible(token.text));
-    button.title = `#${index} · id ${token.id} · [${token.start}, ${token.end})`;
-    button.dataset.index = String(index);
-    item.append(button);
-    strip.append(item);
-  });
-
-  const notes = element('footer');
-  if (inspection.truncatedFrom) notes.append(element('p', 'warning', format(labels.truncated, tokens.length, inspection.truncatedFrom)));
-  for (const warning of inspection.warnings) notes.append(element('p', 'warning', warning));
-  const t = state.timings;
-  if (t) notes.append(element('p', 'timings', format(labels.timings, t.loadMs.toFixed(0), t.runMs.toFixed(0), t.totalMs.toFixed(0))));
-
-  app.replaceChildren(header, strip, notes);
-  app.setAttribute('aria-busy', String(!t));
-  app.dataset.layersReceived = String(layersReceived);
+  fact(labels.layers, facts.layers, 'layers');
+  fact(labels.heads, facts.heads, 'heads');
+  fact(labels.tokens, facts.tokens, 'tokens');
+  fact(labels.provider, facts.provider, 'provider');
+  header.replaceChildren(element('h1', 'model', modelId), list);
 }
 
-// Whitespace inside tokens is what people need to see (`▁` already marks spaces in SentencePiece).
-function visible(text: string): string {
-  return text.replace(/\n/g, '↵').replace(/\t/g, '→').replace(/ /g, '·') || '∅';
+function renderNotes(inspection: PanelInspection, timings?: { loadMs: number; runMs: number; totalMs: number }): void {
+  const lines: HTMLElement[] = [];
+  if (inspection.truncatedFrom) lines.push(element('p', 'warning', format(labels.truncated, inspection.tokens.length, inspection.truncatedFrom)));
+  for (const warning of inspection.warnings) lines.push(element('p', 'warning', warning));
+  if (timings) lines.push(element('p', 'timings', format(labels.timings, timings.loadMs.toFixed(0), timings.runMs.toFixed(0), timings.totalMs.toFixed(0))));
+  notes.replaceChildren(...lines);
 }
 
-app.addEventListener('click', (event) => {
-  const target = (event.target as HTMLElement).closest<HTMLElement>('button.token');
-  if (target?.dataset.index) vscode.postMessage({ type: 'revealToken', index: Number(target.dataset.index) });
-});
+/** The editor paints the layer and head the views show; it learns them only once an inspection is complete. */
+function sendViewState(view: SavedViewState): void {
+  if (!finished) return;
+  const head: HeadChoice = view.aggregation === 'head' ? view.head : view.aggregation;
+  vscode.postMessage({ type: 'viewState', layer: view.layer, head });
+}
+
+let inspection: PanelInspection | undefined;
 
 window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
   const message = event.data;
   switch (message.type) {
     case 'busy':
-      showMessage('busy', message.title);
+      showStatus('busy', message.title);
+      setBusy(true);
       break;
-    case 'inspection': {
-      const { type: _type, ...inspection } = message;
-      state = { inspection };
-      layersReceived = 0;
-      vscode.setState(state);
-      render();
+    case 'inspection':
+      inspection = message;
+      currentId = message.id;
+      finished = false;
+      saved = {
+        ...saved,
+        inspection: {
+          text: message.text, modelId: message.model.id, modelSetting: message.modelSetting,
+          provider: message.provider, source: message.source,
+        },
+      };
+      vscode.setState(saved);
+      showStatus(undefined);
+      renderHeader(message.model.id, { layers: message.model.layers, heads: message.model.heads, tokens: message.tokens.length, provider: message.provider });
+      renderNotes(message);
+      app.setInspection({ model: message.model, tokens: message.tokens, text: message.text });
+      setBusy(true);
       break;
-    }
     case 'layer':
-      if (message.id !== state.inspection?.id) break;
-      layersReceived++;
-      app.dataset.layersReceived = String(layersReceived);
+      if (message.id !== currentId) break;
+      app.addLayer(message.layer, new Float32Array(message.data));
       break;
     case 'done':
-      if (message.id !== state.inspection?.id) break;
-      state = { ...state, timings: message.timings };
-      vscode.setState(state);
-      render();
+      if (message.id !== currentId || !inspection) break;
+      finished = true;
+      app.done();
+      renderNotes(inspection, message.timings);
+      setBusy(false);
+      // The host shows its default layer and head for a new inspection: tell it what the views show.
+      sendViewState(app.getState());
       break;
     case 'failed':
-      showMessage('error', message.message);
+      showStatus('error', message.message);
+      setBusy(false);
+      break;
+    case 'focusToken':
+      app.highlightToken(message.index);
       break;
   }
 });
 
-render();
+// After a window reload the host inspects the saved text again; until it arrives, say so.
+if (saved.inspection) {
+  renderHeader(saved.inspection.modelId, { provider: saved.inspection.provider });
+  showStatus('restoring', labels.restoring);
+  setBusy(true);
+} else {
+  setBusy(false);
+}
 vscode.postMessage({ type: 'ready' });

@@ -289,7 +289,12 @@ export class EditorLens implements vscode.Disposable {
     if (!this.inStep(inspection)) return;
     const range = inspection.tokenRange(index);
     if (!range) return;
-    const editor = await vscode.window.showTextDocument(inspection.document, { preserveFocus: false });
+    // In the column that already shows the document: the active group is the panel's when the user
+    // clicked there, and opening the document in it would hide the panel.
+    const shown = vscode.window.visibleTextEditors.find((e) => inspection.isIn(e.document));
+    const editor = await vscode.window.showTextDocument(inspection.document, {
+      preserveFocus: false, viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+    });
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }

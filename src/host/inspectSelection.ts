@@ -77,8 +77,11 @@ export class SelectionInspector implements vscode.Disposable {
     return this.inspect({ document, range });
   }
 
-  /** Inspects `range` of `document`; a newer call supersedes this one, whose results are then never shown. */
-  async inspect({ document, range }: InspectTarget): Promise<InspectionOutcome> {
+  /**
+   * Inspects `range` of `document`; a newer call supersedes this one, whose results are then never
+   * shown. `model` replaces the setting (a panel restored after a reload runs the model it showed).
+   */
+  async inspect({ document, range }: InspectTarget, options: { model?: string } = {}): Promise<InspectionOutcome> {
     const prepared = prepareText(document.getText(range));
     if (prepared.kind === 'empty') {
       return this.nothing(vscode.l10n.t('There is no text to inspect: select some text, or put the cursor on a line that has some.'));
@@ -91,6 +94,7 @@ export class SelectionInspector implements vscode.Disposable {
     }
     const { text } = prepared;
     const settings = readSettings(document.uri);
+    if (options.model) settings.model = options.model;
     // A Hub model is downloaded here, before the panel opens; ModelSource shows its failures.
     const models = modelSource();
     const located = await models.locate(settings.model);
@@ -131,7 +135,8 @@ export class SelectionInspector implements vscode.Disposable {
             for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
             panel.post({
               type: 'inspection', id, text, model: s.model, tokens: s.tokens, provider: s.provider,
-              warnings: s.warnings, truncatedFrom: s.truncatedFrom,
+              warnings: s.warnings, truncatedFrom: s.truncatedFrom, modelSetting: settings.model,
+              source: { uri: document.uri.toString(), start: tracked.start },
             });
           },
           onLayer: (l, data) => panel.post({
@@ -160,6 +165,7 @@ export class SelectionInspector implements vscode.Disposable {
       }
 
       const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
+      inspection.modelSetting = settings.model;
       // A closed document can never be shown again as it was; the panel keeps the result.
       if (!closed) this.lens.attach(inspection);
       // Placed on the text as it was inspected: the outcome describes the run, not later edits.

@@ -8,6 +8,8 @@ import type { TrackedRange } from './trackedRange';
 
 export class Inspection {
   readonly rows: AttentionRows;
+  /** The model as the setting named it when this ran (folder or Hub id), for the panel to save. */
+  modelSetting?: string;
   /** The document version the tracked range is known to match; a gap means an edit was missed. */
   version: number;
   // Indices of the tokens that cover text (special tokens are zero-width), ordered by start.

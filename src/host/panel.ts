@@ -113,6 +113,7 @@ function labels(): PanelLabels {
     provider: vscode.l10n.t('Provider'),
     truncated: vscode.l10n.t('Only the first {0} of {1} tokens were inspected.'),
     timings: vscode.l10n.t('Load {0} ms · run {1} ms · total {2} ms'),
+    restoring: vscode.l10n.t('Inspecting again the text shown before the reload…'),
   };
 }
 
@@ -129,7 +130,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   ].join('; ');
   const labelsJson = escapeAttribute(JSON.stringify(labels()));
   return `<!DOCTYPE html>
-<html lang="${escapeAttribute(vscode.env.language)}">
+<html lang="${escapeAttribute(displayLanguage())}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -142,6 +143,12 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
+}
+
+// VS Code's display language; ATTENTION_LENS_LOCALE overrides it for the panel alone, so the
+// end-to-end tests can see the Spanish views in a workbench that has no Spanish language pack.
+function displayLanguage(): string {
+  return process.env.ATTENTION_LENS_LOCALE?.trim() || vscode.env.language;
 }
 
 function escapeAttribute(value: string): string {

@@ -15,6 +15,8 @@ export interface PanelLabels {
   provider: string;
   truncated: string;
   timings: string;
+  /** Shown after a window reload while the saved inspection runs again. */
+  restoring: string;
 }
 
 export interface PanelBusy {
@@ -33,6 +35,10 @@ export interface PanelInspection {
   provider: string;
   warnings: string[];
   truncatedFrom?: number;
+  /** The model as the setting named it (folder or Hub id): what a reload inspects the text with again. */
+  modelSetting?: string;
+  /** Where the text was: the document and the text's offset in it, to find it again after a reload. */
+  source?: { uri: string; start: number };
 }
 
 /** One layer's attention, Float32 [heads][T][T] row-major. */
@@ -97,3 +103,20 @@ export interface PanelViewState {
 }
 
 export type PanelToHost = PanelReady | PanelRevealToken | PanelHoverToken | PanelViewState;
+
+/**
+ * What the panel keeps with `vscode.setState`, and what the serializer reads after a window reload:
+ * the views' state and enough of the inspection to run it again (matrices are not kept; they can
+ * be large and the engine recomputes them).
+ */
+export interface PanelSavedState {
+  /** The webview's view state (webview/state.ts SavedViewState); the webview validates it. */
+  view?: unknown;
+  inspection?: {
+    text: string;
+    modelId: string;
+    modelSetting?: string;
+    provider: string;
+    source?: { uri: string; start: number };
+  };
+}

@@ -82,12 +82,12 @@ e2e('inspect a phrase selected in story.txt from the command palette', 180_000, 
   const panel = await step('4-panel', () => panelShowing('there was a little girl'));
   const layers = await panel.locator('dd[data-fact="layers"]').textContent();
   const heads = await panel.locator('dd[data-fact="heads"]').textContent();
-  const tokens = await panel.locator('button.token').allTextContents();
+  const tokens = await panel.locator('.al-token').allTextContents();
   console.log(`panel: ${layers} layers, ${heads} heads, tokens ${JSON.stringify(tokens)}`);
   assert.equal(layers, '2');
   assert.equal(heads, '8');
   assert.equal(tokens[0], '<|start_story|>');
-  assert.equal(joined(tokens), 'there was a little girl');
+  assert.ok(joined(tokens).includes('there was a little girl'), joined(tokens));
 });
 
 e2e('inspect a phrase selected with the mouse through the keybinding', 120_000, async () => {
@@ -114,7 +114,7 @@ e2e('inspect from the editor context menu', 120_000, async () => {
 
 e2e('clicking a token in the panel selects its text in the editor', 60_000, async () => {
   const frame = await webviewContent(page, 'Attention Lens');
-  const last = frame.locator('button.token').last();
+  const last = frame.locator('.al-token').last();
   const text = (await last.textContent()) ?? '';
   await last.click();
   await step('10-token-revealed', () =>
@@ -129,11 +129,15 @@ async function panelShowing(phrase: string) {
   await finished.or(error).first().waitFor({ timeout: 60_000 });
   if (await error.isVisible()) throw new Error(`the panel shows an error: ${await error.textContent()}`);
   await waitFor(`the panel to show "${phrase}"`, async () =>
-    joined(await frame.locator('button.token').allTextContents()) === phrase, { timeoutMs: 30_000 });
+    joined(await frame.locator('.al-token').allTextContents()).includes(phrase), { timeoutMs: 30_000 });
   return frame;
 }
 
-/** The text the non-special tokens spell, with SentencePiece's ▁ read as a space. */
+/**
+ * The text the non-special tokens spell, with SentencePiece's ▁ and the strip's · read as spaces.
+ * Compared with `includes`: the strip labels tokens with the text their offsets cover, and the tiny
+ * model's tokenizer gives its leading "▁" token the offsets of the phrase's first character.
+ */
 function joined(tokens: string[]): string {
-  return tokens.filter((t) => !/^<.*>$/.test(t)).join('').replace(/▁/g, ' ').trim();
+  return tokens.filter((t) => !/^<.*>$/.test(t)).join('').replace(/[▁·]/g, ' ').trim();
 }

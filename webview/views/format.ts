@@ -4,7 +4,10 @@ import type { Token } from '../../src/protocol';
 
 /** A token's text with its whitespace made visible; special tokens keep their own spelling. */
 export function tokenLabel(token: Token, text?: string): string {
-  const raw = !token.special && text !== undefined && token.end > token.start ? text.slice(token.start, token.end) : token.text;
+  let raw = !token.special && text !== undefined && token.end > token.start ? text.slice(token.start, token.end) : token.text;
+  // A space marker the normaliser prepended shares the first character's range; labelling it with
+  // that character would make the text read twice ("tthere"), so it shows as the space it stands for.
+  if (/^[\s▁Ġ]+$/u.test(token.text) && /\S/u.test(raw)) raw = token.text.replace(/[▁Ġ]/gu, ' ');
   // Whitespace is what a reader most needs to see and cannot; `▁`/`Ġ` already mark it in most vocabularies.
   return raw.replace(/\r?\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
 }

@@ -1,0 +1,260 @@
+// End to end, the panel's views in VS Code (code-server): a person inspects a phrase from the
+// palette and reads the token strip, the matrix (with its tooltip), the head view and the model
+// view; hovers the editor for the top-5 card; locks and unlocks a token; switches the aggregation;
+// reloads the window and finds the panel as they left it; and sees the views in Spanish.
+// Screenshots of each view go to test-results/e2e-views/.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { launchChromium, newLoggedPage } from '../harness/browser';
+import { CodeServer } from '../harness/codeServer';
+import { modelFixture, repoRoot, resultsRoot, workspaceFixture } from '../harness/paths';
+import { quietSettings } from '../harness/profile';
+import { waitFor } from '../harness/wait';
+import { openFromExplorer, runFromPalette, selectionStatus, selectWithKeyboard, waitForWorkbench, webviewContent } from '../harness/workbench';
+
+const shots = path.join(resultsRoot, 'e2e-views');
+const PHRASE = 'there was a little girl';
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let failed = false;
+
+async function start(name: string, env: Record<string, string> = {}): Promise<void> {
+  server = await CodeServer.start({
+    name,
+    env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture, ...env },
+    settings: quietSettings,
+  });
+  page = await newLoggedPage(browser!, server.logDir);
+  await page.goto(server.workbenchUrl({ folder: workspaceFixture, extensionDevelopmentPath: repoRoot }));
+  await waitForWorkbench(page, 'story.txt');
+}
+
+async function stop(): Promise<void> {
+  await page?.close().catch(() => undefined);
+  await server?.stop({ keepLogs: failed });
+  if (failed && server) console.log(`logs kept in ${path.relative(process.cwd(), server.logDir)}`);
+  server = undefined;
+}
+
+before(async () => {
+  failed = true;
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
+  browser = await launchChromium();
+  await start('e2e-views');
+  failed = false;
+});
+
+after(async () => {
+  await stop();
+  await browser?.close().catch(() => undefined);
+});
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+/** A test whose failure keeps a screenshot and the server's logs. */
+function e2e(name: string, timeout: number, body: () => Promise<void>): void {
+  test(name, { timeout }, async () => {
+    try {
+      await body();
+    } catch (err) {
+      failed = true;
+      await shot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Waits for the panel to have drawn a complete inspection; returns its frame. */
+async function finishedPanel(): Promise<FrameLocator> {
+  const frame = await webviewContent(page, 'Attention Lens');
+  const done = frame.locator('main[aria-busy="false"] .al-app[data-done="true"]');
+  const error = frame.locator('main .error');
+  await done.or(error).first().waitFor({ timeout: 90_000 });
+  if (await error.isVisible()) throw new Error(`the panel shows an error: ${await error.textContent()}`);
+  return frame;
+}
+
+/** How many pixels of a canvas are painted, and a hash of its pixels (to tell two drawings apart). */
+async function canvasPixels(frame: FrameLocator, selector: string): Promise<{ painted: number; hash: number; width: number }> {
+  return frame.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
+    const ctx = canvas.getContext('2d');
+    if (!ctx || canvas.width === 0 || canvas.height === 0) return { painted: 0, hash: 0, width: canvas.width };
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let painted = 0;
+    let hash = 2166136261;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] !== 0) painted++;
+      hash = Math.imul(hash ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16)), 16777619) >>> 0;
+    }
+    return { painted, hash, width: canvas.width };
+  });
+}
+
+/** The values the toolbar's layer, head and aggregation pickers show. */
+async function pickers(frame: FrameLocator): Promise<string[]> {
+  return frame.locator('.al-toolbar vscode-single-select').evaluateAll((selects) => selects.map((s) => (s as HTMLElement & { value: string }).value));
+}
+
+/** Picks `option` in the toolbar's `nth` picker (0 layer, 1 head, 2 aggregation). */
+async function pick(frame: FrameLocator, nth: number, option: string): Promise<void> {
+  await frame.locator('.al-toolbar vscode-single-select').nth(nth).click();
+  await frame.getByRole('option', { name: option, exact: true }).click();
+}
+
+async function caption(frame: FrameLocator): Promise<string> {
+  return ((await frame.locator('.al-matrix .al-caption').textContent()) ?? '').trim();
+}
+
+/** The tooltip the matrix shows with the pointer over cell (row `r`, column `c`). */
+async function matrixTooltip(frame: FrameLocator, r: number, c: number): Promise<string> {
+  const canvas = frame.locator('.al-matrix canvas').first();
+  const { gutter, cell } = await canvas.evaluate((el: HTMLCanvasElement) => ({ gutter: Number(el.dataset.gutter), cell: Number(el.dataset.cell) }));
+  await canvas.hover({ position: { x: gutter + cell * (c + 0.5), y: gutter + cell * (r + 0.5) } });
+  const tooltip = frame.locator('.al-matrix .al-tooltip');
+  await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+  return ((await tooltip.textContent()) ?? '').trim();
+}
+
+/** The viewport point over 1-based `column` of 1-based `line` in the first editor. */
+async function pointAt(line: number, column: number): Promise<{ x: number; y: number }> {
+  const lines = page.locator('.editor-instance .monaco-editor').first().locator('.view-lines .view-line');
+  await lines.first().waitFor();
+  const boxes = (await lines.evaluateAll((nodes) => nodes.map((n) => {
+    const r = n.getBoundingClientRect();
+    const span = n.firstElementChild?.getBoundingClientRect() ?? r;
+    return { top: r.top, height: r.height, left: span.left, width: span.width, chars: n.textContent?.length ?? 0 };
+  }))).sort((a, b) => a.top - b.top);
+  const box = boxes[line - 1];
+  if (!box || box.chars === 0) throw new Error(`line ${line} is not rendered`);
+  const charWidth = box.width / box.chars;
+  return { x: box.left + (column - 0.5) * charWidth, y: box.top + box.height / 2 };
+}
+
+let beforeReload: { pickers: string[]; caption: string; hash: number } | undefined;
+
+e2e('inspect a phrase: the panel streams it and draws all four views', 180_000, async () => {
+  await openFromExplorer(page, 'story.txt');
+  // Line 1: "Once upon a time, there was a little girl named Lily …"; the phrase starts at column 19.
+  await selectWithKeyboard(page, 1, 19, PHRASE.length);
+  await runFromPalette(page, 'Attention Lens: Inspect Selection');
+  const frame = await finishedPanel();
+  const layers = Number(await frame.locator('dd[data-fact="layers"]').textContent());
+  const heads = Number(await frame.locator('dd[data-fact="heads"]').textContent());
+  const tokens = await frame.locator('.al-token').count();
+  const received = await frame.locator('.al-app').getAttribute('data-layers-received');
+  console.log(`panel: ${layers} layers × ${heads} heads, ${tokens} tokens, ${received} layers received`);
+  assert.equal(received, String(layers), 'every layer arrived');
+
+  for (const [view, selector] of [['matrix', '.al-matrix canvas'], ['heads', '.al-heads canvas'], ['model', '.al-model canvas']] as const) {
+    const { painted, width } = await canvasPixels(frame, selector);
+    console.log(`${view} canvas: ${width}px wide, ${painted} painted pixels`);
+    assert.ok(painted > 0, `the ${view} canvas is blank`);
+  }
+  const thumbnails = Number(await frame.locator('.al-model').getAttribute('data-painted'));
+  assert.equal(thumbnails, layers * heads, 'one thumbnail per layer and head');
+
+  const tip = await matrixTooltip(frame, tokens - 1, 0);
+  console.log(`matrix tooltip: ${tip}`);
+  assert.match(tip, /→.*: (\d\.\d{3}|\d\.\de-\d+|0)/);
+
+  await frame.locator('.al-strip-section').screenshot({ path: path.join(shots, 'strip.png') });
+  await frame.locator('.al-matrix').screenshot({ path: path.join(shots, 'matrix-tooltip.png') });
+  await frame.locator('.al-heads').screenshot({ path: path.join(shots, 'heads.png') });
+  await frame.locator('.al-model').screenshot({ path: path.join(shots, 'model.png') });
+  await shot('1-panel');
+});
+
+e2e('the editor hover still shows the top-5 card', 60_000, async () => {
+  // "girl" ends the phrase: line 1, columns 38..41.
+  const hover = page.locator('.monaco-hover:visible', { hasText: 'Attention Lens' }).first();
+  await waitFor('the Attention Lens hover card', async () => {
+    const { x, y } = await pointAt(1, 40);
+    await page.mouse.move(x - 3, y);
+    await page.mouse.move(x, y, { steps: 3 });
+    return hover.waitFor({ timeout: 2_500 }).then(() => true, () => false);
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  const rows = hover.locator('table tbody tr');
+  // The five heaviest, or fewer when the token can attend to fewer (the tiny model's phrase has 4 tokens).
+  await waitFor('rows in the card', async () => (await rows.count()) > 0, { timeoutMs: 10_000 });
+  const count = await rows.count();
+  console.log(`hover card: ${count} rows: ${(await rows.allTextContents()).map((r) => r.trim()).join(' | ')}`);
+  assert.ok(count >= 1 && count <= 5);
+  await shot('2-hover-card');
+  await page.mouse.move(5, 5);
+});
+
+e2e('lock a token with a click, unlock it with Escape', 60_000, async () => {
+  const frame = await finishedPanel();
+  const token = frame.locator('.al-token:not(.al-special)').nth(2);
+  const text = (await token.textContent()) ?? '';
+  await token.click();
+  await waitFor('the token to be locked', async () => (await token.getAttribute('aria-selected')) === 'true', { timeoutMs: 5_000 });
+  // Locking reveals the token in the editor.
+  await waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 });
+  const hint = (await frame.locator('.al-strip-section .al-note').textContent()) ?? '';
+  console.log(`locked "${text}": ${hint}`);
+  await shot('3-locked');
+  await frame.locator('.al-strip').press('Escape');
+  await waitFor('the token to be unlocked', async () => (await frame.locator('.al-token.al-locked').count()) === 0, { timeoutMs: 5_000 });
+  assert.notEqual(await token.getAttribute('aria-selected'), 'true');
+});
+
+e2e('switching the aggregation changes the matrix', 60_000, async () => {
+  const frame = await finishedPanel();
+  await pick(frame, 0, 'Layer 1');
+  await waitFor('layer 1 in the caption', async () => /Layer 1/.test(await caption(frame)), { timeoutMs: 5_000 });
+  const single = await canvasPixels(frame, '.al-matrix canvas');
+  const singleCaption = await caption(frame);
+  await pick(frame, 2, 'Max over heads');
+  await waitFor('the max caption', async () => (await caption(frame)) !== singleCaption, { timeoutMs: 5_000 });
+  await waitFor('the matrix to redraw', async () => (await canvasPixels(frame, '.al-matrix canvas')).hash !== single.hash, { timeoutMs: 5_000 });
+  const max = await canvasPixels(frame, '.al-matrix canvas');
+  console.log(`"${singleCaption}" hash ${single.hash} → "${await caption(frame)}" hash ${max.hash}`);
+  // Lock a token so the reload has a lock to restore too; moving the pointer away keeps the lock.
+  await frame.locator('.al-token:not(.al-special)').first().click();
+  await page.mouse.move(5, 5);
+  await frame.locator('.al-matrix').screenshot({ path: path.join(shots, 'matrix-max.png') });
+  await shot('4-max');
+  beforeReload = { pickers: await pickers(frame), caption: await caption(frame), hash: max.hash };
+});
+
+e2e('a window reload restores the panel with the same layer, head and aggregation', 180_000, async () => {
+  assert.ok(beforeReload, 'the aggregation test ran first');
+  const lockedBefore = await (await finishedPanel()).locator('.al-token.al-locked').textContent();
+  await runFromPalette(page, 'Developer: Reload Window');
+  await waitForWorkbench(page, 'story.txt');
+  const frame = await finishedPanel();
+  await waitFor('the restored tokens', async () => (await frame.locator('.al-token').count()) > 0, { timeoutMs: 30_000 });
+  const restored = { pickers: await pickers(frame), caption: await caption(frame) };
+  const lockedAfter = await frame.locator('.al-token.al-locked').textContent({ timeout: 5_000 });
+  const { hash } = await canvasPixels(frame, '.al-matrix canvas');
+  console.log(`before reload ${JSON.stringify(beforeReload)}; after ${JSON.stringify({ ...restored, hash })}; locked "${lockedBefore}" → "${lockedAfter}"`);
+  assert.deepEqual(restored.pickers, beforeReload.pickers);
+  assert.equal(restored.caption, beforeReload.caption);
+  assert.equal(lockedAfter, lockedBefore);
+  await shot('5-reloaded');
+});
+
+e2e('with the panel locale set to Spanish the views speak Spanish', 180_000, async () => {
+  await stop();
+  // code-server without a Spanish language pack keeps VS Code in English: the panel's locale comes
+  // from ATTENTION_LENS_LOCALE, which the extension host reads in place of vscode.env.language.
+  await start('e2e-views-es', { ATTENTION_LENS_LOCALE: 'es' });
+  await openFromExplorer(page, 'story.txt');
+  await selectWithKeyboard(page, 1, 19, PHRASE.length);
+  await runFromPalette(page, 'Attention Lens: Inspect Selection');
+  const frame = await finishedPanel();
+  const text = (await frame.locator('.al-app').textContent()) ?? '';
+  for (const expected of ['Matriz de atención', 'Vista de cabezas', 'Vista del modelo', 'Capa']) {
+    assert.ok(text.includes(expected), `"${expected}" is shown`);
+  }
+  assert.ok(!text.includes('Attention matrix'));
+  await shot('6-spanish');
+});
