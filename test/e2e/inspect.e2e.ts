@@ -1,83 +1,21 @@
 // End to end: a person opens a file, selects a phrase, runs "Attention Lens: Inspect Selection" from
 // the palette and reads the panel. Screenshots of each step go to test-results/e2e/.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newLoggedPage } from '../harness/browser';
-import { CodeServer } from '../harness/codeServer';
-import { modelFixture, repoRoot, resultsRoot, workspaceFixture } from '../harness/paths';
-import { quietSettings } from '../harness/profile';
+import { workbenchSession } from '../harness/session';
 import { waitFor } from '../harness/wait';
-import {
-  openFromExplorer, runFromPalette, selectionStatus, selectWithKeyboard, selectWithMouse, waitForWorkbench, webviewContent,
-} from '../harness/workbench';
+import { openFromExplorer, runFromPalette, selectionStatus, selectWithKeyboard, selectWithMouse, webviewContent } from '../harness/workbench';
 
-const shots = path.join(resultsRoot, 'e2e');
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-let failed = false;
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-before(async () => {
-  // A failure here (no code-server, no chromium) must keep the logs too.
-  failed = true;
-  fs.rmSync(shots, { recursive: true, force: true });
-  fs.mkdirSync(shots, { recursive: true });
-  server = await CodeServer.start({
-    name: 'e2e',
-    env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture },
-    settings: quietSettings,
-  });
-  browser = await launchChromium();
-  page = await newLoggedPage(browser, server.logDir);
-  await page.goto(server.workbenchUrl({ folder: workspaceFixture, extensionDevelopmentPath: repoRoot }));
-  await waitForWorkbench(page, 'story.txt');
-  failed = false;
-});
-
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop({ keepLogs: failed });
-  if (failed && server) console.log(`logs kept in ${path.relative(process.cwd(), server.logDir)}`);
-});
-
-/** A screenshot named after the step once it has done its work, or `<name>-failed` if it threw. */
-async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
-  try {
-    const value = await body();
-    await shot(name);
-    return value;
-  } catch (err) {
-    await shot(`${name}-failed`).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** A test whose failure keeps the server's logs. */
-function e2e(name: string, timeout: number, body: () => Promise<void>): void {
-  test(name, { timeout }, async () => {
-    try {
-      await body();
-    } catch (err) {
-      failed = true;
-      await shot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
+const session = workbenchSession('e2e');
+const shot = (name: string) => session.shot(name);
+const step = <T>(name: string, body: () => Promise<T>) => session.step(name, body);
+const e2e = (name: string, timeout: number, body: () => Promise<void>) => session.test(name, timeout, body);
 
 e2e('inspect a phrase selected in story.txt from the command palette', 180_000, async () => {
-  await step('1-opened', () => openFromExplorer(page, 'story.txt'));
+  await step('1-opened', () => openFromExplorer(session.page, 'story.txt'));
   // Line 1: "Once upon a time, there was a little girl named Lily …"; the phrase starts at column 19.
-  await step('2-selected', () => selectWithKeyboard(page, 1, 19, 'there was a little girl'.length));
-  assert.match(await selectionStatus(page), /23 selected/);
-  await step('3-ran-from-palette', () => runFromPalette(page, 'Attention Lens: Inspect Selection', () => shot('3-palette')));
+  await step('2-selected', () => selectWithKeyboard(session.page, 1, 19, 'there was a little girl'.length));
+  assert.match(await selectionStatus(session.page), /23 selected/);
+  await step('3-ran-from-palette', () => runFromPalette(session.page, 'Attention Lens: Inspect Selection', () => shot('3-palette')));
 
   const panel = await step('4-panel', () => panelShowing('there was a little girl'));
   const layers = await panel.locator('dd[data-fact="layers"]').textContent();
@@ -92,20 +30,20 @@ e2e('inspect a phrase selected in story.txt from the command palette', 180_000, 
 
 e2e('inspect a phrase selected with the mouse through the keybinding', 120_000, async () => {
   // Line 2: "One day, she saw a big red ball under a tree. …"; the phrase starts at column 10.
-  await step('5-mouse-selected', () => selectWithMouse(page, 2, 10, 'she saw a big red ball'.length));
-  assert.match(await selectionStatus(page), /22 selected/);
-  await page.keyboard.press('Control+Alt+a');
+  await step('5-mouse-selected', () => selectWithMouse(session.page, 2, 10, 'she saw a big red ball'.length));
+  assert.match(await selectionStatus(session.page), /22 selected/);
+  await session.page.keyboard.press('Control+Alt+a');
   await step('6-keybinding', () => panelShowing('she saw a big red ball'));
 });
 
 e2e('inspect from the editor context menu', 120_000, async () => {
-  await step('7-keyboard-selected', () => selectWithKeyboard(page, 1, 1, 'Once upon a time'.length));
-  const item = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Inspect Selection' });
+  await step('7-keyboard-selected', () => selectWithKeyboard(session.page, 1, 1, 'Once upon a time'.length));
+  const item = session.page.locator('.context-view .monaco-menu .action-label', { hasText: 'Inspect Selection' });
   await step('8-context-menu', async () => {
     // The text layer above the selection highlight takes the click, as it does for a person.
-    const box = await page.locator('.monaco-editor .selected-text').first().boundingBox();
+    const box = await session.page.locator('.monaco-editor .selected-text').first().boundingBox();
     if (!box) throw new Error('the selection is not visible');
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { button: 'right' });
+    await session.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { button: 'right' });
     await item.waitFor();
   });
   await item.click();
@@ -113,17 +51,17 @@ e2e('inspect from the editor context menu', 120_000, async () => {
 });
 
 e2e('clicking a token in the panel selects its text in the editor', 60_000, async () => {
-  const frame = await webviewContent(page, 'Attention Lens');
+  const frame = await webviewContent(session.page, 'Attention Lens');
   const last = frame.locator('.al-token').last();
   const text = (await last.textContent()) ?? '';
   await last.click();
   await step('10-token-revealed', () =>
-    waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 }));
+    waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(session.page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 }));
 });
 
 /** Waits for the panel to show a finished inspection whose tokens spell `phrase`; returns its frame. */
 async function panelShowing(phrase: string) {
-  const frame = await webviewContent(page, 'Attention Lens');
+  const frame = await webviewContent(session.page, 'Attention Lens');
   const finished = frame.locator('main[aria-busy="false"] dd[data-fact="layers"]');
   const error = frame.locator('main .error');
   await finished.or(error).first().waitFor({ timeout: 60_000 });

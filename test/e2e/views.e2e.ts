@@ -4,76 +4,21 @@
 // reloads the window and finds the panel as they left it; and sees the views in Spanish.
 // Screenshots of each view go to test-results/e2e-views/.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { launchChromium, newLoggedPage } from '../harness/browser';
-import { CodeServer } from '../harness/codeServer';
-import { modelFixture, repoRoot, resultsRoot, workspaceFixture } from '../harness/paths';
-import { quietSettings } from '../harness/profile';
+import type { FrameLocator } from 'playwright-core';
+import { workbenchSession } from '../harness/session';
 import { waitFor } from '../harness/wait';
 import { openFromExplorer, runFromPalette, selectionStatus, selectWithKeyboard, waitForWorkbench, webviewContent } from '../harness/workbench';
 
-const shots = path.join(resultsRoot, 'e2e-views');
 const PHRASE = 'there was a little girl';
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-let failed = false;
-
-async function start(name: string, env: Record<string, string> = {}): Promise<void> {
-  server = await CodeServer.start({
-    name,
-    env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture, ...env },
-    settings: quietSettings,
-  });
-  page = await newLoggedPage(browser!, server.logDir);
-  await page.goto(server.workbenchUrl({ folder: workspaceFixture, extensionDevelopmentPath: repoRoot }));
-  await waitForWorkbench(page, 'story.txt');
-}
-
-async function stop(): Promise<void> {
-  await page?.close().catch(() => undefined);
-  await server?.stop({ keepLogs: failed });
-  if (failed && server) console.log(`logs kept in ${path.relative(process.cwd(), server.logDir)}`);
-  server = undefined;
-}
-
-before(async () => {
-  failed = true;
-  fs.rmSync(shots, { recursive: true, force: true });
-  fs.mkdirSync(shots, { recursive: true });
-  browser = await launchChromium();
-  await start('e2e-views');
-  failed = false;
-});
-
-after(async () => {
-  await stop();
-  await browser?.close().catch(() => undefined);
-});
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-/** A test whose failure keeps a screenshot and the server's logs. */
-function e2e(name: string, timeout: number, body: () => Promise<void>): void {
-  test(name, { timeout }, async () => {
-    try {
-      await body();
-    } catch (err) {
-      failed = true;
-      await shot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
+const session = workbenchSession('e2e-views');
+const shots = session.shots;
+const shot = (name: string) => session.shot(name);
+const e2e = (name: string, timeout: number, body: () => Promise<void>) => session.test(name, timeout, body);
 
 /** Waits for the panel to have drawn a complete inspection; returns its frame. */
 async function finishedPanel(): Promise<FrameLocator> {
-  const frame = await webviewContent(page, 'Attention Lens');
+  const frame = await webviewContent(session.page, 'Attention Lens');
   const done = frame.locator('main[aria-busy="false"] .al-app[data-done="true"]');
   const error = frame.locator('main .error');
   await done.or(error).first().waitFor({ timeout: 90_000 });
@@ -124,7 +69,7 @@ async function matrixTooltip(frame: FrameLocator, r: number, c: number): Promise
 
 /** The viewport point over 1-based `column` of 1-based `line` in the first editor. */
 async function pointAt(line: number, column: number): Promise<{ x: number; y: number }> {
-  const lines = page.locator('.editor-instance .monaco-editor').first().locator('.view-lines .view-line');
+  const lines = session.page.locator('.editor-instance .monaco-editor').first().locator('.view-lines .view-line');
   await lines.first().waitFor();
   const boxes = (await lines.evaluateAll((nodes) => nodes.map((n) => {
     const r = n.getBoundingClientRect();
@@ -140,10 +85,10 @@ async function pointAt(line: number, column: number): Promise<{ x: number; y: nu
 let beforeReload: { pickers: string[]; caption: string; hash: number } | undefined;
 
 e2e('inspect a phrase: the panel streams it and draws all four views', 180_000, async () => {
-  await openFromExplorer(page, 'story.txt');
+  await openFromExplorer(session.page, 'story.txt');
   // Line 1: "Once upon a time, there was a little girl named Lily …"; the phrase starts at column 19.
-  await selectWithKeyboard(page, 1, 19, PHRASE.length);
-  await runFromPalette(page, 'Attention Lens: Inspect Selection');
+  await selectWithKeyboard(session.page, 1, 19, PHRASE.length);
+  await runFromPalette(session.page, 'Attention Lens: Inspect Selection');
   const frame = await finishedPanel();
   const layers = Number(await frame.locator('dd[data-fact="layers"]').textContent());
   const heads = Number(await frame.locator('dd[data-fact="heads"]').textContent());
@@ -173,11 +118,11 @@ e2e('inspect a phrase: the panel streams it and draws all four views', 180_000, 
 
 e2e('the editor hover still shows the top-5 card', 60_000, async () => {
   // "girl" ends the phrase: line 1, columns 38..41.
-  const hover = page.locator('.monaco-hover:visible', { hasText: 'Attention Lens' }).first();
+  const hover = session.page.locator('.monaco-hover:visible', { hasText: 'Attention Lens' }).first();
   await waitFor('the Attention Lens hover card', async () => {
     const { x, y } = await pointAt(1, 40);
-    await page.mouse.move(x - 3, y);
-    await page.mouse.move(x, y, { steps: 3 });
+    await session.page.mouse.move(x - 3, y);
+    await session.page.mouse.move(x, y, { steps: 3 });
     return hover.waitFor({ timeout: 2_500 }).then(() => true, () => false);
   }, { timeoutMs: 30_000, intervalMs: 200 });
   const rows = hover.locator('table tbody tr');
@@ -187,7 +132,7 @@ e2e('the editor hover still shows the top-5 card', 60_000, async () => {
   console.log(`hover card: ${count} rows: ${(await rows.allTextContents()).map((r) => r.trim()).join(' | ')}`);
   assert.ok(count >= 1 && count <= 5);
   await shot('2-hover-card');
-  await page.mouse.move(5, 5);
+  await session.page.mouse.move(5, 5);
 });
 
 e2e('lock a token with a click, unlock it with Escape', 60_000, async () => {
@@ -197,7 +142,7 @@ e2e('lock a token with a click, unlock it with Escape', 60_000, async () => {
   await token.click();
   await waitFor('the token to be locked', async () => (await token.getAttribute('aria-selected')) === 'true', { timeoutMs: 5_000 });
   // Locking reveals the token in the editor.
-  await waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 });
+  await waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(session.page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 });
   const hint = (await frame.locator('.al-strip-section .al-note').textContent()) ?? '';
   console.log(`locked "${text}": ${hint}`);
   await shot('3-locked');
@@ -219,7 +164,7 @@ e2e('switching the aggregation changes the matrix', 60_000, async () => {
   console.log(`"${singleCaption}" hash ${single.hash} → "${await caption(frame)}" hash ${max.hash}`);
   // Lock a token so the reload has a lock to restore too; moving the pointer away keeps the lock.
   await frame.locator('.al-token:not(.al-special)').first().click();
-  await page.mouse.move(5, 5);
+  await session.page.mouse.move(5, 5);
   await frame.locator('.al-matrix').screenshot({ path: path.join(shots, 'matrix-max.png') });
   await shot('4-max');
   beforeReload = { pickers: await pickers(frame), caption: await caption(frame), hash: max.hash };
@@ -228,8 +173,8 @@ e2e('switching the aggregation changes the matrix', 60_000, async () => {
 e2e('a window reload restores the panel with the same layer, head and aggregation', 180_000, async () => {
   assert.ok(beforeReload, 'the aggregation test ran first');
   const lockedBefore = await (await finishedPanel()).locator('.al-token.al-locked').textContent();
-  await runFromPalette(page, 'Developer: Reload Window');
-  await waitForWorkbench(page, 'story.txt');
+  await runFromPalette(session.page, 'Developer: Reload Window');
+  await waitForWorkbench(session.page, 'story.txt');
   const frame = await finishedPanel();
   await waitFor('the restored tokens', async () => (await frame.locator('.al-token').count()) > 0, { timeoutMs: 30_000 });
   const restored = { pickers: await pickers(frame), caption: await caption(frame) };
@@ -243,13 +188,13 @@ e2e('a window reload restores the panel with the same layer, head and aggregatio
 });
 
 e2e('with the panel locale set to Spanish the views speak Spanish', 180_000, async () => {
-  await stop();
+  await session.stopServer();
   // code-server without a Spanish language pack keeps VS Code in English: the panel's locale comes
   // from ATTENTION_LENS_LOCALE, which the extension host reads in place of vscode.env.language.
-  await start('e2e-views-es', { ATTENTION_LENS_LOCALE: 'es' });
-  await openFromExplorer(page, 'story.txt');
-  await selectWithKeyboard(page, 1, 19, PHRASE.length);
-  await runFromPalette(page, 'Attention Lens: Inspect Selection');
+  await session.open({ name: 'e2e-views-es', env: { ATTENTION_LENS_LOCALE: 'es' } });
+  await openFromExplorer(session.page, 'story.txt');
+  await selectWithKeyboard(session.page, 1, 19, PHRASE.length);
+  await runFromPalette(session.page, 'Attention Lens: Inspect Selection');
   const frame = await finishedPanel();
   const text = (await frame.locator('.al-app').textContent()) ?? '';
   for (const expected of ['Matriz de atención', 'Vista de cabezas', 'Vista del modelo', 'Capa']) {

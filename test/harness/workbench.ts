@@ -31,13 +31,9 @@ export async function selectWithKeyboard(page: Page, line: number, column: numbe
   await page.locator('.monaco-editor .selected-text').first().waitFor();
 }
 
-/**
- * Selects `length` characters from line `line`, column `column` (both 1-based) by dragging the mouse.
- * Columns become pixels through the editor's monospace character width, measured on the line itself.
- */
-export async function selectWithMouse(page: Page, line: number, column: number, length: number): Promise<void> {
-  const editor = page.locator('.editor-instance .monaco-editor').first();
-  const lines = editor.locator('.view-lines .view-line');
+/** Where 1-based `line` of the first editor lies: its text's left edge, character width and middle. */
+async function lineGeometry(page: Page, line: number): Promise<{ left: number; charWidth: number; y: number }> {
+  const lines = page.locator('.editor-instance .monaco-editor').first().locator('.view-lines .view-line');
   await lines.first().waitFor();
   // View lines are absolutely positioned and may be recycled out of order: sort them by their top.
   const boxes = (await lines.evaluateAll((nodes) => nodes.map((n) => {
@@ -47,12 +43,25 @@ export async function selectWithMouse(page: Page, line: number, column: number, 
   }))).sort((a, b) => a.top - b.top);
   const box = boxes[line - 1];
   if (!box || box.chars === 0) throw new Error(`line ${line} is not rendered`);
-  const charWidth = box.width / box.chars;
-  const y = box.top + box.height / 2;
-  await page.mouse.move(box.left + (column - 1) * charWidth + 1, y);
+  return { left: box.left, charWidth: box.width / box.chars, y: box.top + box.height / 2 };
+}
+
+/** The viewport point over 1-based `column` of 1-based `line` in the first editor. */
+export async function pointAt(page: Page, line: number, column: number): Promise<{ x: number; y: number }> {
+  const { left, charWidth, y } = await lineGeometry(page, line);
+  return { x: left + (column - 0.5) * charWidth, y };
+}
+
+/**
+ * Selects `length` characters from line `line`, column `column` (both 1-based) by dragging the mouse.
+ * Columns become pixels through the editor's monospace character width, measured on the line itself.
+ */
+export async function selectWithMouse(page: Page, line: number, column: number, length: number): Promise<void> {
+  const { left, charWidth, y } = await lineGeometry(page, line);
+  await page.mouse.move(left + (column - 1) * charWidth + 1, y);
   await page.mouse.down();
-  await page.mouse.move(box.left + (column - 1 + length) * charWidth - 1, y, { steps: 8 });
-  await page.mouse.move(box.left + (column - 1 + length) * charWidth, y);
+  await page.mouse.move(left + (column - 1 + length) * charWidth - 1, y, { steps: 8 });
+  await page.mouse.move(left + (column - 1 + length) * charWidth, y);
   await page.mouse.up();
   await page.locator('.monaco-editor .selected-text').first().waitFor();
 }
