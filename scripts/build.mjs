@@ -30,7 +30,7 @@ const builds = [
     format: 'iife',
     sourcemap: !production,
     minify: production,
-    entryPoints: { webview: 'webview/main.ts', standalone: 'webview/standalone.ts' },
+    entryPoints: { webview: 'webview/main.ts', standalone: 'webview/standalone.ts', rolloutWorker: 'webview/rolloutWorker.ts' },
     outdir,
     logLevel: 'info',
   },

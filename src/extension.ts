@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { EditorLens } from './host/editorLens';
 import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
+import { Exporter } from './host/exportCommands';
 import { disposeLog } from './host/log';
 import { registerModelCommands } from './host/modelCommands';
 import { AttentionPanel, PANEL_VIEW_TYPE } from './host/panel';
@@ -27,11 +28,13 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   // its results back to the lens: the closure breaks the construction cycle.
   const lens = new EditorLens(context.extensionUri, (target) => inspector.inspect(target));
   const inspector: SelectionInspector = new SelectionInspector(context.extensionUri, lens);
+  const exporter = new Exporter(lens);
   context.subscriptions.push(
     // First: inspections ask the model source this sets up for their model folder.
     ...registerModelCommands(context),
     inspector,
     lens,
+    exporter,
     vscode.commands.registerCommand(INSPECT_COMMAND, () => inspector.run()),
     vscode.commands.registerCommand(CLEAR_HIGHLIGHTS_COMMAND, () => lens.clear()),
     vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => {
@@ -50,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     { dispose: () => AttentionPanel.open?.dispose() },
     { dispose: disposeLog },
   );
-  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector) : undefined;
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter) : undefined;
   return { activationMs: performance.now() - started, probe };
 }
 

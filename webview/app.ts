@@ -6,26 +6,43 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { ModelInfo, Token } from '../src/protocol';
 import { sanitizeState, ViewStateStore, type SavedViewState, type StateBounds, type ViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
+import { createRolloutComputer } from './rolloutComputer';
 import { AttentionSource } from './views/attentionSource';
 import { Controls } from './views/controls';
+import { ExportMenu } from './views/exportMenu';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
 import { resolveLocale, translator } from './views/strings';
+import { cssColor } from './views/color';
 import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
+
+/** The views that export as PNG images. */
+export type ExportView = 'matrix' | 'heads' | 'model';
 
 /** Messages the views send to whoever mounted them (shaped like the panel's PanelToHost). */
 export type AttentionAppMessage =
   | { type: 'revealToken'; index: number }
   /** The pointer or keyboard moved onto a token in the views (null: off them); not sent for highlightToken. */
-  | { type: 'hoverToken'; index: number | null };
+  | { type: 'hoverToken'; index: number | null }
+  /** A view's canvas as PNG bytes, width × height device pixels; `requestId` answers an exportView(…, id). */
+  | { type: 'exportPng'; view: ExportView; data: ArrayBuffer; width: number; height: number; requestId?: number }
+  /** The view could not be turned into an image. */
+  | { type: 'exportFailed'; view: ExportView; message: string; requestId?: number }
+  /** The user asked for the report as JSON (the host has the matrices and writes it). */
+  | { type: 'exportReport' };
 
 export interface AttentionAppOptions {
   /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
   post?: (message: AttentionAppMessage) => void;
   /** VS Code's display language, e.g. 'es'; English when absent or unknown. */
   locale?: string;
+  /**
+   * URL of dist/rolloutWorker.js, which computes the rollout off the main thread. Without it (the
+   * standalone report page) the rollout runs on the main thread in slices that yield between them.
+   */
+  workerUrl?: string;
 }
 
 /** What the panel knows before any attention arrives; `text` lets the strip show the original spacing. */
@@ -50,6 +67,13 @@ export interface AttentionApp {
   onStateChange(cb: (state: SavedViewState) => void): () => void;
   /** Focuses a token from outside (the editor's cursor); null clears the focus. */
   highlightToken(index: number | null): void;
+  /** The view the user last pointed at or focused (the matrix until then). */
+  readonly currentView: ExportView;
+  /**
+   * Draws `view` (default: the current view) as it is shown now and posts it as PNG bytes
+   * ('exportPng'), or 'exportFailed'. Resolves once the message is posted.
+   */
+  exportView(view?: ExportView, requestId?: number): Promise<void>;
   /** Stops watching the theme and removes the views. */
   dispose(): void;
 }
@@ -87,19 +111,25 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     for (const view of views) dirty.add(view);
     if (frame === 0) frame = requestAnimationFrame(flush);
   };
+  // The rollout runs in a worker (or in short slices when there is none): the matrix shows
+  // "computing…" until it arrives. A result for an earlier inspection is dropped.
+  const rollouts = createRolloutComputer(opts.workerUrl);
   let rolloutScheduled = false;
   const needRollout = () => {
     if (rolloutScheduled || !source) return;
+    const input = source.rolloutInput();
+    if (!input) return;
     rolloutScheduled = true;
-    // Let the "computing" notice paint first: the rollout holds the thread for up to a second.
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        rolloutScheduled = false;
-        source?.computeRollout();
-        strip.update(store.get());
-        invalidate('matrix');
-      }, 0),
-    );
+    const asked = source;
+    void rollouts.compute(input, asked.heads, asked.T).then((byLayer) => {
+      if (source !== asked) return;
+      rolloutScheduled = false;
+      if (!byLayer) return;
+      asked.setRollout(byLayer);
+      app.dataset.rolloutVia = rollouts.via;
+      strip.update(store.get());
+      invalidate('matrix');
+    });
   };
 
   const controls = new Controls(store, t);
@@ -116,6 +146,16 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   const matrix = new MatrixView(store, t, () => invalidate('matrix'), needRollout, reveal);
   const heads = new HeadView(store, t, () => invalidate('heads'), reveal);
   const model = new ModelView(store, t, () => invalidate('model'));
+  let currentView: ExportView = 'matrix';
+  for (const [view, element] of [['matrix', matrix.element], ['heads', heads.element], ['model', model.element]] as const) {
+    element.addEventListener('pointerdown', () => (currentView = view));
+    element.addEventListener('focusin', () => (currentView = view));
+  }
+  const exportMenu = new ExportMenu(t, (choice) => {
+    if (choice === 'report') post({ type: 'exportReport' });
+    else void exportView(choice);
+  });
+  controls.element.append(exportMenu.element);
   const views = doc.createElement('div');
   views.className = 'al-views';
   views.append(matrix.element, heads.element);
@@ -157,6 +197,23 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     run('model', (s) => model.render(s));
   }
 
+  const canvases: Record<ExportView, HTMLElement> = { matrix: matrix.element, heads: heads.element, model: model.element };
+  async function exportView(view: ExportView = currentView, requestId?: number): Promise<void> {
+    try {
+      // Draw what is pending first, so the image shows the state the controls show.
+      if (frame !== 0) {
+        cancelAnimationFrame(frame);
+        flush();
+      }
+      const canvas = canvases[view].querySelector('canvas');
+      if (!canvas || canvas.width === 0 || canvas.height === 0) throw new Error(`the ${view} view has nothing drawn`);
+      const png = await canvasPng(canvas, cssColor(theme.background, 1));
+      post({ type: 'exportPng', view, ...png, requestId });
+    } catch (error) {
+      post({ type: 'exportFailed', view, message: error instanceof Error ? error.message : String(error), requestId });
+    }
+  }
+
   const listeners = new Set<(state: SavedViewState) => void>();
   const SAVED: (keyof ViewState)[] = ['layer', 'head', 'aggregation', 'received', 'hideSpecial', 'hiddenHeads', 'locked'];
   // Which state fields each canvas depends on: a head switch must not redraw the head view, whose
@@ -192,6 +249,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   return {
     setInspection(meta) {
       source = new AttentionSource(meta.model, meta.tokens);
+      rollouts.cancel();
       rolloutScheduled = false;
       updateFromOutside({ ...sanitizeState(store.saved(), bounds()), focus: null });
       controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
@@ -237,10 +295,33 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       const valid = index !== null && Number.isInteger(index) && index >= 0 && (!source || index < source.T);
       updateFromOutside({ focus: valid ? index : null });
     },
+    get currentView() {
+      return currentView;
+    },
+    exportView,
     dispose() {
       unwatchTheme();
+      rollouts.dispose();
       cancelAnimationFrame(frame);
       app.remove();
     },
   };
+}
+
+/**
+ * A canvas as PNG bytes at its backing size (CSS size × device pixel ratio), on an opaque copy
+ * filled with the theme's background, since the views draw on a transparent canvas.
+ */
+async function canvasPng(canvas: HTMLCanvasElement, background: string): Promise<{ data: ArrayBuffer; width: number; height: number }> {
+  const copy = canvas.ownerDocument.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  const ctx = copy.getContext('2d');
+  if (!ctx) throw new Error('no 2D canvas context');
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, copy.width, copy.height);
+  ctx.drawImage(canvas, 0, 0);
+  const blob = await new Promise<Blob | null>((resolve) => copy.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('the canvas could not be encoded as PNG');
+  return { data: await blob.arrayBuffer(), width: copy.width, height: copy.height };
 }

@@ -31,6 +31,7 @@ let finished = false;
 
 const app = mountAttentionApp(viewsRoot, {
   locale: document.documentElement.lang,
+  workerUrl: document.body.dataset.workerUrl,
   post: (message) => vscode.postMessage(message),
 });
 if (saved.view) app.setState(saved.view);
@@ -138,6 +139,9 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
       break;
     case 'focusToken':
       app.highlightToken(message.index);
+      break;
+    case 'exportView':
+      void app.exportView(message.view, message.requestId);
       break;
   }
 });

@@ -1,7 +1,7 @@
 // The attention math shared by the extension host, the webview and the CLI: no I/O, no vscode.
 
 export { checkLayerShape, maxOverHeads, meanOverHeads, selectHead } from './aggregate';
-export { finalRollout, residualAttention, rollout } from './rollout';
+export { finalRollout, residualAttention, rollout, rolloutInSteps } from './rollout';
 export {
   hideTokens,
   isSelected,

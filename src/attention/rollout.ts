@@ -34,6 +34,17 @@ export function residualAttention(layer: Float32Array, heads: number, T: number)
   return out;
 }
 
+/**
+ * The same rollout as `rollout`, computed in steps: the generator pauses after every `rows` rows of
+ * each layer's product (and after each layer's residual step), so a caller on a UI thread can yield
+ * to the event loop between steps. Returns the cumulative rollout after each layer.
+ */
+export function* rolloutInSteps(layers: readonly Float32Array[], heads: number, T: number, rows = 16): Generator<void, Float32Array[]> {
+  const out: Float32Array[] = [];
+  yield* rolloutSteps(layers, heads, T, Math.max(4, Math.ceil(rows / 4) * 4), (product) => out.push(new Float32Array(product)));
+  return out;
+}
+
 // Calls `visit` with the float64 rollout after each layer. The buffer passed is reused on the
 // next step, so a visitor that keeps it must copy it.
 function rolloutEach(
@@ -42,6 +53,19 @@ function rolloutEach(
   T: number,
   visit: (product: Float64Array, layer: number) => void,
 ): void {
+  const steps = rolloutSteps(layers, heads, T, T, visit);
+  while (!steps.next().done);
+}
+
+// The rollout loop, pausing after the residual step of each layer and after every `rows` rows
+// (a multiple of 4, or T) of each product.
+function* rolloutSteps(
+  layers: readonly Float32Array[],
+  heads: number,
+  T: number,
+  rows: number,
+  visit: (product: Float64Array, layer: number) => void,
+): Generator<void, void> {
   for (const layer of layers) checkLayerShape(layer, heads, T);
   const size = T * T;
   const step = new Float64Array(size);
@@ -59,20 +83,26 @@ function rolloutEach(
       fillResidualAttention(layers[0], heads, T, product);
     } else {
       fillResidualAttention(layers[l], heads, T, step);
-      multiply(step, product, next, scratch, T);
+      prepareProduct(step, product, scratch, T);
+      for (let from = 0; from < T; from += rows) {
+        if (rows < T) yield;
+        multiplyRows(step, next, scratch, T, from, Math.min(T, from + rows));
+      }
       [product, next] = [next, product];
     }
     visit(product, l);
+    if (rows < T) yield;
   }
 }
 
 function fillResidualAttention(layer: Float32Array, heads: number, T: number, out: Float64Array): void {
   const size = T * T;
-  for (let cell = 0; cell < size; cell++) {
-    let sum = 0;
-    for (let offset = cell; offset < layer.length; offset += size) sum += layer[offset];
-    out[cell] = sum / heads;
+  // Head by head, in order: the same sums as cell by cell, reading memory sequentially.
+  out.fill(0);
+  for (let base = 0; base < layer.length; base += size) {
+    for (let cell = 0; cell < size; cell++) out[cell] += layer[base + cell];
   }
+  for (let cell = 0; cell < size; cell++) out[cell] /= heads;
   for (let i = 0; i < T; i++) {
     const row = i * T;
     out[row + i] += 1;
@@ -87,16 +117,22 @@ function fillResidualAttention(layer: Float32Array, heads: number, T: number, ou
 // out = a · b for T×T row-major matrices, as dot products of rows of a with rows of bᵀ. Each
 // 4×2 block of out keeps eight sums in registers, which V8 runs several times faster than the
 // textbook i-k-j loop. Dot products only span k where both operands can be non-zero.
-function multiply(a: Float64Array, b: Float64Array, out: Float64Array, scratch: ProductScratch, T: number): void {
+// prepareProduct transposes b and finds the spans; multiplyRows then fills rows [from, to) of
+// out, where `from` is a multiple of 4.
+function prepareProduct(a: Float64Array, b: Float64Array, scratch: ProductScratch, T: number): void {
   const { bt, aStart, aEnd, btStart, btEnd } = scratch;
   for (let k = 0; k < T; k++) {
     for (let j = 0; j < T; j++) bt[j * T + k] = b[k * T + j];
   }
   findNonZeroSpans(a, T, aStart, aEnd);
   findNonZeroSpans(bt, T, btStart, btEnd);
+}
+
+function multiplyRows(a: Float64Array, out: Float64Array, scratch: ProductScratch, T: number, from: number, to: number): void {
+  const { bt, aStart, aEnd, btStart, btEnd } = scratch;
   const rowsInBlocks = T - (T % 4);
   const colsInBlocks = T - (T % 2);
-  for (let i = 0; i < rowsInBlocks; i += 4) {
+  for (let i = from; i < Math.min(to, rowsInBlocks); i += 4) {
     const a0 = i * T, a1 = a0 + T, a2 = a1 + T, a3 = a2 + T;
     const blockStart = Math.min(aStart[i], aStart[i + 1], aStart[i + 2], aStart[i + 3]);
     const blockEnd = Math.max(aEnd[i], aEnd[i + 1], aEnd[i + 2], aEnd[i + 3]);
@@ -125,7 +161,7 @@ function multiply(a: Float64Array, b: Float64Array, out: Float64Array, scratch: 
       for (let r = i; r < i + 4; r++) out[r * T + j] = dot(a, bt, scratch, T, r, j);
     }
   }
-  for (let i = rowsInBlocks; i < T; i++) {
+  for (let i = Math.max(from, rowsInBlocks); i < to; i++) {
     for (let j = 0; j < T; j++) out[i * T + j] = dot(a, bt, scratch, T, i, j);
   }
 }

@@ -19,6 +19,11 @@ export type FocusSource = 'cursor' | 'hover' | 'panel';
 
 /** Set while highlights and hover cards are on; the palette offers Clear Highlights only then. */
 const ACTIVE_CONTEXT = 'attentionLens.active';
+/** Set while there is an inspection (even with highlights cleared); the export commands need one. */
+const INSPECTION_CONTEXT = 'attentionLens.hasInspection';
+
+/** The export messages of the panel, handed to whoever exports (src/host/exportCommands.ts). */
+export type PanelExportMessage = Extract<PanelToHost, { type: 'exportPng' | 'exportFailed' | 'exportReport' }>;
 
 export class EditorLens implements vscode.Disposable {
   private current: Inspection | undefined;
@@ -34,6 +39,8 @@ export class EditorLens implements vscode.Disposable {
   private readonly follow: FollowSelection;
   private readonly disposables: vscode.Disposable[] = [];
   private panelSubscription: vscode.Disposable | undefined;
+  /** Receives the panel's export messages. */
+  onExport: ((message: PanelExportMessage) => void) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -91,6 +98,7 @@ export class EditorLens implements vscode.Disposable {
     this.focus = undefined;
     this.status.show(inspection);
     void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, true);
+    void vscode.commands.executeCommand('setContext', INSPECTION_CONTEXT, true);
     if (inspection.stale) {
       // The text changed while the model ran: these results are for text no longer there.
       this.becameStale(inspection);
@@ -128,6 +136,10 @@ export class EditorLens implements vscode.Disposable {
 
   /** Handles what the user did in the panel. */
   fromPanel(message: PanelToHost): void {
+    if (message.type === 'exportPng' || message.type === 'exportFailed' || message.type === 'exportReport') {
+      this.onExport?.(message);
+      return;
+    }
     const inspection = this.current;
     if (!inspection) return;
     switch (message.type) {
@@ -283,6 +295,7 @@ export class EditorLens implements vscode.Disposable {
   private forget(): void {
     this.clear();
     this.current = undefined;
+    void vscode.commands.executeCommand('setContext', INSPECTION_CONTEXT, false);
   }
 
   private async reveal(inspection: Inspection, index: number): Promise<void> {

@@ -72,7 +72,21 @@ export interface PanelFocusToken {
   index: number | null;
 }
 
-export type HostToPanel = PanelBusy | PanelInspection | PanelLayer | PanelDone | PanelFailed | PanelFocusToken;
+/** The views that export as PNG images: the matrix, the head view and the model view. */
+export type ExportView = 'matrix' | 'heads' | 'model';
+
+/**
+ * The host asks for a view as PNG (the "Export View as PNG" command): the panel answers with
+ * 'exportPng' or 'exportFailed' carrying the same `requestId`. Without `view`, the view the user
+ * last pointed at or focused (the matrix until then).
+ */
+export interface PanelExportView {
+  type: 'exportView';
+  requestId: number;
+  view?: ExportView;
+}
+
+export type HostToPanel = PanelBusy | PanelInspection | PanelLayer | PanelDone | PanelFailed | PanelFocusToken | PanelExportView;
 
 export interface PanelReady {
   type: 'ready';
@@ -102,7 +116,34 @@ export interface PanelViewState {
   head: HeadChoice;
 }
 
-export type PanelToHost = PanelReady | PanelRevealToken | PanelHoverToken | PanelViewState;
+/**
+ * A view drawn as PNG bytes (width × height device pixels): chosen in the panel's Export menu, or the
+ * answer to an 'exportView' request (same `requestId`). The host asks where to save it.
+ */
+export interface PanelExportPng {
+  type: 'exportPng';
+  view: ExportView;
+  data: ArrayBuffer;
+  width: number;
+  height: number;
+  requestId?: number;
+}
+
+/** The panel could not draw `view` as an image; `message` says why. */
+export interface PanelExportFailed {
+  type: 'exportFailed';
+  view: ExportView;
+  message: string;
+  requestId?: number;
+}
+
+/** The user chose "Report as JSON" in the panel's Export menu. */
+export interface PanelExportReport {
+  type: 'exportReport';
+}
+
+export type PanelToHost =
+  | PanelReady | PanelRevealToken | PanelHoverToken | PanelViewState | PanelExportPng | PanelExportFailed | PanelExportReport;
 
 /**
  * What the panel keeps with `vscode.setState`, and what the serializer reads after a window reload:

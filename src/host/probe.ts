@@ -4,6 +4,7 @@
 import type * as vscode from 'vscode';
 import type { Token } from '../protocol';
 import type { EditorLens, FocusSource } from './editorLens';
+import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
 import type { SelectionInspector } from './inspectSelection';
 import type { PanelToHost } from './panelMessages';
@@ -42,9 +43,12 @@ export interface EditorProbe {
   running(): boolean;
   /** Presses the progress notification's Cancel button. */
   cancel(): void;
+  /** Replaces the export commands' save dialog (a headless test cannot answer the real one); undefined restores it. */
+  stubSaveDialog(dialog: SaveDialog | undefined): void;
 }
 
-export function createProbe(lens: EditorLens, inspector: SelectionInspector): EditorProbe {
+export function createProbe(lens: EditorLens, inspector: SelectionInspector, exporter: Exporter): EditorProbe {
+  const realDialog = exporter.saveDialog;
   return {
     inspection() {
       const current = lens.inspection;
@@ -68,5 +72,8 @@ export function createProbe(lens: EditorLens, inspector: SelectionInspector): Ed
     fromPanel: (message) => lens.fromPanel(message),
     running: () => inspector.isRunning,
     cancel: () => inspector.cancel(),
+    stubSaveDialog: (dialog) => {
+      exporter.saveDialog = dialog ?? realDialog;
+    },
   };
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { workbenchSession } from '../harness/session';
 import { waitFor } from '../harness/wait';
-import { openFromExplorer, runFromPalette, selectionStatus, selectWithKeyboard, waitForWorkbench, webviewContent } from '../harness/workbench';
+import { openFromExplorer, pointAt, runFromPalette, selectionStatus, selectWithKeyboard, waitForWorkbench, webviewContent } from '../harness/workbench';
 
 const PHRASE = 'there was a little girl';
 const session = workbenchSession('e2e-views');
@@ -67,21 +67,6 @@ async function matrixTooltip(frame: FrameLocator, r: number, c: number): Promise
   return ((await tooltip.textContent()) ?? '').trim();
 }
 
-/** The viewport point over 1-based `column` of 1-based `line` in the first editor. */
-async function pointAt(line: number, column: number): Promise<{ x: number; y: number }> {
-  const lines = session.page.locator('.editor-instance .monaco-editor').first().locator('.view-lines .view-line');
-  await lines.first().waitFor();
-  const boxes = (await lines.evaluateAll((nodes) => nodes.map((n) => {
-    const r = n.getBoundingClientRect();
-    const span = n.firstElementChild?.getBoundingClientRect() ?? r;
-    return { top: r.top, height: r.height, left: span.left, width: span.width, chars: n.textContent?.length ?? 0 };
-  }))).sort((a, b) => a.top - b.top);
-  const box = boxes[line - 1];
-  if (!box || box.chars === 0) throw new Error(`line ${line} is not rendered`);
-  const charWidth = box.width / box.chars;
-  return { x: box.left + (column - 0.5) * charWidth, y: box.top + box.height / 2 };
-}
-
 let beforeReload: { pickers: string[]; caption: string; hash: number } | undefined;
 
 e2e('inspect a phrase: the panel streams it and draws all four views', 180_000, async () => {
@@ -120,7 +105,7 @@ e2e('the editor hover still shows the top-5 card', 60_000, async () => {
   // "girl" ends the phrase: line 1, columns 38..41.
   const hover = session.page.locator('.monaco-hover:visible', { hasText: 'Attention Lens' }).first();
   await waitFor('the Attention Lens hover card', async () => {
-    const { x, y } = await pointAt(1, 40);
+    const { x, y } = await pointAt(session.page, 1, 40);
     await session.page.mouse.move(x - 3, y);
     await session.page.mouse.move(x, y, { steps: 3 });
     return hover.waitFor({ timeout: 2_500 }).then(() => true, () => false);
@@ -157,6 +142,12 @@ e2e('switching the aggregation changes the matrix', 60_000, async () => {
   await waitFor('layer 1 in the caption', async () => /Layer 1/.test(await caption(frame)), { timeoutMs: 5_000 });
   const single = await canvasPixels(frame, '.al-matrix canvas');
   const singleCaption = await caption(frame);
+  // Rollout runs in the panel's Web Worker, started from the script the host serves to the webview.
+  await pick(frame, 2, 'Attention rollout across layers');
+  await waitFor('the rollout caption', async () => /Rollout through layers 0–1/.test(await caption(frame)), { timeoutMs: 10_000 });
+  await waitFor('the rollout to be computed', async () => (await frame.locator('[data-rollout-via]').count()) > 0, { timeoutMs: 15_000 });
+  assert.equal(await frame.locator('[data-rollout-via]').first().getAttribute('data-rollout-via'), 'worker', 'rollout ran in the worker');
+  await frame.locator('.al-matrix').screenshot({ path: path.join(shots, 'matrix-rollout.png') });
   await pick(frame, 2, 'Max over heads');
   await waitFor('the max caption', async () => (await caption(frame)) !== singleCaption, { timeoutMs: 5_000 });
   await waitFor('the matrix to redraw', async () => (await canvasPixels(frame, '.al-matrix canvas')).hash !== single.hash, { timeoutMs: 5_000 });

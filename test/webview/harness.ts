@@ -1,17 +1,21 @@
 // The test page's script: mounts the attention views on a bare page and lets the tests (through
 // page.evaluate) start inspections and stream synthetic layers into them.
 import { mountAttentionApp, type AttentionApp, type AttentionAppMessage } from '../../webview/app';
+import { createRolloutComputer } from '../../webview/rolloutComputer';
 import { syntheticLayer, syntheticModel, syntheticText, type SyntheticSpec } from './synthetic';
 
 export interface Harness {
   app?: AttentionApp;
   spec?: SyntheticSpec;
   posted: AttentionAppMessage[];
-  mount(options?: { locale?: string }): void;
+  /** worker: start the rollout worker (from a Blob URL of its bundled source), as the panel does. */
+  mount(options?: { locale?: string; worker?: boolean }): void;
   inspect(spec: SyntheticSpec): void;
   /** Sends layers [from, to) of the current spec. */
   layers(from: number, to: number): void;
   done(): void;
+  /** The rollout of layers [0, count) of a spec as the app computes it, with or without the worker. */
+  rollout(spec: SyntheticSpec, count: number, worker: boolean): Promise<{ via?: string; byLayer: number[][] }>;
   /** Resolves after the next animation frame has run, i.e. after pending redraws. */
   frame(): Promise<void>;
 }
@@ -20,11 +24,18 @@ export interface Harness {
 // generating 12 layers of 512 tokens takes seconds.
 const generated = new Map<string, Float32Array>();
 
+let workerUrl: string | undefined;
+
 const harness: Harness = {
   posted: [],
-  mount(options = {}) {
+  mount({ locale, worker } = {}) {
     this.app?.dispose();
-    this.app = mountAttentionApp(document.getElementById('root')!, { ...options, post: (message) => this.posted.push(message) });
+    workerUrl ??= URL.createObjectURL(new Blob([window.rolloutWorkerSource], { type: 'text/javascript' }));
+    this.app = mountAttentionApp(document.getElementById('root')!, {
+      locale,
+      workerUrl: worker ? workerUrl : undefined,
+      post: (message) => this.posted.push(message),
+    });
   },
   inspect(spec) {
     this.spec = spec;
@@ -40,6 +51,14 @@ const harness: Harness = {
   },
   done() {
     this.app!.done();
+  },
+  async rollout(spec, count, worker) {
+    workerUrl ??= URL.createObjectURL(new Blob([window.rolloutWorkerSource], { type: 'text/javascript' }));
+    const computer = createRolloutComputer(worker ? workerUrl : undefined);
+    const layers = Array.from({ length: count }, (_, l) => syntheticLayer(spec, l));
+    const byLayer = await computer.compute(layers, spec.heads, spec.tokens);
+    computer.dispose();
+    return { via: computer.via, byLayer: (byLayer ?? []).map((m) => Array.from(m)) };
   },
   frame() {
     return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));

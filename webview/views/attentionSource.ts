@@ -1,7 +1,7 @@
 // The attention an inspection has received so far, and the matrices the views show from it: one head,
 // the mean or max over heads, or the rollout, with special tokens optionally hidden. Views ask for a
 // matrix by state; results are cached because hovering redraws often and the state rarely changes.
-import { hideTokens, maxOverHeads, meanOverHeads, rollout, selectHead, checkLayerShape } from '../../src/attention/index';
+import { hideTokens, maxOverHeads, meanOverHeads, selectHead, checkLayerShape } from '../../src/attention/index';
 import type { ModelInfo, Token } from '../../src/protocol';
 import type { Aggregation } from '../state';
 
@@ -120,18 +120,24 @@ export class AttentionSource {
   }
 
   /**
-   * Computes the rollout through every layer that has arrived in an unbroken run from layer 0. It
-   * costs O(L·T³) (about a second for 12 layers of 512 tokens), so callers run it after painting a
-   * "computing" notice, and only when rollout is asked for.
+   * The layers the rollout needs next: every layer that has arrived in an unbroken run from layer
+   * 0, or undefined when the rollout through them is already known. The rollout costs O(L·T³)
+   * (about a second for 12 layers of 512 tokens), so the app computes it off the main thread
+   * (webview/rolloutComputer.ts), and only when rollout is asked for.
    */
-  computeRollout(): void {
+  rolloutInput(): Float32Array[] | undefined {
     const prefix: Float32Array[] = [];
     for (const data of this.layers) {
       if (!data) break;
       prefix.push(data);
     }
-    if (prefix.length <= this.rolloutByLayer.length) return;
-    this.rolloutByLayer = rollout(prefix, this.heads, this.T);
+    return prefix.length > this.rolloutByLayer.length ? prefix : undefined;
+  }
+
+  /** Stores the cumulative rollout after each of layers 0..n−1, computed from `rolloutInput()`. */
+  setRollout(byLayer: Float32Array[]): void {
+    if (byLayer.length <= this.rolloutByLayer.length) return;
+    this.rolloutByLayer = byLayer;
     for (const key of [...this.cache.keys()]) if (key.startsWith('r')) this.cache.delete(key);
   }
 

@@ -45,6 +45,11 @@ const en = {
   'model.caption': 'Every layer (rows) and head (columns): click one to show it in the other views.',
   'model.label': 'Model view, {0} layers by {1} heads. Arrow keys pick a layer and head.',
   'model.cell': 'Layer {0}, head {1}',
+  'export.button': 'Export',
+  'export.matrix': 'Matrix as PNG…',
+  'export.heads': 'Head view as PNG…',
+  'export.model': 'Model view as PNG…',
+  'export.report': 'Report as JSON…',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -92,6 +97,11 @@ const es: Partial<Record<StringKey, string>> = {
   'model.caption': 'Todas las capas (filas) y cabezas (columnas): haga clic en una para verla en las demás vistas.',
   'model.label': 'Vista del modelo, {0} capas por {1} cabezas. Las flechas eligen capa y cabeza.',
   'model.cell': 'Capa {0}, cabeza {1}',
+  'export.button': 'Exportar',
+  'export.matrix': 'Matriz como PNG…',
+  'export.heads': 'Vista de cabezas como PNG…',
+  'export.model': 'Vista del modelo como PNG…',
+  'export.report': 'Informe como JSON…',
 };
 
 const tables: Record<string, Partial<Record<StringKey, string>>> = { en, es };

@@ -29,6 +29,36 @@ const CSS = `
 .al-field vscode-single-select { width: 120px; }
 .al-field vscode-single-select.al-wide { width: 260px; }
 .al-toggle { margin-bottom: 4px; }
+.al-export { position: relative; margin-bottom: 2px; margin-left: auto; }
+.al-export-menu {
+  position: absolute;
+  right: 0;
+  top: calc(100% + 2px);
+  z-index: 10;
+  display: flex;
+  flex-direction: column;
+  min-width: 200px;
+  padding: 4px 0;
+  background: var(--vscode-menu-background, #252526);
+  color: var(--vscode-menu-foreground, #cccccc);
+  border: 1px solid var(--vscode-menu-border, var(--vscode-widget-border, #454545));
+  border-radius: 4px;
+  box-shadow: 0 2px 8px var(--vscode-widget-shadow, rgba(0, 0, 0, 0.36));
+}
+.al-export-item {
+  all: unset;
+  box-sizing: border-box;
+  padding: 4px 12px;
+  cursor: pointer;
+  white-space: nowrap;
+  font: inherit;
+  color: inherit;
+}
+.al-export-item:hover, .al-export-item:focus {
+  background: var(--vscode-menu-selectionBackground, var(--vscode-list-activeSelectionBackground, #04395e));
+  color: var(--vscode-menu-selectionForeground, var(--vscode-list-activeSelectionForeground, #ffffff));
+}
+.al-export-item:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); outline-offset: -1px; }
 .al-progress { display: flex; flex-direction: column; gap: 4px; }
 .al-waiting, .al-note, .al-caption { color: var(--vscode-descriptionForeground, #9d9d9d); }
 .al-caption { color: var(--vscode-foreground, #cccccc); }

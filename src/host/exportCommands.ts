@@ -1,0 +1,237 @@
+// "Export Report as JSON" and "Export View as PNG": the current inspection's `attention-lens/v1`
+// report, or a view of the panel as the webview drew it, saved where the user picks in a save
+// dialog. The panel's Export menu sends the same requests; the PNG bytes always come from the
+// webview, which alone has the canvases.
+import * as vscode from 'vscode';
+import type { EditorLens, PanelExportMessage } from './editorLens';
+import { log } from './log';
+import type { ExportView, PanelExportPng } from './panelMessages';
+import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES, type ReportInput } from './reportJson';
+
+export const EXPORT_REPORT_COMMAND = 'attentionLens.exportReport';
+export const EXPORT_VIEW_COMMAND = 'attentionLens.exportView';
+
+const EXPORT_VIEWS: readonly ExportView[] = ['matrix', 'heads', 'model'];
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+// How long the panel may take to draw a view; a panel that was hidden loads afresh first.
+const PANEL_ANSWER_MS = 30_000;
+
+/** What an export wrote; undefined from the commands when the user cancelled or it failed. */
+export interface ExportResult {
+  uri: vscode.Uri;
+  bytes: number;
+  /** For PNG exports: the view and the image's size in pixels. */
+  view?: ExportView;
+  width?: number;
+  height?: number;
+}
+
+export type SaveDialog = (options: vscode.SaveDialogOptions) => Thenable<vscode.Uri | undefined>;
+
+export class Exporter implements vscode.Disposable {
+  /** The save dialog; the integration tests replace it through the probe. */
+  saveDialog: SaveDialog = (options) => vscode.window.showSaveDialog(options);
+  private nextRequest = 1;
+  private readonly waiting = new Map<number, (answer: PanelExportMessage) => void>();
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(private readonly lens: EditorLens) {
+    lens.onExport = (message) => void this.fromPanel(message);
+    this.disposables = [
+      vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, () => this.exportReport()),
+      vscode.commands.registerCommand(EXPORT_VIEW_COMMAND, (view?: unknown) => this.exportView(view)),
+    ];
+  }
+
+  dispose(): void {
+    this.lens.onExport = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.waiting.clear();
+  }
+
+  /** Writes the current inspection's report as JSON where the user chooses. */
+  async exportReport(): Promise<ExportResult | undefined> {
+    const inspection = this.lens.inspection;
+    if (!inspection) return this.nothingToExport();
+    const { started, text, layers, timings } = inspection;
+    const input: ReportInput = {
+      model: { ...started.model, provider: started.provider },
+      text, tokens: started.tokens, layers, warnings: started.warnings, timings,
+    };
+    const uri = await this.saveDialog({
+      title: vscode.l10n.t('Export Report as JSON'),
+      saveLabel: vscode.l10n.t('Export'),
+      defaultUri: this.defaultUri(`attention-${fileSafe(started.model.id)}.json`),
+      filters: { [vscode.l10n.t('Attention report (JSON)')]: ['json'] },
+    });
+    if (!uri) return undefined;
+    try {
+      let bytes: Uint8Array;
+      if (estimateReportBytes(input) <= STRINGIFY_LIMIT_BYTES) {
+        bytes = await reportJson(input);
+      } else {
+        // Hundreds of megabytes: written in pieces, with a progress notification that can cancel.
+        bytes = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the attention report…'), cancellable: true },
+          (progress, token) => {
+            let reported = 0;
+            return reportJson(input, {
+              cancelled: () => token.isCancellationRequested,
+              progress: (fraction) => {
+                const percent = Math.floor(fraction * 100);
+                if (percent > reported) progress.report({ increment: percent - reported });
+                reported = percent;
+              },
+            });
+          },
+        );
+      }
+      await vscode.workspace.fs.writeFile(uri, bytes);
+      this.saved(uri);
+      return { uri, bytes: bytes.length };
+    } catch (err) {
+      if (err instanceof Error && err.message === 'cancelled') return undefined;
+      this.failed(uri, err);
+      return undefined;
+    }
+  }
+
+  /** Asks the panel for `view` as PNG (default: the view last used there) and saves it. */
+  async exportView(view?: unknown): Promise<ExportResult | undefined> {
+    if (!this.lens.inspection) return this.nothingToExport();
+    const asked = typeof view === 'string' && (EXPORT_VIEWS as readonly string[]).includes(view) ? (view as ExportView) : undefined;
+    const panel = this.lens.showPanel();
+    const requestId = this.nextRequest++;
+    const answer = await new Promise<PanelExportMessage | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        resolve(undefined);
+      }, PANEL_ANSWER_MS);
+      this.waiting.set(requestId, (message) => {
+        clearTimeout(timer);
+        this.waiting.delete(requestId);
+        resolve(message);
+      });
+      panel.post({ type: 'exportView', requestId, view: asked });
+    });
+    if (!answer) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The Attention Lens panel did not draw the view in time. Show the panel and try again.'));
+      return undefined;
+    }
+    return this.fromPanel(answer, true);
+  }
+
+  /** Handles an export message from the panel: its Export menu, or an answer to exportView. */
+  async fromPanel(message: PanelExportMessage, answering = false): Promise<ExportResult | undefined> {
+    if (message.type !== 'exportReport' && message.requestId !== undefined && !answering) {
+      const waiter = this.waiting.get(message.requestId);
+      // An answer nobody waits for any more (timed out) is dropped rather than saved unasked.
+      waiter?.(message);
+      return undefined;
+    }
+    switch (message.type) {
+      case 'exportReport':
+        return this.exportReport();
+      case 'exportFailed':
+        log().warn(`export of the ${message.view} view failed in the panel: ${message.message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('The view could not be turned into an image: {0}', message.message));
+        return undefined;
+      case 'exportPng':
+        return this.savePng(message);
+    }
+  }
+
+  private async savePng(message: PanelExportPng): Promise<ExportResult | undefined> {
+    const data = toBytes(message.data);
+    if (!data || !PNG_SIGNATURE.every((b, i) => data[i] === b) || !EXPORT_VIEWS.includes(message.view)) {
+      log().warn(`ignored an exportPng message that holds no PNG image (${message.view})`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The view could not be turned into an image: {0}', vscode.l10n.t('the panel sent no PNG data')));
+      return undefined;
+    }
+    const inspection = this.lens.inspection;
+    const model = fileSafe(inspection?.started.model.id ?? 'view');
+    const { layer, head } = this.lens.viewState;
+    const name = message.view === 'model'
+      ? `attention-${model}-model.png`
+      : message.view === 'heads'
+        ? `attention-${model}-${layer}-heads.png`
+        : `attention-${model}-${layer}-${head}.png`;
+    const uri = await this.saveDialog({
+      title: vscode.l10n.t('Export View as PNG'),
+      saveLabel: vscode.l10n.t('Export'),
+      defaultUri: this.defaultUri(name),
+      filters: { [vscode.l10n.t('PNG image')]: ['png'] },
+    });
+    if (!uri) return undefined;
+    try {
+      await vscode.workspace.fs.writeFile(uri, data);
+    } catch (err) {
+      this.failed(uri, err);
+      return undefined;
+    }
+    this.saved(uri);
+    return { uri, bytes: data.length, view: message.view, width: message.width, height: message.height };
+  }
+
+  // Beside the inspected file when it is on disk, else in the first workspace folder.
+  private defaultUri(name: string): vscode.Uri | undefined {
+    const document = this.lens.inspection?.document;
+    if (document && document.uri.scheme === 'file') return vscode.Uri.joinPath(document.uri, '..', name);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? vscode.Uri.joinPath(folder.uri, name) : undefined;
+  }
+
+  private nothingToExport(): undefined {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to export yet: select text and run "Attention Lens: Inspect Selection" first.'));
+    return undefined;
+  }
+
+  private saved(uri: vscode.Uri): void {
+    log().info(`exported ${uri.toString(true)}`);
+    const reveal = vscode.l10n.t('Reveal');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved to {0}', where(uri)), reveal).then((choice) => {
+      if (choice !== reveal) return;
+      if (vscode.workspace.getWorkspaceFolder(uri)) void vscode.commands.executeCommand('revealInExplorer', uri);
+      else if (uri.scheme === 'file' && vscode.env.uiKind === vscode.UIKind.Desktop) void vscode.commands.executeCommand('revealFileInOS', uri);
+      else void vscode.commands.executeCommand('vscode.open', uri);
+    });
+  }
+
+  private failed(uri: vscode.Uri, err: unknown): void {
+    log().error(`export to ${uri.toString(true)} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not save {0}: {1}', where(uri), plainReason(err)));
+  }
+}
+
+/** A model id as part of a file name: `owner/name@rev` → `owner-name-rev`. */
+export function fileSafe(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
+
+function where(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+}
+
+function plainReason(err: unknown): string {
+  if (err instanceof vscode.FileSystemError) {
+    switch (err.code) {
+      case 'NoPermissions':
+        return vscode.l10n.t('you do not have permission to write there.');
+      case 'FileNotFound':
+      case 'EntryNotFound':
+        return vscode.l10n.t('the folder does not exist.');
+      case 'FileIsADirectory':
+      case 'EntryIsADirectory':
+        return vscode.l10n.t('a folder of that name is already there.');
+      case 'Unavailable':
+        return vscode.l10n.t('the disk or location is not available right now.');
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function toBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}

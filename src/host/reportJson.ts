@@ -1,0 +1,111 @@
+// The `attention-lens/v1` report of an inspection as UTF-8 JSON bytes, for "Export Report as JSON".
+// Small reports are built with buildReport and stringified at once. A large one (many layers and
+// tokens: 12 layers × 12 heads × 512² weights is hundreds of megabytes of text) is written a few
+// megabytes at a time, giving the event loop back between pieces, so the extension host stays
+// responsive and no single string grows past what V8 allows. Both give the same bytes.
+import type { ModelInfo, Timings, Token } from '../protocol';
+import { buildReport } from '../engine/report';
+
+/** Above this estimated size the report is written in pieces rather than with one JSON.stringify. */
+export const STRINGIFY_LIMIT_BYTES = 50 * 1024 * 1024;
+const PIECE_CHARS = 4 * 1024 * 1024;
+
+export interface ReportInput {
+  model: ModelInfo & { provider?: string };
+  text: string;
+  tokens: Token[];
+  /** Per layer, Float32 [heads][T][T]. */
+  layers: readonly Float32Array[];
+  warnings?: string[];
+  timings?: Timings;
+}
+
+/** A rough size of the report's JSON: about 12 characters per weight, plus the tokens and text. */
+export function estimateReportBytes(input: ReportInput): number {
+  const weights = input.layers.reduce((sum, layer) => sum + layer.length, 0);
+  return weights * 12 + input.text.length * 2 + input.tokens.length * 64 + 1024;
+}
+
+export interface ReportJsonOptions {
+  /** Estimated size above which the report is written in pieces (default 50 MB). */
+  limitBytes?: number;
+  /** Called after each piece with the fraction done, 0..1. */
+  progress?: (fraction: number) => void;
+  /** Checked between pieces; a true value stops the work with an Error('cancelled'). */
+  cancelled?: () => boolean;
+}
+
+/** The report's JSON as UTF-8 bytes, identical to JSON.stringify(buildReport(…)). */
+export async function reportJson(input: ReportInput, options: ReportJsonOptions = {}): Promise<Uint8Array> {
+  const encoder = new TextEncoder();
+  if (estimateReportBytes(input) <= (options.limitBytes ?? STRINGIFY_LIMIT_BYTES)) {
+    const report = buildReport(input.model, input.text, input.tokens, [...input.layers], extra(input));
+    return encoder.encode(JSON.stringify(report));
+  }
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const piece of reportJsonPieces(input, options)) {
+    const bytes = encoder.encode(piece);
+    parts.push(bytes);
+    total += bytes.length;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** The report's JSON in pieces of a few megabytes; yields to the event loop between pieces. */
+export async function* reportJsonPieces(input: ReportInput, options: ReportJsonOptions = {}): AsyncGenerator<string> {
+  const T = input.tokens.length;
+  // The same keys, in the same order, as buildReport: format, model, text, tokens, attention, then extras.
+  const head = JSON.stringify(buildReport(input.model, input.text, input.tokens, []) as object, (key, value: unknown) =>
+    key === 'attention' ? undefined : value);
+  let piece = head.slice(0, -1) + ',"attention":[';
+  const rows = input.layers.reduce((sum, layer) => sum + (T === 0 ? 0 : layer.length / T), 0);
+  let done = 0;
+  for (let l = 0; l < input.layers.length; l++) {
+    const data = input.layers[l];
+    const heads = T === 0 ? 0 : data.length / (T * T);
+    piece += (l ? ',' : '') + '[';
+    for (let h = 0; h < heads; h++) {
+      piece += (h ? ',' : '') + '[';
+      for (let q = 0; q < T; q++) {
+        const offset = (h * T + q) * T;
+        let row = q ? ',[' : '[';
+        for (let k = 0; k < T; k++) row += (k ? ',' : '') + number(data[offset + k]);
+        piece += row + ']';
+        done++;
+        if (piece.length >= PIECE_CHARS) {
+          yield piece;
+          piece = '';
+          options.progress?.(done / rows);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (options.cancelled?.()) throw new Error('cancelled');
+        }
+      }
+      piece += ']';
+    }
+    piece += ']';
+  }
+  piece += ']';
+  const rest = JSON.stringify(extra(input));
+  piece += rest === '{}' ? '}' : ',' + rest.slice(1);
+  options.progress?.(1);
+  yield piece;
+}
+
+function extra(input: ReportInput): { warnings?: string[]; timings?: Timings } {
+  const out: { warnings?: string[]; timings?: Timings } = {};
+  if (input.warnings !== undefined) out.warnings = input.warnings;
+  if (input.timings !== undefined) out.timings = input.timings;
+  return out;
+}
+
+// As JSON.stringify writes a number: non-finite values become null.
+function number(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
+}
