@@ -56,15 +56,19 @@ async function inspect(request: InspectRequest): Promise<void> {
       warnings.push(`The text has ${encoded.truncatedFrom} tokens; only the first ${maxTokens} were inspected (maxTokens).`);
     }
     const T = encoded.tokens.length;
+    const started = (heads: number): void => send({
+      type: 'started', inReplyTo: id, model: { ...model.info, heads }, tokens: encoded.tokens,
+      provider: model.provider, attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom,
+    });
+    // Tokens go out before the run when config.json gives the head count, so the host can show
+    // them while a large model is still running; otherwise the first layer's shape tells.
+    if (model.info.heads) started(model.info.heads);
     const t2 = performance.now();
     const layers = await model.run(encoded);
     const runMs = performance.now() - t2;
     stillWanted();
     const heads = model.info.heads || model.headsOf(layers[0], T);
-    send({
-      type: 'started', inReplyTo: id, model: { ...model.info, heads }, tokens: encoded.tokens,
-      provider: model.provider, attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom,
-    });
+    if (!model.info.heads) started(heads);
     layers.forEach((data, layer) => {
       // onnxruntime hands back a fresh buffer per output; transfer it whole when it is exactly the
       // layer, and copy only in the unexpected case that it is a view into something larger.

@@ -1,0 +1,123 @@
+// `npm run bench`: what the attention pipeline costs on top of running the model. Per model and
+// input length T it reports medians of
+//   bareMs          session.run of the unmodified graph, fetching its own outputs;
+//   rawAttentionMs  session.run of the surgered graph, fetching only the attention outputs (the floor
+//                   for any tool that shows attention); both timed in a worker thread of their own;
+//   pipelineMs      EngineClient.inspect(): tokenize, run and deliver every layer to this thread;
+// plus ratio = pipelineMs / rawAttentionMs and the host thread's longest event-loop delay during the
+// pipeline runs. Progress goes to stderr, so `--json` leaves exactly one JSON array on stdout.
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import * as path from 'node:path';
+import { EngineClient } from '../src/engine/client';
+import type { Timings } from '../src/protocol';
+import { UsageError, parseArgs, type BenchOptions } from './bench/args';
+import { inputOfLength, loadTokenizer } from './bench/inputText';
+import { FloorClient } from './bench/floorClient';
+import { GcWatch } from './bench/gcWatch';
+import { CACHE, REPO_ROOT, benchModel, maxPositions } from './bench/models';
+import { pipelineProbe } from './bench/pipelineRuns';
+import { measureInterleaved, median, type Sample } from './bench/stats';
+import { formatBreakdown, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface Workers {
+  client: EngineClient;
+  floor: FloorClient;
+  /** GC pauses of this (host) thread. */
+  hostGc: GcWatch;
+}
+
+async function benchModelRows(name: string, options: BenchOptions, { client, floor, hostGc }: Workers): Promise<BenchRow[]> {
+  const folder = benchModel(name, log);
+  const tokenizer = loadTokenizer(folder.dir);
+  const lengths = options.tokens.filter((T) => T <= maxPositions(folder));
+  const skipped = options.tokens.filter((T) => !lengths.includes(T));
+  if (skipped.length > 0) log(`${name}: skipping T=${skipped.join(', ')} (beyond max_position_embeddings ${maxPositions(folder)})`);
+  if (lengths.length === 0) return [];
+
+  const layers = await floor.open(folder.dir);
+  const rows: BenchRow[] = [];
+  try {
+    for (const T of lengths) {
+      const input = inputOfLength(tokenizer, T);
+      const probes = [...await floor.probes(input), await pipelineProbe(client, hostGc, folder.dir, input, layers)];
+      const samples = await measureInterleaved(probes, options.warmup, options.runs);
+      const ms = (probe: string): number => median(samples.get(probe)!.map((s) => s.ms));
+      const [bareMs, rawAttentionMs, pipelineMs] = [ms('bare'), ms('raw'), ms('pipeline')];
+      const maxHostBlockMs = Math.max(...samples.get('pipeline')!.map((s) => s.hostBlockMs ?? 0));
+      const row: BenchRow = {
+        model: name, tokens: T, bareMs, rawAttentionMs, pipelineMs,
+        ratio: pipelineMs / rawAttentionMs, maxHostBlockMs, breakdown: breakdownOf(samples),
+      };
+      log(`${name} T=${T} (text of ${input.fullLength} tokens): bare ${bareMs.toFixed(2)} ms, raw ${rawAttentionMs.toFixed(2)} ms, ` +
+        `pipeline ${pipelineMs.toFixed(2)} ms, ratio ${row.ratio.toFixed(3)}, max host block ${row.maxHostBlockMs.toFixed(2)} ms`);
+      rows.push(row);
+    }
+  } finally {
+    await floor.release();
+  }
+  return rows;
+}
+
+function breakdownOf(samples: Map<string, Sample[]>): PipelineBreakdown | undefined {
+  const timed = samples.get('pipeline')!.filter((s) => s.timings);
+  if (timed.length === 0) return undefined;
+  const of = (part: (s: Sample, t: Timings) => number): number => median(timed.map((s) => part(s, s.timings!)));
+  return {
+    rawGcMs: median(samples.get('raw')!.map((s) => s.gcMs ?? 0)),
+    hostGcMs: of((s) => s.gcMs ?? 0),
+    tokenizeMs: of((_, t) => t.tokenizeMs),
+    runMs: of((_, t) => t.runMs),
+    workerOtherMs: of((_, t) => t.totalMs - t.loadMs - t.tokenizeMs - t.runMs),
+    messagingMs: of((s, t) => s.ms - t.totalMs),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
+  if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm run bench does).`);
+
+  // Other work on the machine inflates every time measured; the load average says how much to trust them.
+  const cpus = availableParallelism();
+  const loadBefore = loadavg()[0];
+  if (loadBefore > cpus / 2) log(`bench: warning: load average ${loadBefore.toFixed(2)} on ${cpus} CPUs before starting; timings will be noisy`);
+  const start = performance.now();
+  log(`bench: N=${options.runs} timed runs per measurement (medians), after ${options.warmup} warm-up runs; ` +
+    'bare, raw and pipeline runs interleaved');
+  const client = new EngineClient({ workerPath });
+  const workers: Workers = { client, floor: FloorClient.start(CACHE), hostGc: new GcWatch() };
+  const rows: BenchRow[] = [];
+  try {
+    for (const name of options.models) rows.push(...await benchModelRows(name, options, workers));
+  } finally {
+    client.dispose();
+    await workers.floor.dispose();
+    workers.hostGc.dispose();
+  }
+  const wallSeconds = (performance.now() - start) / 1000;
+
+  if (options.json) {
+    process.stdout.write(`${toJson(rows)}\n`);
+    log(`bench: ${wallSeconds.toFixed(1)} s wall time`);
+  } else {
+    console.log(formatTable(rows));
+    console.log(`\nmedians of N=${options.runs} runs after ${options.warmup} warm-up runs; CPU provider; ` +
+      `${wallSeconds.toFixed(1)} s wall time; ${cpus} CPUs, 1-min load average ${loadBefore.toFixed(2)} before`);
+    console.log(`\nwhere the pipeline's time goes (engine timings, medians):\n${formatBreakdown(rows)}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    log(err.message);
+    process.exitCode = err.isHelp ? 0 : 2;
+    return;
+  }
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 1;
+});

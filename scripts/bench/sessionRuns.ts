@@ -1,0 +1,64 @@
+// The two session-level measurements: the unmodified graph (bare) and the surgered graph fetching
+// only the attention outputs (raw), both opened exactly as the engine opens its sessions.
+import { readFileSync } from 'node:fs';
+import type * as ort from 'onnxruntime-node';
+import { buildFeeds } from '../../src/engine/feeds';
+import type { ModelFolder } from '../../src/engine/modelFolder';
+import { openSession } from '../../src/engine/providers';
+import { exposeAttention, type ExposedGraph } from '../../src/engine/surgery';
+import type { FloorGraph } from './floorProtocol';
+
+/** Sessions on the original and on the attention-exposing graph of one model, and the current feeds. */
+export class ModelSessions {
+  private feeds: Record<string, ort.Tensor> | undefined;
+
+  private constructor(
+    private readonly folder: ModelFolder,
+    private readonly graph: ExposedGraph,
+    private readonly bare: ort.InferenceSession,
+    private readonly raw: ort.InferenceSession,
+  ) {}
+
+  static async open(folder: ModelFolder): Promise<ModelSessions> {
+    if (!folder.onnxPath) throw new Error(`${folder.dir} has no ONNX graph; the bench times ONNX sessions only`);
+    const bytes = readFileSync(folder.onnxPath);
+    const graph = exposeAttention(bytes);
+    // The engine's own helper (provider, optimisation level, logging), so the floor is measured
+    // under the same session options as the pipeline.
+    const bare = (await openSession(bytes, 'cpu')).session;
+    const raw = (await openSession(graph.bytes, 'cpu')).session;
+    return new ModelSessions(folder, graph, bare, raw);
+  }
+
+  /** Layers of attention the surgered graph exposes. */
+  get layers(): number {
+    return this.graph.attentionOutputs.length;
+  }
+
+  /** Builds the feeds for the next runs (as the engine does) and checks the attention shapes once. */
+  async prepare(ids: number[], typeIds: number[]): Promise<void> {
+    this.feeds = buildFeeds(this.graph.inputs, ids, typeIds, this.folder.config);
+    const T = ids.length;
+    const out = await this.raw.run(this.feeds, this.graph.attentionOutputs);
+    for (const name of this.graph.attentionOutputs) {
+      const dims = out[name].dims;
+      if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
+        throw new Error(`${name} has shape [${dims.join(', ')}], expected [1, heads, ${T}, ${T}]`);
+      }
+    }
+  }
+
+  /** One timed session.run: bare fetches the graph's own outputs, raw every attention output only. */
+  async time(graph: FloorGraph): Promise<number> {
+    if (!this.feeds) throw new Error('prepare() first');
+    const [session, fetches] = graph === 'bare' ? [this.bare, this.graph.outputs] : [this.raw, this.graph.attentionOutputs];
+    const start = performance.now();
+    await session.run(this.feeds, fetches);
+    return performance.now() - start;
+  }
+
+  async release(): Promise<void> {
+    await this.bare.release();
+    await this.raw.release();
+  }
+}
