@@ -10,7 +10,7 @@ import type { Theme } from '../theme';
 import { isReady, type AttentionSource, type ShownMatrix } from './attentionSource';
 import { cssColor } from './color';
 import { tokenLabel } from './format';
-import { fitText, scratchCanvas, sizeCanvas } from './hiDpiCanvas';
+import { fitText, scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
 import type { Translate } from './strings';
 
 const PAD = 8;
@@ -56,13 +56,10 @@ export class HeadView {
     this.scroller.append(this.canvas);
     this.element.append(title, this.caption, this.toggles, this.empty, this.scroller);
 
-    new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0].contentRect.width);
-      if (width > 0 && width !== this.width) {
-        this.width = width;
-        this.invalidate();
-      }
-    }).observe(this.scroller);
+    watchWidth(this.scroller, (width) => {
+      this.width = width;
+      this.invalidate();
+    });
     this.canvas.addEventListener('pointermove', (event) => {
       const token = this.tokenAt(event.offsetY);
       if (token !== undefined) store.update({ focus: token });

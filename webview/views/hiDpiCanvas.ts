@@ -37,3 +37,16 @@ export function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: n
   }
   return text.slice(0, lo) + '…';
 }
+
+/** Calls `onWidth` with an element's content width (whole pixels) each time it changes to a non-zero value. */
+export function watchWidth(element: Element, onWidth: (width: number) => void): void {
+  let last = 0;
+  new ResizeObserver((entries) => {
+    const width = Math.floor(entries[0].contentRect.width);
+    // Zero while the panel is hidden: keep the last layout rather than drawing into nothing.
+    if (width > 0 && width !== last) {
+      last = width;
+      onWidth(width);
+    }
+  }).observe(element);
+}

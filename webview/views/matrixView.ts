@@ -8,7 +8,7 @@ import { isReady, type AttentionSource, type ShownMatrix } from './attentionSour
 import { cssColor } from './color';
 import { cellText, tokenLabel } from './format';
 import { paintHeat } from './heatmap';
-import { scratchCanvas, sizeCanvas } from './hiDpiCanvas';
+import { scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
 import { drawAxisLabels, drawCausalMask, drawCellBorders, drawHighlights } from './matrixPainting';
 import { heatLegend } from './legend';
 import type { MatrixCell } from './matrixPainting';
@@ -71,13 +71,10 @@ export class MatrixView {
     this.notes.className = 'al-notes';
     this.element.append(title, this.caption, axes, wrap, this.legend, this.notes);
 
-    new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0].contentRect.width);
-      if (width > 0 && width !== this.width) {
-        this.width = width;
-        this.invalidate();
-      }
-    }).observe(wrap);
+    watchWidth(wrap, (width) => {
+      this.width = width;
+      this.invalidate();
+    });
     this.canvas.addEventListener('pointermove', (event) => this.hover(this.cellAt(event.offsetX, event.offsetY), event.offsetX, event.offsetY));
     this.canvas.addEventListener('pointerleave', () => {
       this.cursor = null;

@@ -8,7 +8,7 @@ import type { Theme } from '../theme';
 import type { AttentionSource } from './attentionSource';
 import { cssColor } from './color';
 import { paintHeat, poolThumbnail } from './heatmap';
-import { scratchCanvas, sizeCanvas } from './hiDpiCanvas';
+import { scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
 import type { Translate } from './strings';
 
 const GAP = 4;
@@ -51,13 +51,10 @@ export class ModelView {
     wrap.append(this.canvas);
     this.element.append(title, caption, wrap);
 
-    new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0].contentRect.width);
-      if (width > 0 && width !== this.width) {
-        this.width = width;
-        this.invalidate();
-      }
-    }).observe(wrap);
+    watchWidth(wrap, (width) => {
+      this.width = width;
+      this.invalidate();
+    });
     this.canvas.addEventListener('pointermove', (event) => {
       const cell = this.cellAt(event.offsetX, event.offsetY);
       this.canvas.title = cell ? this.t('model.cell', cell.layer, cell.head) : '';
