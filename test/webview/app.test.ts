@@ -1,23 +1,18 @@
 // The mounted app as the panel uses it: layers streaming in, a progress indicator, theme changes,
 // Spanish text and state that survives a reload.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { buildHarness, feed, launch, openViews, settle } from './page';
+import { test } from 'node:test';
+import { feed, settle } from './page';
+import { useViewsPage } from './session';
 import { argmax, cellColour, MATRIX, pixels, tokenBackgrounds } from './probes';
 import type { SyntheticSpec } from './synthetic';
 
 const SPEC: SyntheticSpec = { layers: 4, heads: 4, tokens: 16, causal: false, kind: 'pattern' };
 
-let browser: Browser;
-let url: string;
-before(async () => {
-  [url, browser] = await Promise.all([buildHarness(), launch()]);
-});
-after(() => browser?.close());
+const views = useViewsPage();
 
 test('layer 0 is drawn before the last layer arrives, and the progress indicator goes when done', async () => {
-  const { page, errors } = await openViews(browser, url);
+  const { page, errors } = await views.open();
   assert.match(await page.locator('.al-waiting').innerText(), /Inspect Selection/);
   await feed(page, SPEC, 1, false);
   assert.equal(await page.$eval('.al-matrix', (el) => (el as HTMLElement).dataset.size), '16', 'the matrix shows layer 0');
@@ -48,7 +43,7 @@ test('layer 0 is drawn before the last layer arrives, and the progress indicator
 });
 
 test('a theme change (body class) redraws the canvases and the strip in the new colours', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, SPEC);
   await page.locator('.al-token').nth(6).click();
   await page.mouse.move(1, 1);
@@ -79,7 +74,7 @@ test('a theme change (body class) redraws the canvases and the strip in the new 
 });
 
 test('with locale "es" the views speak Spanish', async () => {
-  const { page } = await openViews(browser, url, { locale: 'es' });
+  const { page } = await views.open({ locale: 'es' });
   await feed(page, SPEC);
   // Checkbox labels live in the controls' shadow DOM, so read them as well as the page text.
   const labels = await page.$$eval('vscode-checkbox', (boxes) => boxes.map((b) => (b as HTMLElement & { label: string }).label));
@@ -95,7 +90,7 @@ test('with locale "es" the views speak Spanish', async () => {
 });
 
 test('state survives a reload through getState/setState, and onStateChange reports changes', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, SPEC);
   await page.evaluate(() => {
     const w = window as unknown as { changes: unknown[] };
@@ -131,7 +126,7 @@ test('state survives a reload through getState/setState, and onStateChange repor
 });
 
 test('512 tokens of a 12 × 12 model: every view draws, and the screenshot is readable', async () => {
-  const { page, errors } = await openViews(browser, url, { height: 1300 });
+  const { page, errors } = await views.open({ height: 1300 });
   await feed(page, { layers: 12, heads: 12, tokens: 512, causal: false, kind: 'random' });
   assert.equal(await page.$eval('.al-matrix', (el) => (el as HTMLElement).dataset.size), '512');
   // Thumbnails are painted over several frames so that the panel never stalls.

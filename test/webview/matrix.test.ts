@@ -1,23 +1,19 @@
 // The matrix view in real Chromium: the tooltip's value, the causal mask, hiding special tokens with
 // renormalised rows, and the aggregations, each checked against the attention maths in src/attention.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { hideTokens, maxOverHeads, meanOverHeads, rollout, selectHead } from '../../src/attention/index';
 import { formatWeight } from '../../webview/views/format';
-import { buildHarness, feed, launch, openViews, settle } from './page';
+import { feed, settle } from './page';
+import { useViewsPage } from './session';
 import { cellColour, hoverCell, MATRIX, pixels } from './probes';
 import { syntheticLayer, syntheticText, type SyntheticSpec } from './synthetic';
 
 const BIDIRECTIONAL: SyntheticSpec = { layers: 2, heads: 4, tokens: 12, causal: false, kind: 'pattern' };
 const CAUSAL: SyntheticSpec = { layers: 2, heads: 8, tokens: 12, causal: true, kind: 'pattern' };
 
-let browser: Browser;
-let url: string;
-before(async () => {
-  [url, browser] = await Promise.all([buildHarness(), launch()]);
-});
-after(() => browser?.close());
+const views = useViewsPage();
 
 const labels = (spec: SyntheticSpec) => syntheticText(spec).tokens.map((t) => t.text);
 
@@ -28,7 +24,7 @@ async function choose(page: Page, picker: number, option: string): Promise<void>
 }
 
 test('the tooltip reads "query → key: value" with the value of the hovered cell', async () => {
-  const { page, errors } = await openViews(browser, url);
+  const { page, errors } = await views.open();
   await feed(page, BIDIRECTIONAL);
   const head0 = selectHead(syntheticLayer(BIDIRECTIONAL, 0), 4, 12, 0);
   const words = labels(BIDIRECTIONAL);
@@ -42,7 +38,7 @@ test('the tooltip reads "query → key: value" with the value of the hovered cel
 });
 
 test('a causal model has its upper triangle hatched; a bidirectional one does not', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   const maskVariety = async () => {
     const { gutter, cell } = await page.$eval(MATRIX, (el) => ({ gutter: Number((el as HTMLElement).dataset.gutter), cell: Number((el as HTMLElement).dataset.cell) }));
     await page.mouse.move(1, 1);
@@ -71,7 +67,7 @@ test('a causal model has its upper triangle hatched; a bidirectional one does no
 });
 
 test('hiding special tokens drops their rows and columns and renormalises', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, BIDIRECTIONAL);
   assert.equal(await page.$eval('.al-matrix', (el) => (el as HTMLElement).dataset.size), '12');
   const before = (await page.locator(MATRIX).boundingBox())!;
@@ -92,7 +88,7 @@ test('hiding special tokens drops their rows and columns and renormalises', asyn
 });
 
 test('mean, max and rollout aggregations show the matching matrices', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, BIDIRECTIONAL);
   const layers = [0, 1].map((l) => syntheticLayer(BIDIRECTIONAL, l));
   const words = labels(BIDIRECTIONAL);

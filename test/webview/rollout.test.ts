@@ -2,21 +2,17 @@
 // to the same values as src/attention, without a long task on the page's main thread.
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { rollout } from '../../src/attention/index';
-import { buildHarness, feed, launch, openViews, settle } from './page';
+import { feed, settle } from './page';
+import { useViewsPage } from './session';
 import { syntheticLayer, type SyntheticSpec } from './synthetic';
 
 const SMALL: SyntheticSpec = { layers: 3, heads: 4, tokens: 37, causal: false, kind: 'random' };
 const LARGE: SyntheticSpec = { layers: 12, heads: 12, tokens: 512, causal: false, kind: 'random' };
 
-let browser: Browser;
-let url: string;
-before(async () => {
-  [url, browser] = await Promise.all([buildHarness(), launch()]);
-});
-after(() => browser?.close());
+const views = useViewsPage();
 
 function assertClose(actual: number[][], expected: Float32Array[]): void {
   assert.equal(actual.length, expected.length);
@@ -32,7 +28,7 @@ const expected = rollout(Array.from({ length: SMALL.layers }, (_, l) => syntheti
 
 for (const worker of [true, false]) {
   test(`the rollout ${worker ? 'in the worker' : 'without a worker (in slices)'} equals src/attention's`, async () => {
-    const { page, errors } = await openViews(browser, url, { worker });
+    const { page, errors } = await views.open({ worker });
     const result = await page.evaluate(({ spec, worker }) => window.harness.rollout(spec, spec.layers, worker), { spec: SMALL, worker });
     assert.equal(result.via, worker ? 'worker' : 'main thread');
     assertClose(result.byLayer, expected);
@@ -63,7 +59,7 @@ async function switchToRollout(page: Page, layers: number): Promise<{ longest: n
 
 for (const worker of [true, false]) {
   test(`12 × 12 heads at 512 tokens: switching to rollout ${worker ? 'with the worker' : 'without a worker'} has no task over 100 ms`, async () => {
-    const { page, errors } = await openViews(browser, url, { worker });
+    const { page, errors } = await views.open({ worker });
     await feed(page, LARGE);
     await page.evaluate((layer) => window.harness.app!.setState({ ...window.harness.app!.getState(), layer }), LARGE.layers - 1);
     await settle(page);
@@ -85,7 +81,7 @@ for (const worker of [true, false]) {
 }
 
 test('a new inspection while the rollout is computing drops the stale result', async () => {
-  const { page, errors } = await openViews(browser, url);
+  const { page, errors } = await views.open();
   await feed(page, LARGE);
   await settle(page);
   await page.evaluate(async (layers) => {

@@ -1,24 +1,20 @@
 // The token strip in real Chromium: hover tints, the "attention received" toggle, locking by click
 // and by keyboard alone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { buildHarness, feed, launch, openViews, settle } from './page';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { feed, settle } from './page';
+import { useViewsPage } from './session';
 import { argmax, tokenBackgrounds } from './probes';
 import type { SyntheticSpec } from './synthetic';
 
 // Head 0 of the pattern attends from token i to token i-1.
 const SPEC: SyntheticSpec = { layers: 2, heads: 4, tokens: 14, causal: false, kind: 'pattern' };
 
-let browser: Browser;
-let url: string;
-before(async () => {
-  [url, browser] = await Promise.all([buildHarness(), launch()]);
-});
-after(() => browser?.close());
+const views = useViewsPage();
 
 async function open(): Promise<{ page: Page; errors: string[] }> {
-  const opened = await openViews(browser, url);
+  const opened = await views.open();
   await feed(opened.page, SPEC);
   return opened;
 }

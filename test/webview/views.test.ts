@@ -1,24 +1,19 @@
 // The head view and the model view in real Chromium: toggling heads, and picking a layer and head
 // from the thumbnails, which every other view must follow.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { headColor } from '../../webview/palette';
-import { buildHarness, feed, launch, openViews, settle } from './page';
+import { feed, settle } from './page';
+import { useViewsPage } from './session';
 import { countColour, hexRgb, HEADS, hoverCell, MODEL, pixels, thumbnailCentre } from './probes';
 import type { SyntheticSpec } from './synthetic';
 
 const SPEC: SyntheticSpec = { layers: 3, heads: 4, tokens: 12, causal: false, kind: 'pattern' };
 
-let browser: Browser;
-let url: string;
-before(async () => {
-  [url, browser] = await Promise.all([buildHarness(), launch()]);
-});
-after(() => browser?.close());
+const views = useViewsPage();
 
 test('turning a head off removes its lines from the head view, and on again brings them back', async () => {
-  const { page, errors } = await openViews(browser, url);
+  const { page, errors } = await views.open();
   await feed(page, SPEC);
   const headPixels = (h: number) => countColour(page, HEADS, hexRgb(headColor(h)), 30);
   const head1 = await headPixels(1);
@@ -38,7 +33,7 @@ test('turning a head off removes its lines from the head view, and on again brin
 });
 
 test('hovering a token in the head view shows only its lines', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, SPEC);
   const head0 = () => countColour(page, HEADS, hexRgb(headColor(0)), 30);
   const everyToken = await head0();
@@ -53,7 +48,7 @@ test('hovering a token in the head view shows only its lines', async () => {
 });
 
 test('clicking a thumbnail selects its layer and head in every other view', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, SPEC);
   const { x, y } = await thumbnailCentre(page, 2, 3);
   await page.mouse.click(x, y);
@@ -76,7 +71,7 @@ test('clicking a thumbnail selects its layer and head in every other view', asyn
 });
 
 test('the model view is usable by keyboard: arrows move, Enter selects', async () => {
-  const { page } = await openViews(browser, url);
+  const { page } = await views.open();
   await feed(page, SPEC);
   await page.locator(MODEL).focus();
   await page.keyboard.press('ArrowDown');
