@@ -1,7 +1,7 @@
 // The panel's script: routes the host's messages to the attention views (webview/app.ts), the
 // views' hovers, locks and layer/head choices back to the host, and keeps what a window reload
 // needs in vscode.setState. The views draw; this file adds only the facts header and the notes.
-import type { HeadChoice, HostToPanel, PanelInspection, PanelLabels, PanelSavedState, PanelToHost } from '../src/host/panelMessages';
+import type { HeadChoice, HostToPanel, PanelInspection, PanelLabels, PanelSavedState, PanelToHost } from '../src/protocol';
 import { mountAttentionApp } from './app';
 import type { SavedViewState } from './state';
 import './panel.css';

@@ -9,7 +9,7 @@ import type { Inspection } from './inspection';
 import { log } from './log';
 import { AttentionPanel } from './panel';
 import { replayInspection } from './panelReplay';
-import type { PanelToHost } from './panelMessages';
+import type { PanelToHost } from '../protocol';
 import { readEditorSettings } from './settings';
 import { InspectionStatus } from './statusBar';
 import { checkViewState, defaultViewState, sameViewState, type ViewState } from './viewState';

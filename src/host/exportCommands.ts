@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { EditorLens, PanelExportMessage } from './editorLens';
 import { log } from './log';
-import type { ExportView, PanelExportPng } from './panelMessages';
+import type { ExportView, PanelExportPng } from '../protocol';
 import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES, type ReportInput } from './reportJson';
 
 export const EXPORT_REPORT_COMMAND = 'attentionLens.exportReport';

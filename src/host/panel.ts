@@ -1,7 +1,7 @@
 // The "Attention Lens" webview panel: one per window, created on first inspection or revived by the
 // serializer after a reload. The webview draws; this side only builds its HTML and forwards messages.
 import * as vscode from 'vscode';
-import type { HostToPanel, PanelLabels, PanelToHost } from './panelMessages';
+import type { HostToPanel, PanelLabels, PanelToHost } from '../protocol';
 
 export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 

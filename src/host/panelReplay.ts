@@ -7,7 +7,7 @@ import type { InspectTarget } from './followSelection';
 import type { Inspection } from './inspection';
 import { log } from './log';
 import type { AttentionPanel } from './panel';
-import type { PanelSavedState } from './panelMessages';
+import type { PanelSavedState } from '../protocol';
 
 /** Sends an inspection to a panel as the engine streamed it: tokens first, then each layer. */
 export function replayInspection(panel: AttentionPanel, inspection: Inspection): void {

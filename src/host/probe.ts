@@ -2,12 +2,11 @@
 // a status bar item's text is not readable from outside, and the webview's messages come from a
 // page the extension host cannot drive. Exposed only when the extension runs under a test runner.
 import type * as vscode from 'vscode';
-import type { Token } from '../protocol';
+import type { PanelToHost, Token } from '../protocol';
 import type { EditorLens, FocusSource } from './editorLens';
 import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
 import type { SelectionInspector } from './inspectSelection';
-import type { PanelToHost } from './panelMessages';
 import type { ViewState } from './viewState';
 
 export interface ProbedInspection {

@@ -2,8 +2,10 @@
 // The host keeps its own copy so hover cards and highlights need no round trip to the webview,
 // which may be hidden or closed. No `vscode` import: pure and testable anywhere.
 
+import type { HeadChoice } from '../protocol';
+
 /** A single head by index, or an aggregate over all heads of the layer. */
-export type HeadChoice = number | 'mean' | 'max' | 'rollout';
+export type { HeadChoice };
 
 export interface ViewState {
   /** 0-based layer. For 'rollout', the rollout through layers 0..layer. */

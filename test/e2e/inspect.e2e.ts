@@ -55,8 +55,14 @@ e2e('clicking a token in the panel selects its text in the editor', 60_000, asyn
   const last = frame.locator('.al-token').last();
   const text = (await last.textContent()) ?? '';
   await last.click();
-  await step('10-token-revealed', () =>
-    waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(session.page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 }));
+  await step('10-token-revealed', async () => {
+    // The click can leave the focus in the panel, and the status bar shows a selection only for the
+    // focused editor: Ctrl+1 moves to the editor, as a person would to go on typing there.
+    await waitFor('the editor to have a selection', async () => (await session.page.locator('.editor-instance .monaco-editor .selected-text').count()) > 0,
+      { timeoutMs: 10_000 });
+    await session.page.keyboard.press('Control+1');
+    await waitFor(`the editor to select "${text}"`, async () => (await selectionStatus(session.page)).includes(`(${text.length} selected)`), { timeoutMs: 10_000 });
+  });
 });
 
 /** Waits for the panel to show a finished inspection whose tokens spell `phrase`; returns its frame. */
