@@ -5,7 +5,7 @@
 //                   for any tool that shows attention); both timed in a worker thread of their own;
 //   pipelineMs      EngineClient.inspect(): tokenize, run and deliver every layer to this thread;
 // plus ratio = pipelineMs / rawAttentionMs and the host thread's longest event-loop delay during the
-// pipeline runs. Progress goes to stderr, so `--json` leaves exactly one JSON array on stdout.
+// pipeline runs (every probe runs under the same event-loop watcher, so they are timed alike). Progress goes to stderr, so `--json` leaves exactly one JSON array on stdout.
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -69,6 +69,7 @@ function breakdownOf(samples: Map<string, Sample[]>): PipelineBreakdown | undefi
   const of = (part: (s: Sample, t: Timings) => number): number => median(timed.map((s) => part(s, s.timings!)));
   return {
     rawGcMs: median(samples.get('raw')!.map((s) => s.gcMs ?? 0)),
+    rawHostBlockMs: Math.max(...samples.get('raw')!.map((s) => s.hostBlockMs ?? 0)),
     hostGcMs: of((s) => s.gcMs ?? 0),
     tokenizeMs: of((_, t) => t.tokenizeMs),
     runMs: of((_, t) => t.runMs),

@@ -1,17 +1,12 @@
 // The full pipeline as the extension sees it: EngineClient.inspect() from the host thread, through the
 // worker (tokenize → run → one transferred buffer per layer), until every layer is on the host.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineClient, InspectionResult } from '../../src/engine/client';
 import type { BenchInput } from './inputText';
 import type { GcWatch } from './gcWatch';
 import type { Probe, Sample } from './stats';
 
-// The event-loop histogram records a delay only at its next 1 ms tick, and drops the first interval
-// after enable(): a short idle margin on each side (outside the timed span) makes every block count.
-const MARGIN_MS = 2;
-
-/** A probe timing `client.inspect` for one model and input, and the host thread's longest stall meanwhile. */
+/** A probe timing `client.inspect` for one model and input (stats.ts watches the host thread meanwhile). */
 export async function pipelineProbe(
   client: EngineClient, gc: GcWatch, modelDir: string, input: BenchInput, layers: number,
 ): Promise<Probe> {
@@ -33,16 +28,11 @@ export async function pipelineProbe(
   }
 
   const run = async (): Promise<Sample> => {
-    // A fresh histogram per run: a disabled one still counts a stall that happens while it is off.
-    const delay = monitorEventLoopDelay({ resolution: 1 });
-    delay.enable();
-    await sleep(MARGIN_MS);
     const start = performance.now();
     const { timings } = await inspect();
     const ms = performance.now() - start;
-    await sleep(MARGIN_MS);
-    delay.disable();
-    return { ms, hostBlockMs: delay.max / 1e6, timings, gcMs: gc.take(start, start + ms) };
+    await sleep(1); // GC entries are delivered asynchronously
+    return { ms, timings, gcMs: gc.take(start, start + ms) };
   };
   return { name: 'pipeline', run };
 }

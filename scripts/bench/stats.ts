@@ -1,10 +1,12 @@
 // Repeated timings: interleaved runs and their medians.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Timings } from '../../src/protocol';
 
-/** One run of something timed; `hostBlockMs` is reported by probes that watch the host thread. */
+/** One run of something timed. */
 export interface Sample {
   ms: number;
+  /** The host thread's longest event-loop delay during the run. */
   hostBlockMs?: number;
   /** GC pauses of the measuring thread during the run. */
   gcMs?: number;
@@ -29,6 +31,27 @@ export async function timed(body: () => Promise<unknown>): Promise<Sample> {
 // measurement does not pay for the last one's threads (this machine may have only two cores).
 const SETTLE_MS = 5;
 
+// The event-loop histogram records a delay only at its next 1 ms tick, and drops the first interval
+// after enable(): a short idle margin on each side of the run makes every stall count.
+const MARGIN_MS = 2;
+
+/**
+ * Runs one probe with the host thread's event loop watched at 1 ms resolution. Every probe runs
+ * watched, not only the pipeline: the watcher's timer wakes the host thread a thousand times a
+ * second, which costs the model's threads a little CPU, and the bare and raw runs must pay that
+ * too for their times to be comparable with the pipeline's.
+ */
+async function watched(probe: Probe): Promise<Sample> {
+  // A fresh histogram per run: a disabled one still counts a stall that happens while it is off.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  await sleep(MARGIN_MS);
+  const sample = await probe.run();
+  await sleep(MARGIN_MS);
+  delay.disable();
+  return { ...sample, hostBlockMs: delay.max / 1e6 };
+}
+
 /**
  * Runs the probes round-robin (`warmup` untimed rounds, then `runs` timed ones) and returns each
  * probe's timed samples. Interleaving exposes every probe to the same background noise and drift, so
@@ -39,7 +62,7 @@ export async function measureInterleaved(probes: Probe[], warmup: number, runs: 
   for (let round = 0; round < warmup + runs; round++) {
     for (const probe of probes) {
       await sleep(SETTLE_MS);
-      const sample = await probe.run();
+      const sample = await watched(probe);
       if (round >= warmup) samples.get(probe.name)!.push(sample);
     }
   }

@@ -28,6 +28,11 @@ export interface PipelineBreakdown {
   hostGcMs: number;
   /** GC pauses inside a raw run (the floor worker collecting earlier outputs). */
   rawGcMs: number;
+  /**
+   * The host thread's longest event-loop delay while a raw run happened in the floor worker: the
+   * host does nothing then, so this is the machine's own jitter under a model run's load.
+   */
+  rawHostBlockMs: number;
 }
 
 const COLUMNS: { title: string; cell(r: BenchRow): string }[] = [
@@ -65,6 +70,8 @@ const BREAKDOWN: { title: string; cell(r: BenchRow, b: PipelineBreakdown): strin
   { title: 'messaging ms', cell: (_, b) => ms(b.messagingMs) },
   { title: '(host GC ms)', cell: (_, b) => ms(b.hostGcMs) },
   { title: 'pipeline ms', cell: (r) => ms(r.pipelineMs) },
+  { title: 'max host block ms', cell: (r) => ms(r.maxHostBlockMs) },
+  { title: '(idle host, raw runs)', cell: (_, b) => ms(b.rawHostBlockMs) },
 ];
 
 /** The pipeline's time split by stage, for rows that carry a breakdown. */
