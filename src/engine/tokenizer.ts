@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { Token } from '../protocol';
 import { EngineError } from './errors';
+import { useFastMergeLookup } from './mergeLookup';
 import { alignPieces, type NormalizerStep, type Piece, type PieceConventions } from './offsets';
 
 type Json = Record<string, unknown>;
@@ -156,6 +157,7 @@ export class TextTokenizer {
     }
     const conventions = pieceConventions(json, config, literal);
     this.conventions = conventions;
+    useFastMergeLookup(lib.model);
     this.unkId = conventions.unkToken === null ? undefined : lib.token_to_id(conventions.unkToken);
     this.around = insertedAround(json.post_processor);
     let max = -1;
