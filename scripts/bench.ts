@@ -45,7 +45,8 @@ async function benchModelRows(name: string, options: BenchOptions, { client, flo
     for (const T of lengths) {
       const input = inputOfLength(tokenizer, T);
       const probes = [...await floor.probes(input), await pipelineProbe(client, hostGc, folder.dir, input, layers)];
-      const samples = await measureInterleaved(probes, options.warmup, options.runs);
+      const { samples, warmupRounds } = await measureInterleaved(
+        probes, { rounds: options.warmup, ms: options.warmupMs }, options.runs);
       const ms = (probe: string): number => median(samples.get(probe)!.map((s) => s.ms));
       const [bareMs, rawAttentionMs, pipelineMs] = [ms('bare'), ms('raw'), ms('pipeline')];
       const maxHostBlockMs = Math.max(...samples.get('pipeline')!.map((s) => s.hostBlockMs ?? 0));
@@ -53,7 +54,7 @@ async function benchModelRows(name: string, options: BenchOptions, { client, flo
         model: name, tokens: T, bareMs, rawAttentionMs, pipelineMs,
         ratio: pipelineMs / rawAttentionMs, maxHostBlockMs, breakdown: breakdownOf(samples),
       };
-      log(`${name} T=${T} (text of ${input.fullLength} tokens): bare ${bareMs.toFixed(2)} ms, raw ${rawAttentionMs.toFixed(2)} ms, ` +
+      log(`${name} T=${T} (text of ${input.fullLength} tokens, ${warmupRounds} warm-up rounds): bare ${bareMs.toFixed(2)} ms, raw ${rawAttentionMs.toFixed(2)} ms, ` +
         `pipeline ${pipelineMs.toFixed(2)} ms, ratio ${row.ratio.toFixed(3)}, max host block ${row.maxHostBlockMs.toFixed(2)} ms`);
       rows.push(row);
     }
@@ -78,6 +79,10 @@ function breakdownOf(samples: Map<string, Sample[]>): PipelineBreakdown | undefi
   };
 }
 
+function warmupText({ warmup, warmupMs }: BenchOptions): string {
+  return `at least ${warmup} warm-up rounds and ${(warmupMs / 1000).toFixed(1)} s of them per row`;
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   if (loadBefore > cpus / 2) log(`bench: warning: load average ${loadBefore.toFixed(2)} on ${cpus} CPUs before starting; timings will be noisy`);
   const start = performance.now();
-  log(`bench: N=${options.runs} timed runs per measurement (medians), after ${options.warmup} warm-up runs; ` +
+  log(`bench: N=${options.runs} timed runs per measurement (medians), after ${warmupText(options)}; ` +
     'bare, raw and pipeline runs interleaved');
   const client = new EngineClient({ workerPath });
   const workers: Workers = { client, floor: FloorClient.start(CACHE), hostGc: new GcWatch() };
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     log(`bench: ${wallSeconds.toFixed(1)} s wall time`);
   } else {
     console.log(formatTable(rows));
-    console.log(`\nmedians of N=${options.runs} runs after ${options.warmup} warm-up runs; CPU provider; ` +
+    console.log(`\nmedians of N=${options.runs} runs after ${warmupText(options)}; CPU provider; ` +
       `${wallSeconds.toFixed(1)} s wall time; ${cpus} CPUs, 1-min load average ${loadBefore.toFixed(2)} before`);
     console.log(`\nwhere the pipeline's time goes (engine timings, medians):\n${formatBreakdown(rows)}`);
   }

@@ -17,6 +17,13 @@ export interface BenchOptions {
   runs: number;
   /** Untimed runs first, so one-off costs (allocator growth, lazy init, model load) stay out of medians. */
   warmup: number;
+  /**
+   * Warm-up goes on for at least this long as well (per model and T). The pipeline runs JavaScript
+   * (the tokenizer, the messages), and V8 compiles it to optimised code only after it has run for a
+   * while; on a 2-core machine that compilation runs beside the model's threads and slows the first
+   * few dozen pipeline runs of a process. Fast rows need many rounds for that, slow rows few.
+   */
+  warmupMs: number;
 }
 
 export const ALL_MODELS = ['tinystories-656k', 'stories260k', 'bert-tiny-random', 'synthetic-bert-base'];
@@ -27,13 +34,16 @@ export const ALL_TOKENS = [32, 128, 512];
 // median is one measured run.
 const DEFAULT_RUNS = 21;
 const DEFAULT_WARMUP = 3;
+const DEFAULT_WARMUP_MS = 2000;
 
-const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128] [--runs N] [--warmup N]
+const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128] [--runs N] [--warmup N] [--warmup-ms MS]
   models: ${ALL_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
 export function parseArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = { json: false, models: ALL_MODELS, tokens: ALL_TOKENS, runs: DEFAULT_RUNS, warmup: DEFAULT_WARMUP };
+  const options: BenchOptions = {
+    json: false, models: ALL_MODELS, tokens: ALL_TOKENS, runs: DEFAULT_RUNS, warmup: DEFAULT_WARMUP, warmupMs: DEFAULT_WARMUP_MS,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -48,6 +58,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--tokens': options.tokens = list(value()).map((t) => positive(t, flag)); break;
       case '--runs': options.runs = positive(value(), flag); break;
       case '--warmup': options.warmup = positive(value(), flag, 0); break;
+      case '--warmup-ms': options.warmupMs = positive(value(), flag, 0); break;
       case '--help': case '-h': throw new UsageError(USAGE, true);
       default: throw new UsageError(`unknown option ${arg}\n${USAGE}`);
     }

@@ -52,21 +52,42 @@ async function watched(probe: Probe): Promise<Sample> {
   return { ...sample, hostBlockMs: delay.max / 1e6 };
 }
 
+/** How long to warm up: at least `rounds` untimed rounds, and more until `ms` have passed. */
+export interface Warmup {
+  rounds: number;
+  ms: number;
+}
+
+// However fast the rows, warm-up stops here (about 40 ms a round on the smallest fixture).
+const MAX_WARMUP_ROUNDS = 200;
+
 /**
- * Runs the probes round-robin (`warmup` untimed rounds, then `runs` timed ones) and returns each
- * probe's timed samples. Interleaving exposes every probe to the same background noise and drift, so
- * their medians can be compared even on a busy, shared machine.
+ * Runs the probes round-robin (untimed warm-up rounds, then `runs` timed ones) and returns each
+ * probe's timed samples and the number of warm-up rounds. Interleaving exposes every probe to the
+ * same background noise and drift, so their medians can be compared even on a busy, shared machine.
  */
-export async function measureInterleaved(probes: Probe[], warmup: number, runs: number): Promise<Map<string, Sample[]>> {
-  const samples = new Map<string, Sample[]>(probes.map((p) => [p.name, []]));
-  for (let round = 0; round < warmup + runs; round++) {
+export async function measureInterleaved(
+  probes: Probe[], warmup: Warmup, runs: number,
+): Promise<{ samples: Map<string, Sample[]>; warmupRounds: number }> {
+  const round = async (): Promise<Sample[]> => {
+    const out: Sample[] = [];
     for (const probe of probes) {
       await sleep(SETTLE_MS);
-      const sample = await watched(probe);
-      if (round >= warmup) samples.get(probe.name)!.push(sample);
+      out.push(await watched(probe));
     }
+    return out;
+  };
+  const start = performance.now();
+  let warmupRounds = 0;
+  while (warmupRounds < warmup.rounds || (performance.now() - start < warmup.ms && warmupRounds < MAX_WARMUP_ROUNDS)) {
+    await round();
+    warmupRounds++;
   }
-  return samples;
+  const samples = new Map<string, Sample[]>(probes.map((p) => [p.name, []]));
+  for (let i = 0; i < runs; i++) {
+    (await round()).forEach((sample, p) => samples.get(probes[p].name)!.push(sample));
+  }
+  return { samples, warmupRounds };
 }
 
 /** The median: robust to the occasional run that the OS or the garbage collector interrupts. */
