@@ -58,7 +58,7 @@ export interface Warmup {
   ms: number;
 }
 
-// However fast the rows, warm-up stops here (about 40 ms a round on the smallest fixture).
+// However fast the rows, warm-up stops here (a round of the fixtures takes 30–60 ms).
 const MAX_WARMUP_ROUNDS = 200;
 
 /**
