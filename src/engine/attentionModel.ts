@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { ModelInfo, Provider, ProviderAttempt, Token } from '../protocol';
-import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './build';
+import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './graphs';
 import { EngineError } from './errors';
 import { buildFeeds } from './feeds';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { hasCheckpoint } from './build';
+import { hasCheckpoint } from './graphs';
 import { EngineError } from './errors';
 
 /** A model folder in Hugging Face layout, resolved to the files the engine reads. */

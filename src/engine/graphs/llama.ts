@@ -1,6 +1,6 @@
 import { attention, idInputs, MaskBuilder, rotaryTables, type Rotary } from './attention';
-import type { Checkpoint } from './checkpoint';
-import { configProblem, unsupportedFeature } from './failures';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { checkHeads, intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
 import { activation, linear, rmsNorm, type Weight } from './layers';

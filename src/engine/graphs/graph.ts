@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { checkpointTooLarge } from './failures';
+import { checkpointTooLarge } from '../checkpoint/failures';
 
 /** A tensor in the graph under construction, by name. */
 export type Tensor = string;

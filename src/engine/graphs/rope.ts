@@ -1,4 +1,4 @@
-import { unsupportedFeature } from './failures';
+import { unsupportedFeature } from '../checkpoint/failures';
 
 /** The `rope_scaling` block of config.json (older configs say `type`, newer `rope_type`). */
 export interface RopeScaling {

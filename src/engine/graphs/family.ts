@@ -1,5 +1,5 @@
-import type { Checkpoint } from './checkpoint';
-import { configProblem } from './failures';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import { configProblem } from '../checkpoint/failures';
 import type { Weight } from './layers';
 
 /** config.json as parsed: each family reads the fields it knows. */
