@@ -21,6 +21,9 @@ export function buildFeeds(inputs: GraphInput[], ids: number[], typeIds: number[
     else if (name === 'token_type_ids') feeds[name] = intTensor(input, typeIds.length === T ? typeIds : new Array<number>(T).fill(0));
     else if (name.startsWith('past_key_values') || name.startsWith('past_key') || name.startsWith('past_value')) feeds[name] = emptyPast(input, config);
     else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', [false], [1]);
+    // GroupQueryAttention graphs that take these as inputs: the last key index per row, and the total length.
+    else if (name === 'seqlens_k') feeds[name] = new ort.Tensor('int32', Int32Array.of(T - 1), [1]);
+    else if (name === 'total_sequence_length') feeds[name] = new ort.Tensor('int32', Int32Array.of(T), []);
     else {
       throw new EngineError('onnx-invalid',
         `The model expects an input named "${name}", which Attention Lens does not know how to fill.`,

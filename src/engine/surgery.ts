@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { EngineError } from './errors';
+import { fusedAttentionNodes, unfuseAttention } from './exports';
 
 /** A graph input as the model declares it: the engine feeds inputs by these names. */
 export interface GraphInput {
@@ -22,8 +23,8 @@ export interface ExposedGraph {
 }
 
 // Ops that stand between QKᵀ and the Softmax in common exports: scaling, the additive mask,
-// masked_fill (Where), dtype casts, and position biases (Sub/Add).
-const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Where', 'Cast', 'Sub', 'Identity']);
+// masked_fill (Where), dtype casts, position biases (Sub/Add) and Gemma-style softcapping (Tanh).
+const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Where', 'Cast', 'Sub', 'Identity', 'Tanh']);
 // Ops allowed between the Softmax and the MatMul with V: HF's `.to(dtype)` cast, inference dropout.
 const PROB_OPS = new Set(['Cast', 'Dropout', 'Identity']);
 // Fused kernels that compute attention internally and never materialise the probabilities.
@@ -48,7 +49,12 @@ export function parseModel(bytes: Uint8Array): onnx.ModelProto {
 
 /** Finds each layer's attention Softmax and returns the model with those tensors as outputs. */
 export function exposeAttention(bytes: Uint8Array): ExposedGraph {
-  const model = parseModel(bytes);
+  let model = parseModel(bytes);
+  // Fused attention kernels are first rewritten into standard ops with a Softmax per layer.
+  if (fusedAttentionNodes(model).length > 0) {
+    model = unfuseAttention(model);
+    bytes = onnx.ModelProto.encode(model).finish();
+  }
   const graph = model.graph as onnx.GraphProto;
   const nodes = graph.node as onnx.NodeProto[];
 
