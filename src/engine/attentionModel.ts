@@ -59,7 +59,7 @@ export class AttentionModel {
         `config.json says the model has ${stated} layers, but its ONNX graph has ${layers} attention layers. ` +
         'The config and the graph come from different models.');
     }
-    const opened = await openSession(graph.bytes, provider);
+    const opened = await openSession(graph.bytes, provider, folder.onnxPath ? path.dirname(folder.onnxPath) : undefined);
     const info: ModelInfo = {
       id: folder.id,
       layers,

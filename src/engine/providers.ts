@@ -47,8 +47,11 @@ export interface OpenedSession {
   attempts: ProviderAttempt[];
 }
 
-/** Opens a session on the requested provider; `auto` falls back through the GPU list to CPU. */
-export async function openSession(bytes: Uint8Array, requested: Provider): Promise<OpenedSession> {
+/**
+ * Opens a session on the requested provider; `auto` falls back through the GPU list to CPU.
+ * `externalDataDir` is where the graph's external data files lie (the folder of its .onnx file).
+ */
+export async function openSession(bytes: Uint8Array, requested: Provider, externalDataDir?: string): Promise<OpenedSession> {
   const order = requested === 'auto' ? autoProviders() : [requested];
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
@@ -66,6 +69,8 @@ export async function openSession(bytes: Uint8Array, requested: Provider): Promi
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        // A graph loaded from bytes finds its external data files only through this folder.
+        ...(externalDataDir ? { extra: { session: { model_external_initializers_file_folder_path: externalDataDir } } } : {}),
       });
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };

@@ -50,6 +50,8 @@ export class GraphFacts {
       const dims = this.infos.get(t)?.tensorType?.shape?.dim;
       if (dims) return dims.length;
       const p = this.producers.get(t);
+      // EmbedLayerNormalization's second output is its mask_index, one length per row.
+      if (p?.opType === 'EmbedLayerNormalization' && p.output?.[1] === t) return 1;
       if (!p || !['Cast', 'Identity'].includes(p.opType ?? '') || !p.input?.[0]) return undefined;
       t = p.input[0];
     }
@@ -62,6 +64,8 @@ export class GraphFacts {
     if (declared) return declared;
     const p = this.producers.get(name);
     if (!p) return undefined;
+    // Shape-only ops keep their input's type.
+    if (['Unsqueeze', 'Squeeze', 'Reshape', 'Expand', 'Identity', 'Transpose'].includes(p.opType ?? '') && p.input?.[0]) return this.elemType(p.input[0]);
     if (p.opType === 'Cast') return Number(p.attribute?.find((a) => a.name === 'to')?.i ?? 0) || undefined;
     if (['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Not', 'Xor'].includes(p.opType ?? '')) return BOOL;
     return undefined;
