@@ -21,14 +21,14 @@ function floatInput(name: string) {
   return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimParam: 'T' }, { dimValue: 4 }] } } } };
 }
 
-/** A one-node graph using onnxruntime's fused com.microsoft.Attention kernel. */
-function fusedAttentionModel(): Uint8Array {
+/** A one-node graph using one of onnxruntime's fused attention kernels. */
+function fusedAttentionModel(opType = 'Attention'): Uint8Array {
   return onnx.ModelProto.encode({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 14 }, { domain: 'com.microsoft', version: 1 }],
     graph: {
       name: 'fused',
-      node: [{ opType: 'Attention', domain: 'com.microsoft', name: 'attn', input: ['x', 'w', 'b'], output: ['y'],
+      node: [{ opType, domain: 'com.microsoft', name: 'attn', input: ['x', 'w', 'b'], output: ['y'],
         attribute: [{ name: 'num_heads', type: onnx.AttributeProto.AttributeType.INT, i: 2 }] }],
       input: [floatInput('x')],
       output: [floatInput('y')],
@@ -85,9 +85,17 @@ describe('graph surgery', () => {
     assert.ok(past.inputs.some((i) => i.name === 'past_key_values.1.value' && i.dims[1] === 4 && i.dims[3] === 16));
   });
 
-  it('a fused attention graph gets the fused-attention error that points to an unfused export', () => {
-    assert.equal(codeOf(() => exposeAttention(fusedAttentionModel())), 'fused-attention');
-    assert.throws(() => exposeAttention(fusedAttentionModel()), /fused attention.*unfused export/s);
+  it('a fused com.microsoft.Attention graph is rewritten, and its probabilities exposed', async () => {
+    const exposed = exposeAttention(fusedAttentionModel());
+    assert.equal(exposed.attentionOutputs.length, 1);
+    const session = await ort.InferenceSession.create(exposed.bytes);
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from({ length: 12 }, (_, i) => i / 12), [1, 3, 4]) });
+    assert.deepEqual([...out[exposed.attentionOutputs[0]].dims], [1, 2, 3, 3]);
+  });
+
+  it('a fused kernel the rewrite does not cover gets the fused-attention error that points to an unfused export', () => {
+    assert.equal(codeOf(() => exposeAttention(fusedAttentionModel('PackedAttention'))), 'fused-attention');
+    assert.throws(() => exposeAttention(fusedAttentionModel('PackedAttention')), /fused attention.*unfused export/s);
   });
 
   it('a graph whose Softmax is not attention says no attention was found', () => {
