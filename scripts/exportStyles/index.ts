@@ -2,6 +2,7 @@
 // so that fixture's golden.json still describes it. One file per family of styles.
 import { BERT_STYLES } from './bertFused';
 import { GENAI_STYLES } from './genai';
+import { TORCH_STYLES } from './torchAttention';
 
 export interface ExportStyle {
   name: string;
@@ -11,4 +12,4 @@ export interface ExportStyle {
   build(outDir: string): Promise<void>;
 }
 
-export const EXPORT_STYLES: ExportStyle[] = [...GENAI_STYLES, ...BERT_STYLES];
+export const EXPORT_STYLES: ExportStyle[] = [...GENAI_STYLES, ...BERT_STYLES, ...TORCH_STYLES];

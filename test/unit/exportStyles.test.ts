@@ -29,6 +29,7 @@ const FUSED_OP: Record<string, string> = {
   'attention-o2': 'com.microsoft.Attention',
   mha: 'com.microsoft.MultiHeadAttention',
   attention23: 'ai.onnx.Attention',
+  'attention23-llama': 'ai.onnx.Attention',
 };
 
 function graphPath(dir: string): string {

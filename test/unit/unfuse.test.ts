@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../../src/engine/errors';
+import { buildFeeds } from '../../src/engine/feeds';
 import { exposeAttention } from '../../src/engine/surgery';
 import { assertDistributions, BOOL, compareRewrite, encode, f32, floats, I32, maxDiff, node, valueInfo, F32 } from './fusedGraphs';
 
@@ -281,4 +282,18 @@ describe('unsupported combinations are refused by name', () => {
       });
     });
   }
+});
+
+describe('feeds for GroupQueryAttention graphs', () => {
+  it('seqlens_k (last key index) and total_sequence_length are filled when the graph takes them as inputs', () => {
+    const feeds = buildFeeds([
+      { name: 'input_ids', elemType: 7, dims: ['batch', 'seq'] },
+      { name: 'seqlens_k', elemType: 6, dims: ['batch'] },
+      { name: 'total_sequence_length', elemType: 6, dims: [] },
+    ], [1, 5, 9, 4], [], {});
+    assert.deepEqual([...(feeds.seqlens_k.data as Int32Array)], [3]);
+    assert.deepEqual([...feeds.seqlens_k.dims], [1]);
+    assert.deepEqual([...(feeds.total_sequence_length.data as Int32Array)], [4]);
+    assert.deepEqual([...feeds.total_sequence_length.dims], []);
+  });
 });
