@@ -38,7 +38,6 @@ function buildBert(kind: Kind): (outDir: string) => Promise<void> {
         g.weight('embeddings.position_embeddings.weight', w.position, [w.positions, hidden]), g.weight('embeddings.token_type_embeddings.weight', w.tokenType, [w.types, hidden]),
         g.weight('embeddings.LayerNorm.weight', w.embedNorm.weight, [hidden]), g.weight('embeddings.LayerNorm.bias', w.embedNorm.bias, [hidden]), mask32],
       { epsilon: { f: eps } }, { domain: MS, outputs: ['/embeddings/output', '/embeddings/mask_index'], name: '/embeddings/EmbedLayerNormalization' });
-      g.declare(mask, INT32, ['batch_size']);
     } else {
       x = plainEmbeddings(g, w, hidden, eps);
       if (kind === 'mha') {

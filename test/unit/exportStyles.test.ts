@@ -134,3 +134,50 @@ describe('export styles with fused attention', () => {
   });
 });
 
+
+describe('export styles with a KV cache: a second step on the first step\'s presents', () => {
+  before(async () => {
+    for (const name of ['gqa', 'attention23-llama']) await EXPORT_STYLES.find((s) => s.name === name)!.build(path.join(OUT, name));
+  });
+
+  for (const name of ['gqa', 'attention23-llama']) {
+    it(`${name}: logits and presents equal the fused graph's when the past is not empty`, async (t) => {
+      const dir = path.join(OUT, name);
+      const bytes = readFileSync(graphPath(dir));
+      const exposed = exposeAttention(bytes);
+      const options = { extra: { session: { model_external_initializers_file_folder_path: path.dirname(graphPath(dir)) } } } as ort.InferenceSession.SessionOptions;
+      const fused = await ort.InferenceSession.create(bytes, options);
+      const rewritten = await ort.InferenceSession.create(exposed.bytes, options);
+      const config = resolveModelFolder(dir).config;
+      const ids = golden('tinystories-656k')[0].input_ids;
+      const first = ids.slice(0, 7);
+      const step1 = await fused.run(buildFeeds(exposed.inputs, first, [], config));
+      const rest = ids.slice(7);
+      const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+      const feeds: Record<string, ort.Tensor> = { input_ids: int64(rest), attention_mask: int64(ids.map(() => 1)) };
+      if (exposed.inputs.some((i) => i.name === 'position_ids')) feeds.position_ids = int64(rest.map((_, i) => first.length + i));
+      for (const input of exposed.inputs.filter((i) => i.name.startsWith('past_key_values.'))) {
+        feeds[input.name] = step1[input.name.replace('past_key_values.', 'present.')];
+      }
+      const theirs = await fused.run(feeds);
+      const mine = await rewritten.run(feeds);
+      let worst = 0;
+      for (const out of fused.outputNames) worst = Math.max(worst, maxDiff(theirs[out], mine[out]));
+      assert.deepEqual([...mine['present.0.key'].dims], [1, 4, ids.length, 16], 'presents hold past and new keys');
+      const probs = mine[exposed.attentionOutputs[0]];
+      assert.deepEqual([...probs.dims], [1, 8, rest.length, ids.length]);
+      t.diagnostic(`${name} with past: outputs vs fused ${worst.toExponential(2)}`);
+      assert.ok(worst < TOL, `logits and presents differ by ${worst}`);
+      // The new queries' attention equals golden.json's rows for the same positions of the whole prompt.
+      const expected = golden('tinystories-656k')[0].attentions;
+      const data = probs.data as Float32Array;
+      let d = 0;
+      expected[0].forEach((head, h) => rest.forEach((_, s) => head[first.length + s].forEach((v, k) => {
+        d = Math.max(d, Math.abs(v - data[(h * rest.length + s) * ids.length + k]));
+      })));
+      assert.ok(d < TOL, `attention rows after a past differ from golden.json by ${d}`);
+      await fused.release();
+      await rewritten.release();
+    });
+  }
+});

@@ -106,3 +106,41 @@ export function assertDistributions(t: ort.Tensor): void {
     assert.ok(Math.abs(sum - 1) < 1e-5, `row ${r} sums to ${sum}`);
   }
 }
+
+/** float32 → IEEE half bits, round to nearest even (normal and subnormal range). */
+export function toHalf(values: Float32Array): Uint16Array {
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  return Uint16Array.from(values, (v) => {
+    f[0] = v;
+    const x = u[0];
+    const sign = (x >>> 16) & 0x8000;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
+    let mant = x & 0x7fffff;
+    if (exp >= 31) return sign | 0x7c00;
+    if (exp <= 0) {
+      if (exp < -10) return sign;
+      mant |= 0x800000;
+      const shift = 14 - exp;
+      const half = mant >>> shift;
+      const rest = mant & ((1 << shift) - 1);
+      const mid = 1 << (shift - 1);
+      return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+    }
+    const half = (exp << 10) | (mant >>> 13);
+    const rest = mant & 0x1fff;
+    return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
+  });
+}
+
+/** IEEE half bits → float32. */
+export function fromHalf(bits: Uint16Array): Float32Array {
+  return Float32Array.from(bits, (h) => {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >>> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    if (exp === 0) return sign * mant * 2 ** -24;
+    if (exp === 31) return mant ? NaN : sign * Infinity;
+    return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+  });
+}

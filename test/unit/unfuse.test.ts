@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from '../../src/engine/errors';
 import { buildFeeds } from '../../src/engine/feeds';
 import { exposeAttention } from '../../src/engine/surgery';
-import { assertDistributions, BOOL, compareRewrite, encode, f32, floats, I32, maxDiff, node, valueInfo, F32 } from './fusedGraphs';
+import { assertDistributions, BOOL, compareRewrite, encode, f32, floats, fromHalf, I32, maxDiff, node, toHalf, valueInfo, F32 } from './fusedGraphs';
 
 const MS = 'com.microsoft';
 const TOL = 1e-4;
@@ -128,6 +128,44 @@ function attentionGraph(attrs: Record<string, number | number[] | { f: number }>
   });
 }
 
+describe('GroupQueryAttention in float16, rewritten', () => {
+  it('constants follow the graph\'s type: outputs equal the float16 kernel within float16 precision', async () => {
+    const S = 6;
+    const F16 = 10;
+    const bytes = encode({
+      nodes: [node('GroupQueryAttention', ['q', 'k', 'v', '', '', 'seqlens_k', 'total', 'cos', 'sin'], ['out', 'present_key', 'present_value'],
+        { num_heads: N, kv_num_heads: KV, do_rotary: 1, local_window_size: 3, softcap: { f: 2 } }, MS)],
+      inputs: [valueInfo('q', F16, [B, S, N * H]), valueInfo('k', F16, [B, S, KV * H]), valueInfo('v', F16, [B, S, KV * H]), valueInfo('seqlens_k', I32, [B]), valueInfo('total', I32, [])],
+      outputs: [valueInfo('out', F16, [B, S, N * H]), valueInfo('present_key', F16, [B, KV, S, H]), valueInfo('present_value', F16, [B, KV, S, H])],
+      initializers: rotaryCaches().map((t) => ({ ...t, dataType: F16, rawData: new Uint8Array(toHalf(new Float32Array(new Uint8Array(t.rawData!).buffer)).buffer) })),
+    });
+    const half = (dims: number[], seed: number) => new ort.Tensor('float16', toHalf(f32(dims, seed).data as Float32Array), dims);
+    const feeds = {
+      q: half([B, S, N * H], 1), k: half([B, S, KV * H], 2), v: half([B, S, KV * H], 3),
+      seqlens_k: new ort.Tensor('int32', Int32Array.of(S - 1), [1]), total: new ort.Tensor('int32', Int32Array.of(S), []),
+    };
+    const kernel = await ort.InferenceSession.create(bytes);
+    const theirs = await kernel.run(feeds);
+    const exposed = exposeAttention(bytes);
+    const session = await ort.InferenceSession.create(exposed.bytes);
+    const mine = await session.run(feeds);
+    for (const name of ['out', 'present_key', 'present_value']) {
+      const a = fromHalf(theirs[name].data as Uint16Array);
+      const b = fromHalf(mine[name].data as Uint16Array);
+      const d = a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
+      assert.ok(d < 5e-3, `${name} differs from the float16 kernel by ${d}`);
+    }
+    const probs = mine[exposed.attentionOutputs[0]];
+    assert.equal(probs.type, 'float16');
+    const p = fromHalf(probs.data as Uint16Array);
+    assert.equal(p[(0 * S + 5) * S + 2], 0, 'outside the window');
+    for (let r = 0; r < N * S; r++) {
+      const sum = p.slice(r * S, r * S + S).reduce((x, y) => x + y, 0);
+      assert.ok(Math.abs(sum - 1) < 5e-3, `row ${r} sums to ${sum}`);
+    }
+  });
+});
+
 describe('com.microsoft.Attention, rewritten', () => {
   const S = 6, D = 16;
   const cases: [string, Record<string, number>, number[] | undefined, Int32Array | undefined, number][] = [
@@ -242,6 +280,23 @@ describe('ONNX Attention (opset 23), rewritten', () => {
       assertDistributions(result.attention[0]);
     });
   }
+});
+
+describe('ONNX Attention with 4-D inputs, rewritten', () => {
+  it('head counts taken from the tensors: grouped heads, is_causal, softcap', async () => {
+    const S = 4;
+    const dims = (heads: number) => [B, heads, S, 8];
+    const bytes = encode({
+      opset: 23,
+      nodes: [node('Attention', ['q', 'k', 'v'], ['y'], { is_causal: 1, softcap: { f: 3 } })],
+      inputs: [valueInfo('q', F32, dims(6)), valueInfo('k', F32, dims(2)), valueInfo('v', F32, dims(2))],
+      outputs: [valueInfo('y', F32, dims(6))],
+    });
+    const result = await compareRewrite(bytes, { q: f32(dims(6), 1, 2), k: f32(dims(2), 2, 2), v: f32(dims(2), 3) });
+    assert.ok(result.outputDiff < TOL, `outputs differ by ${result.outputDiff}`);
+    assert.deepEqual([...result.attention[0].dims], [B, 6, S, S]);
+    assertDistributions(result.attention[0]);
+  });
 });
 
 describe('unsupported combinations are refused by name', () => {
