@@ -76,6 +76,36 @@ describe('com.microsoft.MultiHeadAttention, rewritten', () => {
     assertDistributions(result.attention[0]);
   });
 
+  const maskCases: [string, number[], Int32Array][] = [
+    ['key_padding_mask of lengths [batch]', [B], Int32Array.of(3)],
+    ['key_padding_mask [batch, query, total]', [B, S, S], Int32Array.from({ length: S * S }, (_, i) => (i % S <= Math.floor(i / S) ? 1 : 0))],
+  ];
+  for (const [what, dims, values] of maskCases) {
+    it(what, async () => {
+      const bytes = encode({
+        nodes: [node('MultiHeadAttention', ['q', 'k', 'v', '', 'kpm'], ['out'], { num_heads: heads }, MS)],
+        inputs: [valueInfo('q', F32, [B, S, D]), valueInfo('k', F32, [B, S, D]), valueInfo('v', F32, [B, S, D]), valueInfo('kpm', I32, dims)],
+        outputs: [valueInfo('out', F32, [B, S, D])],
+      });
+      const result = await compareRewrite(bytes, { q: f32([B, S, D], 1), k: f32([B, S, D], 2), v: f32([B, S, D], 3), kpm: new ort.Tensor('int32', values, dims) });
+      assert.ok(result.outputDiff < TOL, `outputs differ by ${result.outputDiff}`);
+      assertDistributions(result.attention[0]);
+    });
+  }
+
+  it('key and value already split into heads [batch, heads, kv length, head size] (cross attention)', async () => {
+    const L = 7;
+    const kv = [B, heads, L, D / heads];
+    const bytes = encode({
+      nodes: [node('MultiHeadAttention', ['q', 'k', 'v'], ['out'], { num_heads: heads }, MS)],
+      inputs: [valueInfo('q', F32, [B, S, D]), valueInfo('k', F32, kv), valueInfo('v', F32, kv)],
+      outputs: [valueInfo('out', F32, [B, S, D])],
+    });
+    const result = await compareRewrite(bytes, { q: f32([B, S, D], 1), k: f32(kv, 2), v: f32(kv, 3) });
+    assert.ok(result.outputDiff < TOL, `outputs differ by ${result.outputDiff}`);
+    assert.deepEqual([...result.attention[0].dims], [B, heads, S, L]);
+  });
+
   it('packed QKV, unidirectional (CPU has no packed kernel: checked against the same heads fed separately)', async () => {
     const packedShape = [B, S, heads, 3, D / heads];
     const packed = encode({
