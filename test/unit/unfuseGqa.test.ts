@@ -20,6 +20,8 @@ interface GqaCase {
   scale?: number;
   packed?: boolean;
   rotary?: boolean;
+  /** An attention_bias input [1, heads, S, total]. */
+  bias?: boolean;
 }
 
 const B = 1, N = 4, KV = 2, H = 16, MAX = 32;
@@ -47,15 +49,17 @@ function gqaGraph(c: GqaCase, S: number, qk: boolean): Uint8Array {
   if (qk) attrs.qk_output = 2;
   const pastIn = P ? ['past_key', 'past_value'] : ['', ''];
   const qkv = c.packed ? ['qkv', '', ''] : ['q', 'k', 'v'];
-  const rot = c.rotary !== false ? ['cos', 'sin'] : [];
+  const rot = c.rotary !== false ? ['cos', 'sin'] : c.bias ? ['', ''] : [];
+  const extra = c.bias ? ['', 'attention_bias'] : [];
   const inputs = c.packed ? [valueInfo('qkv', F32, [B, S, (N + 2 * KV) * H])]
     : [valueInfo('q', F32, [B, S, N * H]), valueInfo('k', F32, [B, S, KV * H]), valueInfo('v', F32, [B, S, KV * H])];
   if (P) inputs.push(valueInfo('past_key', F32, [B, KV, P, H]), valueInfo('past_value', F32, [B, KV, P, H]));
   inputs.push(valueInfo('seqlens_k', I32, [B]), valueInfo('total', I32, []));
+  if (c.bias) inputs.push(valueInfo('attention_bias', F32, [1, N, S, P + S]));
   const outputs = [valueInfo('out', F32, [B, S, N * H]), valueInfo('present_key', F32, [B, KV, P + S, H]), valueInfo('present_value', F32, [B, KV, P + S, H])];
   if (qk) outputs.push(valueInfo('qk', F32, [B, N, S, P + S]));
   return encode({
-    nodes: [node('GroupQueryAttention', [...qkv, ...pastIn, 'seqlens_k', 'total', ...rot], outputs.map((o) => o.name!), attrs, MS)],
+    nodes: [node('GroupQueryAttention', [...qkv, ...pastIn, 'seqlens_k', 'total', ...rot, ...extra], outputs.map((o) => o.name!), attrs, MS)],
     inputs, outputs, initializers: c.rotary !== false ? rotaryCaches() : [],
   });
 }
@@ -67,6 +71,7 @@ function gqaFeeds(c: GqaCase, S: number): Record<string, ort.Tensor> {
   if (P) Object.assign(feeds, { past_key: f32([B, KV, P, H], 4), past_value: f32([B, KV, P, H], 5) });
   feeds.seqlens_k = new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]);
   feeds.total = new ort.Tensor('int32', Int32Array.of(P + S), []);
+  if (c.bias) feeds.attention_bias = f32([1, N, S, P + S], 6, 3);
   return feeds;
 }
 
@@ -87,6 +92,7 @@ describe('GroupQueryAttention, rewritten', () => {
     ['softcap 0.5 and a custom scale', { softcap: 0.5, scale: 0.7 }, 6],
     ['packed QKV, no rotary', { packed: true, rotary: false }, 5],
     ['window, softcap and past together', { window: 3, softcap: 2, past: 4 }, 4],
+    ['attention_bias after softcap, with a past', { bias: true, softcap: 1, past: 2 }, 5],
   ];
   for (const [what, c, S] of cases) {
     it(what, async () => {

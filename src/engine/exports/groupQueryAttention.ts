@@ -3,7 +3,7 @@
 // 1.30: queries sit at positions past + s where past = seqlens_k + 1 − S; rotary uses those positions;
 // a query sees keys up to its own position, and with local_window_size w only the last w of them
 // (itself included; some newer kernel sources count w + 1); softcap acts on the scaled scores before
-// masking; presents are past ‖ new keys (rotated) in BNSH.
+// masking, attention_bias is added after it; presents are past ‖ new keys (rotated) in BNSH.
 import { attend, range, type ScoreStep } from './attend';
 import { INT64, type Emitter, type FusedNode, type Tensor } from './emitter';
 
@@ -21,7 +21,7 @@ export function rewriteGroupQueryAttention(e: Emitter, f: FusedNode): void {
     throw f.unsupported('a quantised KV cache');
   }
   if (f.output(3)) throw f.unsupported('the output_qk output');
-  f.refuseInputs({ 9: 'position_ids', 10: 'attention_bias', 11: 'head_sink', 12: 'k_scale', 13: 'v_scale', 14: 'q_norm_weight', 15: 'k_norm_weight' });
+  f.refuseInputs({ 9: 'position_ids', 11: 'head_sink', 12: 'k_scale', 13: 'v_scale', 14: 'q_norm_weight', 15: 'k_norm_weight' });
   const seqlensK = f.input(5);
   if (!seqlensK) throw f.unsupported('no seqlens_k input');
   const rotary = f.int('do_rotary', 0) === 1;
@@ -85,6 +85,9 @@ export function rewriteGroupQueryAttention(e: Emitter, f: FusedNode): void {
   const steps: ScoreStep[] = [];
   const softcap = f.float('softcap') ?? 0;
   if (softcap > 0) steps.push({ kind: 'softcap', cap: softcap });
+  // The kernel adds attention_bias after softcapping (checked against its qk_output).
+  const bias = f.input(10);
+  if (bias) steps.push({ kind: 'add', bias });
   steps.push({ kind: 'keep', allowed: e.unsqueeze(allowed, [1]) });
 
   const scale = f.float('scale');
