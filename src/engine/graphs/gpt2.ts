@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, conv1d, layerNorm, linear, type Weight } from './layers';
+import { activation, conv1d, layerNorm, linear, param, type Weight } from './layers';
 
 interface Shape {
   hidden: number;
@@ -46,9 +46,9 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   const wte = await w.get('wte.weight');
   if (wte.shape[1] !== hidden) throw configProblem(`wte has width ${wte.shape[1]}, but config.json says n_embd ${hidden}.`);
   const wpe = await w.get('wpe.weight');
-  const tokens = g.weight(wte.name, wte.data, wte.shape);
+  const tokens = param(g, wte);
   let x = g.scope('transformer', () =>
-    g.add(g.gather(tokens, ids), g.gather(g.weight(wpe.name, wpe.data, wpe.shape), positionIds)));
+    g.add(g.gather(tokens, ids), g.gather(param(g, wpe), positionIds)));
   const masks = new MaskBuilder(g, mask);
 
   for (let l = 0; l < layers; l++) {
