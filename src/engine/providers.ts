@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Provider, ProviderAttempt } from '../protocol';
 import { EngineError } from './errors';
+import { externalDataIn } from './graphSession';
 
 const CUDA_MISSING = 'the CUDA provider libraries are not installed (reinstall with --onnxruntime-node-install=cuda12)';
 
@@ -47,8 +48,8 @@ export interface OpenedSession {
   attempts: ProviderAttempt[];
 }
 
-/** Opens a session on the requested provider; `auto` falls back through the GPU list to CPU. */
-export async function openSession(bytes: Uint8Array, requested: Provider): Promise<OpenedSession> {
+/** Opens a session on the requested provider (`auto` falls back through the GPU list to CPU); external data is read from `dataDir`. */
+export async function openSession(bytes: Uint8Array, requested: Provider, dataDir?: string): Promise<OpenedSession> {
   const order = requested === 'auto' ? autoProviders() : [requested];
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
@@ -66,6 +67,7 @@ export async function openSession(bytes: Uint8Array, requested: Provider): Promi
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        ...externalDataIn(dataDir),
       });
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };
