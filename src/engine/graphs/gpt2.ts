@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, conv1d, layerNorm, linear, param, type Weight } from './layers';
+import { activation, conv1d, layerNorm, linear, param, project, type Weight } from './layers';
 
 interface Shape {
   hidden: number;
@@ -61,7 +61,7 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   x = g.scope('transformer/ln_f', () => layerNorm(g, x, ...lnF, s.eps));
   // The LM head is tied to wte unless config.json says otherwise and the checkpoint has its own.
   const head = config.tie_word_embeddings === false ? await new WeightReader(checkpoint, '').maybe('lm_head.weight') : undefined;
-  const logits = g.scope('lm_head', () => head ? linear(g, x, head) : g.matMul(x, g.transpose(tokens, [1, 0])));
+  const logits = g.scope('lm_head', () => head ? linear(g, x, head) : project(g, x, tokens, wte.shape[0], hidden));
   g.output(logits, FLOAT, ['batch_size', 'sequence_length', head ? head.shape[0] : wte.shape[0]], 'logits');
   return g.encode(`gpt2, ${layers} layers, ${heads} heads, built by Attention Lens from safetensors`);
 };

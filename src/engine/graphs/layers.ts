@@ -13,14 +13,22 @@ export function param(g: GraphBuilder, weight: Weight): Tensor {
   return g.stored(weight.name, weight.stored);
 }
 
-/**
- * nn.Linear: the checkpoint stores [out, in]. The graph transposes it with a node rather than on
- * disk, so the initializer can point at the checkpoint's bytes; onnxruntime folds it (or fuses it
- * into the MatMul) when the session is created.
- */
+/** nn.Linear: the checkpoint's [out, in] weight, read where it lies. */
 export function linear(g: GraphBuilder, x: Tensor, weight: Weight, bias?: Weight): Tensor {
-  const y = g.matMul(x, g.transpose(param(g, weight), [1, 0]));
-  return bias ? g.add(y, param(g, bias)) : y;
+  const [out, inp] = weight.shape;
+  return project(g, x, param(g, weight), out, inp, bias && param(g, bias));
+}
+
+/**
+ * x · Wᵀ (+ b) for a weight stored [out, in], as Gemm with transB over x flattened to 2-D. A
+ * MatMul would need Wᵀ, which onnxruntime would materialise as one more copy of every weight when
+ * it folds the Transpose; Gemm's packing reads the stored layout directly.
+ */
+export function project(g: GraphBuilder, x: Tensor, weight: Tensor, out: number, inp: number, bias?: Tensor): Tensor {
+  const flat = g.reshape(x, [-1, inp]);
+  const y = g.op('Gemm', bias ? [flat, weight, bias] : [flat, weight], { transB: 1 });
+  const leading = g.op('Slice', [g.op('Shape', [x]), g.ints([0]), g.ints([-1])]);
+  return g.op('Reshape', [y, g.concat([leading, g.ints([out])], 0)]);
 }
 
 /** GPT-2's Conv1D, whose weight is already [in, out]. */

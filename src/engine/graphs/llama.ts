@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { checkHeads, intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, linear, param, rmsNorm, type Weight } from './layers';
+import { activation, linear, param, project, rmsNorm, type Weight } from './layers';
 import { inverseFrequencies, type RopeScaling } from './rope';
 
 /** model_type values of the Llama family: same block, differing in biases, head norms and sliding windows. */
@@ -78,7 +78,7 @@ export const buildLlama: FamilyBuilder = async (checkpoint: Checkpoint, config: 
   if (head) {
     g.output(g.scope('lm_head', () => linear(g, x, head)), FLOAT, ['batch_size', 'sequence_length', head.shape[0]], 'logits');
   } else if (tied) {
-    g.output(g.scope('lm_head', () => g.matMul(x, g.transpose(embedding, [1, 0]))), FLOAT, ['batch_size', 'sequence_length', embed.shape[0]], 'logits');
+    g.output(g.scope('lm_head', () => project(g, x, embedding, embed.shape[0], hidden)), FLOAT, ['batch_size', 'sequence_length', embed.shape[0]], 'logits');
   } else {
     g.output(x, FLOAT, ['batch_size', 'sequence_length', hidden], 'last_hidden_state');
   }
