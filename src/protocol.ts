@@ -162,6 +162,8 @@ export interface PanelLabels {
   heads: string;
   tokens: string;
   provider: string;
+  /** The number format the model ran in (fp32, fp16, q8, …). */
+  precision: string;
   truncated: string;
   timings: string;
   /** Shown after a window reload while the saved inspection runs again. */

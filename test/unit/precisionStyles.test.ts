@@ -58,8 +58,11 @@ describe('precision and external-data styles through the worker and the CLI', ()
     it(`${style.name}: every golden prompt within ${bound}, rows sum to 1, reported as ${precision}`, async () => {
       const dir = path.join(STYLES_DIR, style.name);
       let worst = 0;
-      for (const prompt of golden(FIXTURE)) {
-        const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu' });
+      for (const [i, prompt] of golden(FIXTURE).entries()) {
+        const stages: string[] = [];
+        const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu' }, { onProgress: (stage) => stages.push(stage) });
+        // The first inspection loads the model and says so; later ones reuse it silently.
+        assert.deepEqual(stages, i === 0 ? ['reading', 'optimising'] : []);
         assert.equal(result.started.model.precision, precision);
         const T = prompt.input_ids.length;
         const diff = maxAttentionDiff(prompt.attentions, result.layers, T);
