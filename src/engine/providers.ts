@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Provider, ProviderAttempt } from '../protocol';
 import { EngineError } from './errors';
-import { externalDataIn } from './graphSession';
+import { engineSessionOptions } from './graphSession';
 
 const CUDA_MISSING = 'the CUDA provider libraries are not installed (reinstall with --onnxruntime-node-install=cuda12)';
 
@@ -67,7 +67,7 @@ export async function openSession(bytes: Uint8Array, requested: Provider, dataDi
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
-        ...externalDataIn(dataDir),
+        ...engineSessionOptions(dataDir),
       });
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };
