@@ -13,6 +13,7 @@ import { EngineClient } from '../src/engine/client';
 import type { Timings } from '../src/protocol';
 import { UsageError, parseArgs, type BenchOptions } from './bench/args';
 import { inputOfLength, loadTokenizer } from './bench/inputText';
+import { loadingBench } from './bench/loading';
 import { FloorClient } from './bench/floorClient';
 import { GcWatch } from './bench/gcWatch';
 import { CACHE, REPO_ROOT, benchModel, maxPositions } from './bench/models';
@@ -84,6 +85,8 @@ function warmupText({ warmup, warmupMs }: BenchOptions): string {
 }
 
 async function main(): Promise<void> {
+  // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
+  if (process.argv.includes('--loading')) return loadingBench(process.argv.slice(2), log);
   const options = parseArgs(process.argv.slice(2));
   const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
   if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm run bench does).`);

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROVIDERS, type Provider } from './protocol';
+import { PRECISION_CHOICES, PROVIDERS, type LoadStage, type PrecisionChoice, type Provider } from './protocol';
 import { AttentionModel } from './engine/attentionModel';
 import { EngineError } from './engine/errors';
 import { buildReport } from './engine/report';
@@ -15,7 +15,8 @@ import { bundledModelFolder } from './models/modelReference';
 
 const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--text TEXT | --file PATH [--range L:C-L:C])
                               [--out report.json] [--html report.html [--html-precision float32|float16|uint8]]
-                              [--provider ${PROVIDERS.join('|')}] [--max-tokens N] [--cache-dir DIR] [--quiet]
+                              [--provider ${PROVIDERS.join('|')}] [--precision ${PRECISION_CHOICES.join('|')}]
+                              [--max-tokens N] [--cache-dir DIR] [--quiet]
 
 Runs a transformer on the text and prints its tokens, layer and head counts and the strongest
 attention links. --out writes the full report (format attention-lens/v1). --html writes one
@@ -25,7 +26,9 @@ attention is float32 for small inputs, else float16 or uint8 unless --html-preci
 --model is a model folder (Hugging Face layout) or a Hugging Face id, downloaded once from
 HF_ENDPOINT (default https://huggingface.co; HF_TOKEN for gated models) into the cache. An existing
 folder wins over an id of the same spelling. Without --model: ATTENTION_LENS_MODEL, else the bundled
-default model. The cache is --cache-dir, else $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
+default model. --precision picks among a folder's variant graphs (model.onnx, model_fp16.onnx,
+model_quantized.onnx, model_q4.onnx, ...); auto takes fp32 when it fits memory comfortably, else the
+smallest. The cache is --cache-dir, else $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
 
 class UsageError extends Error {}
 
@@ -57,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
       html: { type: 'string' },
       'html-precision': { type: 'string' },
       provider: { type: 'string', default: 'auto' },
+      precision: { type: 'string', default: 'auto' },
       'max-tokens': { type: 'string', default: '512' },
       'cache-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -67,6 +71,8 @@ async function main(argv: string[]): Promise<void> {
   if (values.range && !values.file) throw new UsageError('--range needs --file');
   const provider = values.provider as Provider;
   if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}`);
+  const precision = values.precision as PrecisionChoice;
+  if (!PRECISION_CHOICES.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISION_CHOICES.join(', ')}`);
   const htmlPrecision = values['html-precision'] as HtmlPrecision | undefined;
   if (htmlPrecision !== undefined && !HTML_PRECISIONS.includes(htmlPrecision)) throw new UsageError(`--html-precision must be one of ${HTML_PRECISIONS.join(', ')}`);
   if (htmlPrecision !== undefined && !values.html) throw new UsageError('--html-precision needs --html');
@@ -92,10 +98,13 @@ async function main(argv: string[]): Promise<void> {
     cacheRoot,
     bundledDir: bundledModelFolder(path.resolve(__dirname, '..')),
     quiet: values.quiet ?? false,
+    precision,
   });
 
   const t0 = performance.now();
-  const model = await AttentionModel.load(folder, provider, cacheRoot);
+  const stages: Record<LoadStage, string> = { reading: 'reading the model files', building: 'building the graph from safetensors', optimising: 'onnxruntime is loading and optimising the graph' };
+  const model = await AttentionModel.load(folder, provider, cacheRoot,
+    (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); }, precision);
   const loadMs = performance.now() - t0;
   const t1 = performance.now();
   const encoded = model.encode(text, maxTokens);

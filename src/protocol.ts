@@ -18,7 +18,19 @@ export interface ModelInfo {
   heads: number;
   causal: boolean;
   architecture?: string;
+  /** The number format the model ran in (its attention is always delivered as float32). */
+  precision: Precision;
 }
+
+/** Number formats a graph computes in: float32, half precision, or 8-/4-bit quantised weights. */
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'q8' | 'q4';
+
+/** Which variant of a model folder to load (`attentionLens.precision`, `--precision`). */
+export const PRECISION_CHOICES = ['auto', 'fp32', 'fp16', 'q8', 'q4'] as const;
+export type PrecisionChoice = (typeof PRECISION_CHOICES)[number];
+
+/** What loading is doing, for the progress notification. */
+export type LoadStage = 'reading' | 'building' | 'optimising';
 
 export const PROVIDERS = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -45,6 +57,8 @@ export interface InspectOptions {
   maxTokens?: number;
   /** Where graphs built from safetensors checkpoints are kept between sessions. */
   cacheDir?: string;
+  /** Which of the folder's variant graphs to load; `auto` by default. */
+  precision?: PrecisionChoice;
 }
 
 // ── host → worker ────────────────────────────────────────────────────────────
@@ -92,6 +106,13 @@ export interface LayerAttention {
   data: ArrayBuffer;
 }
 
+/** Sent while a model loads: what it is doing now. */
+export interface LoadProgress {
+  type: 'progress';
+  inReplyTo: number;
+  stage: LoadStage;
+}
+
 export interface InspectionDone {
   type: 'done';
   inReplyTo: number;
@@ -125,7 +146,7 @@ export interface EngineFailure {
   detail?: string;
 }
 
-export type WorkerToHost = InspectionStarted | LayerAttention | InspectionDone | EngineFailure;
+export type WorkerToHost = InspectionStarted | LoadProgress | LayerAttention | InspectionDone | EngineFailure;
 
 // ── host ↔ webview (the panel) ───────────────────────────────────────────────
 // Attention travels as ArrayBuffers, which webview postMessage transfers without JSON
@@ -141,6 +162,8 @@ export interface PanelLabels {
   heads: string;
   tokens: string;
   provider: string;
+  /** The number format the model ran in (fp32, fp16, q8, …). */
+  precision: string;
   truncated: string;
   timings: string;
   /** Shown after a window reload while the saved inspection runs again. */

@@ -63,7 +63,7 @@ function showStatus(className: 'busy' | 'error' | 'restoring' | undefined, text 
 }
 
 /** The model and its shape, as facts with `data-fact` names the tests and screen readers can find. */
-function renderHeader(modelId: string, facts: { layers?: number; heads?: number; tokens?: number; provider: string }): void {
+function renderHeader(modelId: string, facts: { layers?: number; heads?: number; tokens?: number; provider: string; precision?: string }): void {
   const list = element('dl', 'facts');
   const fact = (name: string, value: number | string | undefined, key: string) => {
     if (value === undefined) return;
@@ -75,6 +75,7 @@ function renderHeader(modelId: string, facts: { layers?: number; heads?: number;
   fact(labels.heads, facts.heads, 'heads');
   fact(labels.tokens, facts.tokens, 'tokens');
   fact(labels.provider, facts.provider, 'provider');
+  fact(labels.precision, facts.precision, 'precision');
   header.replaceChildren(element('h1', 'model', modelId), list);
 }
 
@@ -115,7 +116,7 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
       };
       vscode.setState(saved);
       showStatus(undefined);
-      renderHeader(message.model.id, { layers: message.model.layers, heads: message.model.heads, tokens: message.tokens.length, provider: message.provider });
+      renderHeader(message.model.id, { layers: message.model.layers, heads: message.model.heads, tokens: message.tokens.length, provider: message.provider, precision: message.model.precision });
       renderNotes(message);
       app.setInspection({ model: message.model, tokens: message.tokens, text: message.text });
       setBusy(true);

@@ -121,7 +121,7 @@ function erfGelu(g: StyleGraph, x: Tensor): Tensor {
 }
 
 export const BERT_STYLES: ExportStyle[] = [
-  { name: 'attention-o2', fixture: FIXTURE, description: 'Optimum O2: EmbedLayerNormalization, com.microsoft.Attention (packed QKV, mask_index), SkipLayerNormalization, BiasGelu', build: buildBert('attention') },
-  { name: 'mha', fixture: FIXTURE, description: 'com.microsoft.MultiHeadAttention with packed bias and key_padding_mask', build: buildBert('mha') },
-  { name: 'attention23', fixture: FIXTURE, description: 'ONNX Attention (opset 23) with a boolean attn_mask', build: buildBert('attention23') },
+  { name: 'attention-o2', fixture: FIXTURE, graph: 'onnx/model.onnx', description: 'Optimum O2: EmbedLayerNormalization, com.microsoft.Attention (packed QKV, mask_index), SkipLayerNormalization, BiasGelu', build: buildBert('attention') },
+  { name: 'mha', fixture: FIXTURE, graph: 'onnx/model.onnx', description: 'com.microsoft.MultiHeadAttention with packed bias and key_padding_mask', build: buildBert('mha') },
+  { name: 'attention23', fixture: FIXTURE, graph: 'onnx/model.onnx', description: 'ONNX Attention (opset 23) with a boolean attn_mask', build: buildBert('attention23') },
 ];

@@ -107,5 +107,5 @@ function genaiConfig(config: Record<string, unknown>, headDim: number): unknown 
 }
 
 export const GENAI_STYLES: ExportStyle[] = [
-  { name: 'gqa', fixture: FIXTURE, description: 'onnxruntime-genai builder: GroupQueryAttention with do_rotary, SkipSimplifiedLayerNormalization, external data', build: buildGqa },
+  { name: 'gqa', fixture: FIXTURE, graph: 'model.onnx', description: 'onnxruntime-genai builder: GroupQueryAttention with do_rotary, SkipSimplifiedLayerNormalization, external data', build: buildGqa },
 ];

@@ -82,5 +82,5 @@ async function buildLlamaAttention23(outDir: string): Promise<void> {
 }
 
 export const TORCH_STYLES: ExportStyle[] = [
-  { name: 'attention23-llama', fixture: FIXTURE, description: 'torch.onnx.export (opset 23): RotaryEmbedding + Attention with grouped KV heads, is_causal, boolean mask, past/present', build: buildLlamaAttention23 },
+  { name: 'attention23-llama', fixture: FIXTURE, graph: 'onnx/model.onnx', description: 'torch.onnx.export (opset 23): RotaryEmbedding + Attention with grouped KV heads, is_causal, boolean mask, past/present', build: buildLlamaAttention23 },
 ];

@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatBytes } from '../models/byteSize';
+import type { PrecisionChoice } from '../protocol';
 import { locateModel } from '../models/locateModel';
 import { modelLabel, parseModelReference, type ModelReference } from '../models/modelReference';
 
@@ -18,6 +19,8 @@ export interface CliModelOptions {
   /** The package's own models/ folder, where `npm run models` puts the default. */
   bundledDir: string;
   quiet: boolean;
+  /** Which variant graph a Hub download fetches. */
+  precision?: PrecisionChoice;
 }
 
 /** The folder `value` names, downloaded first when it is a Hub id not yet in the cache. */
@@ -35,6 +38,7 @@ export async function locateForCli(value: string, options: CliModelOptions): Pro
       bundledDir: options.bundledDir,
       signal: controller.signal,
       onProgress: progress?.update,
+      precision: options.precision,
     });
     progress?.finish(folder);
     return { folder, reference };

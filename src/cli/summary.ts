@@ -16,6 +16,7 @@ export function summarize(report: Report, layers: Float32Array[]): string {
   lines.push(`Model     ${model.id}${model.architecture ? ` (${model.architecture})` : ''}`);
   lines.push(`Shape     ${model.layers} layers × ${model.heads} heads, ${model.causal ? 'causal (decoder)' : 'bidirectional (encoder)'}`);
   if (model.provider) lines.push(`Provider  ${model.provider}`);
+  if (model.precision) lines.push(`Precision ${model.precision}`);
   lines.push(`Tokens    ${T}: ${tokens.map((t) => t.text).join(' ')}`);
 
   // Links within the last layer, averaged over heads. A token attending to itself or to a

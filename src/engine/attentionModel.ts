@@ -2,28 +2,58 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import type { ModelInfo, Provider, ProviderAttempt, Token } from '../protocol';
+import type { LoadStage, ModelInfo, PrecisionChoice, Provider, ProviderAttempt, Token } from '../protocol';
 import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './graphs';
 import { EngineError } from './errors';
 import { buildFeeds } from './feeds';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
+import { resolveDataLinks } from './graphSession';
 import { openSession } from './providers';
 import { exposeAttention, type ExposedGraph } from './surgery';
 import { TextTokenizer } from './tokenizer';
 
+/** A graph's bytes (structure and small constants) and the folder its external data lies in. */
+interface GraphSource {
+  bytes: Uint8Array;
+  dataDir: string;
+}
+
+/** Called as loading moves on: reading files, building a graph from safetensors, onnxruntime optimising it. */
+export type LoadProgressCallback = (stage: LoadStage) => void;
+
 /** The folder's ONNX graph, or one built from its safetensors checkpoint (cached when a cache is given). */
-async function graphBytes(folder: ModelFolder, cacheDir?: string): Promise<Uint8Array> {
+async function graphSource(folder: ModelFolder, cacheDir: string | undefined, progress: LoadProgressCallback): Promise<GraphSource> {
   if (!folder.onnxPath) {
-    if (!cacheDir) return buildOnnxFromCheckpoint(folder.dir);
+    // Built graphs point at the checkpoint's own files, so their data folder is the model folder.
+    if (!cacheDir) {
+      progress('building');
+      return { bytes: await buildOnnxFromCheckpoint(folder.dir), dataDir: folder.dir };
+    }
     const cached = path.join(cacheDir, 'graphs', `${checkpointCacheKey(folder.dir)}.onnx`);
-    if (!existsSync(cached)) await buildOnnxToFile(folder.dir, cached);
-    return readFile(cached);
+    if (!existsSync(cached)) {
+      progress('building');
+      await buildOnnxToFile(folder.dir, cached);
+    }
+    return { bytes: await readFile(cached), dataDir: folder.dir };
   }
+  let bytes: Uint8Array;
   try {
-    return await readFile(folder.onnxPath);
+    // Only the graph: weights in external data files stay on disk for onnxruntime to read.
+    bytes = await readFile(folder.onnxPath);
   } catch (err) {
     throw new EngineError('onnx-missing', `The ONNX graph ${folder.onnxPath} could not be read.`, String(err));
   }
+  return { bytes, dataDir: path.dirname(folder.onnxPath) };
+}
+
+/** Refuses, in plain words, a graph whose external data files are not beside it. */
+function checkExternalData(graph: ExposedGraph, source: GraphSource, onnxPath: string | undefined): void {
+  const missing = graph.externalData.filter((file) => !existsSync(path.join(source.dataDir, file)));
+  if (missing.length === 0) return;
+  throw new EngineError('onnx-missing',
+    `The weights of ${onnxPath ? path.basename(onnxPath) : 'this model'} are kept in ${missing.join(', ')}, which ` +
+    `${missing.length === 1 ? 'is' : 'are'} missing from ${source.dataDir}. Download the model again with all its files.`,
+    `external data: ${graph.externalData.join(', ')}`);
 }
 
 /** One encoded input, cut to the token budget. */
@@ -46,12 +76,17 @@ export class AttentionModel {
     readonly info: ModelInfo,
   ) {}
 
-  /** Loads a model folder (or an .onnx inside one) on the requested execution provider. */
-  static async load(location: string, provider: Provider = 'auto', cacheDir?: string): Promise<AttentionModel> {
-    const folder = resolveModelFolder(location);
+  /** Loads a model folder (or an .onnx inside one) on the requested execution provider; `onProgress` hears each stage. */
+  static async load(location: string, provider: Provider = 'auto', cacheDir?: string,
+    onProgress: LoadProgressCallback = () => undefined, precision: PrecisionChoice = 'auto'): Promise<AttentionModel> {
+    const folder = resolveModelFolder(location, precision);
+    onProgress('reading');
     const tokenizer = await TextTokenizer.fromFolder(folder.dir);
-    const bytes = await graphBytes(folder, cacheDir);
-    const graph = exposeAttention(bytes);
+    const source = await graphSource(folder, cacheDir, onProgress);
+    let graph = exposeAttention(source.bytes);
+    checkExternalData(graph, source, folder.onnxPath);
+    const linked = resolveDataLinks(source.bytes, source.dataDir, graph.externalData);
+    if (linked.bytes !== source.bytes) graph = exposeAttention(linked.bytes);
     const layers = graph.attentionOutputs.length;
     const stated = configLayers(folder.config);
     if (stated !== undefined && stated !== layers) {
@@ -59,13 +94,15 @@ export class AttentionModel {
         `config.json says the model has ${stated} layers, but its ONNX graph has ${layers} attention layers. ` +
         'The config and the graph come from different models.');
     }
-    const opened = await openSession(graph.bytes, provider, folder.onnxPath ? path.dirname(folder.onnxPath) : undefined);
+    onProgress('optimising');
+    const opened = await openSession(graph.bytes, provider, linked.dataDir);
     const info: ModelInfo = {
       id: folder.id,
       layers,
       heads: configHeads(folder.config) ?? 0,
       causal: isCausal(folder.config, graph.inputs.map((i) => i.name)),
       architecture: folder.config.architectures?.[0] ?? folder.config.model_type,
+      precision: graph.precision,
     };
     return new AttentionModel(folder, tokenizer, graph, opened.session, opened.provider, opened.attempts, info);
   }

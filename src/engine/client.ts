@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  HostToWorker, InspectOptions, InspectionStarted, LayerAttention, Timings, WorkerToHost,
+  HostToWorker, InspectOptions, InspectionStarted, LayerAttention, LoadStage, Timings, WorkerToHost,
 } from '../protocol';
 import { EngineError } from './errors';
 
@@ -15,6 +15,8 @@ export interface InspectionResult {
 /** Callbacks for results as they stream in. */
 export interface InspectionHandlers {
   onStarted?(started: InspectionStarted): void;
+  /** What model loading is doing (only while a model loads). */
+  onProgress?(stage: LoadStage): void;
   onLayer?(layer: LayerAttention, data: Float32Array): void;
 }
 
@@ -104,6 +106,9 @@ export class EngineClient {
       case 'started':
         pending.started = message;
         pending.handlers.onStarted?.(message);
+        break;
+      case 'progress':
+        pending.handlers.onProgress?.(message.stage);
         break;
       case 'layer': {
         const data = new Float32Array(message.data);

@@ -1,7 +1,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import * as path from 'node:path';
+import type { PrecisionChoice } from '../protocol';
 import { hasCheckpoint } from './graphs';
 import { EngineError } from './errors';
+import { chooseVariant, graphVariants, type ListedFile } from './variants';
 
 /** A model folder in Hugging Face layout, resolved to the files the engine reads. */
 export interface ModelFolder {
@@ -30,22 +33,11 @@ export interface ModelConfig {
   _name_or_path?: string;
 }
 
-// Preference order when a folder holds several graphs: the plain full-sequence export first,
-// then decoder variants whose KV-cache inputs take an empty past.
-const ONNX_CANDIDATES = [
-  'onnx/model.onnx',
-  'model.onnx',
-  'onnx/decoder_model.onnx',
-  'onnx/model_with_past.onnx',
-  'onnx/decoder_model_merged.onnx',
-  'decoder_model.onnx',
-];
-
 const DECODER_TYPES = new Set(['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 'gpt_neo', 'gpt_neox', 'gptj',
   'phi', 'phi3', 'gemma', 'gemma2', 'falcon', 'mpt', 'bloom', 'opt', 'codegen', 'starcoder2', 'olmo', 'smollm3']);
 
-/** Resolves a model folder (or an .onnx file inside one) into the files the engine needs. */
-export function resolveModelFolder(location: string): ModelFolder {
+/** Resolves a model folder (or an .onnx file inside one) into the files the engine needs; `precision` picks among variant graphs. */
+export function resolveModelFolder(location: string, precision: PrecisionChoice = 'auto'): ModelFolder {
   const target = path.resolve(location);
   if (!existsSync(target)) {
     throw new EngineError('model-not-found', `The model folder ${location} does not exist. Check the attentionLens.model setting.`);
@@ -61,7 +53,7 @@ export function resolveModelFolder(location: string): ModelFolder {
     if (!existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, '..', 'config.json'))) dir = path.dirname(dir);
   } else {
     dir = target;
-    onnxPath = findOnnx(dir);
+    onnxPath = findOnnx(dir, precision);
   }
   if (!onnxPath && !hasCheckpoint(dir)) {
     throw new EngineError('onnx-missing',
@@ -84,18 +76,29 @@ function downloadedFrom(dir: string): string | undefined {
   }
 }
 
-function findOnnx(dir: string): string | undefined {
-  for (const rel of ONNX_CANDIDATES) {
-    const p = path.join(dir, rel);
-    if (existsSync(p)) return p;
+function findOnnx(dir: string, precision: PrecisionChoice): string | undefined {
+  const listed: ListedFile[] = [];
+  for (const sub of ['', 'onnx']) {
+    const folder = path.join(dir, sub);
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder)) {
+      const file = path.join(folder, name);
+      const info = statSync(file, { throwIfNoEntry: false });
+      if (info?.isFile()) listed.push({ path: sub ? `${sub}/${name}` : name, size: info.size });
+    }
   }
-  const onnxDir = path.join(dir, 'onnx');
-  if (existsSync(onnxDir)) {
-    // Prefer full-precision graphs over quantised variants (model_quantized.onnx, model_q4.onnx, …).
-    const files = readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')).sort((a, b) => a.length - b.length);
-    if (files.length > 0) return path.join(onnxDir, files[0]);
+  const variants = graphVariants(listed);
+  if (variants.length === 0) {
+    // Any other graph in onnx/, shortest name first (the least decorated export).
+    const other = listed.filter((f) => f.path.startsWith('onnx/') && f.path.endsWith('.onnx')).sort((a, b) => a.path.length - b.path.length)[0];
+    return other ? path.join(dir, other.path) : undefined;
   }
-  return undefined;
+  const chosen = chooseVariant(variants, precision, totalmem());
+  if (typeof chosen === 'string') {
+    throw new EngineError('onnx-missing', `The precision ${precision} cannot be loaded from ${dir}: ${chosen}. ` +
+      'Set attentionLens.precision (or --precision) to auto or to a variant the folder has.');
+  }
+  return path.join(dir, chosen.graph);
 }
 
 function readConfig(dir: string): ModelConfig {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Provider, ProviderAttempt } from '../protocol';
 import { EngineError } from './errors';
+import { engineSessionOptions } from './graphSession';
 
 const CUDA_MISSING = 'the CUDA provider libraries are not installed (reinstall with --onnxruntime-node-install=cuda12)';
 
@@ -47,11 +48,8 @@ export interface OpenedSession {
   attempts: ProviderAttempt[];
 }
 
-/**
- * Opens a session on the requested provider; `auto` falls back through the GPU list to CPU.
- * `externalDataDir` is where the graph's external data files lie (the folder of its .onnx file).
- */
-export async function openSession(bytes: Uint8Array, requested: Provider, externalDataDir?: string): Promise<OpenedSession> {
+/** Opens a session on the requested provider (`auto` falls back through the GPU list to CPU); external data is read from `dataDir`. */
+export async function openSession(bytes: Uint8Array, requested: Provider, dataDir?: string): Promise<OpenedSession> {
   const order = requested === 'auto' ? autoProviders() : [requested];
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
@@ -69,8 +67,7 @@ export async function openSession(bytes: Uint8Array, requested: Provider, extern
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
-        // A graph loaded from bytes finds its external data files only through this folder.
-        ...(externalDataDir ? { extra: { session: { model_external_initializers_file_folder_path: externalDataDir } } } : {}),
+        ...engineSessionOptions(dataDir),
       });
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };

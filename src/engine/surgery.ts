@@ -1,6 +1,9 @@
 import { onnx } from 'onnx-proto';
 import { EngineError } from './errors';
 import { fusedAttentionNodes, unfuseAttention } from './exports';
+import { externalDataFiles } from './graphSession';
+import { elementType, graphPrecision } from './precision';
+import type { Precision } from '../protocol';
 
 /** A graph input as the model declares it: the engine feeds inputs by these names. */
 export interface GraphInput {
@@ -20,6 +23,10 @@ export interface ExposedGraph {
   /** The graph's original outputs. */
   outputs: string[];
   opset: number;
+  /** External data files the graph's weights are kept in, relative to its folder. */
+  externalData: string[];
+  /** The number format the graph computes in; attention outputs are float32 whatever it is. */
+  precision: Precision;
 }
 
 // Ops that stand between QKᵀ and the Softmax in common exports: scaling, the additive mask,
@@ -102,13 +109,22 @@ export function exposeAttention(bytes: Uint8Array): ExposedGraph {
       `${nodes.length} nodes, ops: ${[...new Set(nodes.map((n) => n.opType))].join(', ')}`);
   }
 
-  const attentionOutputs = softmaxes.map((n) => n.output![0]);
+  const precision = graphPrecision(graph, softmaxes[0].input?.[0]);
+  const half = precision === 'fp16' || precision === 'bf16' || !isFloat32(graph, softmaxes[0]);
+  // Half-precision graphs (fp16, q4f16) compute their probabilities in half; a Cast per layer
+  // delivers them as float32, which is what the views and reports hold.
+  const widened = half ? softmaxes.map((n) => ({
+    name: `${n.name || n.output![0]}/attention_lens/CastToFloat`, opType: 'Cast', input: [n.output![0]],
+    output: [`${n.output![0]}/float32`], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT }],
+  })) : [];
+  const attentionOutputs = half ? widened.map((n) => n.output[0]) : softmaxes.map((n) => n.output![0]);
   const existing = new Set(graph.output.map((o) => o.name ?? ''));
   const added = attentionOutputs.filter((name) => !existing.has(name));
   // Protobuf merges a repeated embedded message field when it appears twice, so appending a
-  // ModelProto{graph{output}} adds outputs without re-encoding (or dropping unknown fields of) the original.
+  // ModelProto{graph{node, output}} adds nodes and outputs without re-encoding (or dropping unknown
+  // fields of) the original. onnxruntime sorts nodes itself, so appended nodes may come last.
   const patch = onnx.ModelProto.encode({
-    graph: { output: added.map((name) => ({ name })) },
+    graph: { node: widened, output: added.map((name) => ({ name })) },
   }).finish();
   const out = new Uint8Array(bytes.length + patch.length);
   out.set(bytes, 0);
@@ -123,7 +139,15 @@ export function exposeAttention(bytes: Uint8Array): ExposedGraph {
     inputs: graph.input.filter((i) => !initializers.has(i.name ?? '')).map(describeInput),
     outputs: graph.output.map((o) => o.name ?? ''),
     opset: Number(opset ?? 0),
+    precision,
+    externalData: externalDataFiles(model),
   };
+}
+
+// The Softmax's own element type when the graph says it (quantised graphs may compute in either).
+function isFloat32(graph: onnx.GraphProto, softmax: onnx.NodeProto): boolean {
+  const type = elementType(graph, softmax.input?.[0] ?? '');
+  return type === undefined || type === onnx.TensorProto.DataType.FLOAT;
 }
 
 function describeInput(info: onnx.IValueInfoProto): GraphInput {

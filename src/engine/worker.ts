@@ -1,7 +1,7 @@
 // The engine's worker thread: loads models, runs them and streams attention back one layer per
 // message, transferring each layer's buffer so the host thread never copies or parses matrices.
 import { parentPort } from 'node:worker_threads';
-import type { HostToWorker, InspectRequest, WorkerToHost } from '../protocol';
+import type { HostToWorker, InspectRequest, LoadStage, WorkerToHost } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError, toEngineError } from './errors';
 
@@ -20,10 +20,11 @@ function send(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
 }
 
 async function modelFor(request: InspectRequest): Promise<{ model: AttentionModel; loadMs: number }> {
-  const key = `${request.model}\0${request.provider ?? 'auto'}`;
+  const key = `${request.model}\0${request.provider ?? 'auto'}\0${request.precision ?? 'auto'}`;
   if (loaded?.key !== key) {
     const previous = loaded?.model;
-    loaded = { key, model: AttentionModel.load(request.model, request.provider ?? 'auto', request.cacheDir) };
+    const progress = (stage: LoadStage): void => send({ type: 'progress', inReplyTo: request.id, stage });
+    loaded = { key, model: AttentionModel.load(request.model, request.provider ?? 'auto', request.cacheDir, progress, request.precision) };
     previous?.then((m) => m.dispose()).catch(() => undefined);
     const start = performance.now();
     try {

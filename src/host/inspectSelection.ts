@@ -12,7 +12,7 @@ import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
-import { showProgress } from './progress';
+import { loadStageMessage, ProgressMessages, showProgress } from './progress';
 import { readSettings } from './settings';
 import { positionsIn } from './textPositions';
 import { TrackedRange } from './trackedRange';
@@ -97,7 +97,7 @@ export class SelectionInspector implements vscode.Disposable {
     if (options.model) settings.model = options.model;
     // A Hub model is downloaded here, before the panel opens; ModelSource shows its failures.
     const models = modelSource();
-    const located = await models.locate(settings.model);
+    const located = await models.locate(settings.model, settings.precision);
     if (located.kind === 'cancelled') return { kind: 'cancelled' };
     if (located.kind === 'failed') return { kind: 'failed', code: located.code, message: located.message };
 
@@ -125,10 +125,12 @@ export class SelectionInspector implements vscode.Disposable {
       }),
     ];
 
+    const loading = new ProgressMessages();
     try {
       const work = this.engine().inspect(
-        { model: located.folder, text, provider: settings.provider, maxTokens: settings.maxTokens, cacheDir: models.cacheRoot },
+        { model: located.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens, cacheDir: models.cacheRoot },
         {
+          onProgress: (stage) => loading.report(loadStageMessage(stage)),
           onStarted: (s) => {
             const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
             log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
@@ -144,7 +146,7 @@ export class SelectionInspector implements vscode.Disposable {
           }),
         },
       );
-      const result = await showProgress(vscode.l10n.t('Attention Lens: running {0}', modelName), work, () => this.cancel(id));
+      const result = await showProgress(vscode.l10n.t('Attention Lens: running {0}', modelName), work, () => this.cancel(id), loading);
       // The client rejects superseded runs; this also covers one superseded after its last message.
       if (id !== this.latest) return { kind: 'cancelled' };
       const { started, timings } = result;

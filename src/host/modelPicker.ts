@@ -130,7 +130,7 @@ export class ModelPicker {
       for (const s of suggestions) {
         const size = isDownloaded(s.hubId)
           ? vscode.l10n.t('downloaded')
-          : vscode.l10n.t('about {0}', formatBytes(s.approxDownloadMB * 1e6));
+          : vscode.l10n.t('{0}, about {1}', s.variant, formatBytes(s.approxDownloadMB * 1e6));
         items.push(entry(
           {
             kind: 'suggested', label: s.hubId, value: s.hubId, current: s.hubId === currentValue,

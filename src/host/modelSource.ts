@@ -2,6 +2,7 @@
 // the bundled default when `npm run models` prepared it, and a Hugging Face id (or the default,
 // when it was not bundled) downloaded once into global storage, with a cancellable progress
 // notification. What a value means is decided in models/modelReference, shared with the CLI.
+import type { PrecisionChoice } from '../protocol';
 import * as vscode from 'vscode';
 import { formatBytes } from '../models/byteSize';
 import { describeCause, ModelSourceError, type ModelSourceErrorCode } from '../models/errors';
@@ -77,7 +78,7 @@ export class ModelSource {
   }
 
   /** The folder to load for `value`, downloading it first when needed; failures are shown here. */
-  async locate(value: string): Promise<LocatedModel> {
+  async locate(value: string, precision: PrecisionChoice = 'auto'): Promise<LocatedModel> {
     const reference = this.reference(value);
     const label = modelLabel(reference);
     const { readyFolder } = await loadLocator();
@@ -89,7 +90,7 @@ export class ModelSource {
     const key = formatHubId(id).toLowerCase();
     let download = this.downloads.get(key);
     if (!download) {
-      download = this.download(reference, id, label).then(
+      download = this.download(reference, id, label, precision).then(
         (done): LocatedModel => ({ kind: 'ready', folder: done, label }),
         (err: unknown) => this.failed(err, id, label),
       ).finally(() => this.downloads.delete(key));
@@ -98,7 +99,7 @@ export class ModelSource {
     return download;
   }
 
-  private async download(reference: ModelReference, id: HubId, label: string): Promise<string> {
+  private async download(reference: ModelReference, id: HubId, label: string, precision: PrecisionChoice): Promise<string> {
     const { locateModel } = await loadLocator();
     const token = await this.token.get();
     const endpoint = hubEndpoint();
@@ -116,6 +117,7 @@ export class ModelSource {
             bundledDir: this.bundledDir,
             endpoint,
             token,
+            precision,
             signal: controller.signal,
             onProgress: (done, total, file) => {
               const now = Date.now();

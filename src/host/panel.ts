@@ -114,6 +114,7 @@ function labels(): PanelLabels {
     heads: vscode.l10n.t('Heads'),
     tokens: vscode.l10n.t('Tokens'),
     provider: vscode.l10n.t('Provider'),
+    precision: vscode.l10n.t('Precision'),
     truncated: vscode.l10n.t('Only the first {0} of {1} tokens were inspected.'),
     timings: vscode.l10n.t('Load {0} ms · run {1} ms · total {2} ms'),
     restoring: vscode.l10n.t('Inspecting again the text shown before the reload…'),

@@ -1,6 +1,6 @@
 // The one typed view of the `attentionLens.*` settings; nothing else reads the configuration.
 import * as vscode from 'vscode';
-import { PROVIDERS, type Provider } from '../protocol';
+import { PRECISION_CHOICES, PROVIDERS, type PrecisionChoice, type Provider } from '../protocol';
 
 export const SETTINGS_SECTION = 'attentionLens';
 
@@ -17,6 +17,8 @@ export interface Settings {
    */
   model: string;
   provider: Provider;
+  /** Which variant graph of a folder or Hub repo to load (fp32, fp16, 8- or 4-bit). */
+  precision: PrecisionChoice;
   maxTokens: number;
   /** Whether hovering an inspected token shows its card and paints what it attends to. */
   hoverEnabled: boolean;
@@ -32,9 +34,11 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
   const provider = config.get<string>('provider', 'auto');
   const maxTokens = config.get<number>('maxTokens', 512);
+  const precision = config.get<string>('precision', 'auto');
   return {
     model: config.get<string>('model', '').trim() || process.env[MODEL_ENV]?.trim() || '',
     provider: (PROVIDERS as readonly string[]).includes(provider) ? (provider as Provider) : 'auto',
+    precision: (PRECISION_CHOICES as readonly string[]).includes(precision) ? (precision as PrecisionChoice) : 'auto',
     maxTokens: Number.isFinite(maxTokens) && maxTokens >= 2 ? Math.floor(maxTokens) : 512,
     ...editorSettingsOf(config),
   };

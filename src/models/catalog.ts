@@ -17,6 +17,8 @@ export interface CatalogEntry {
   parameters?: string;
   licence: string;
   approxDownloadMB: number;
+  /** Which weights a download fetches at the default precision, e.g. `model.safetensors (bf16)`. */
+  variant: string;
   files?: string[];
   bundled?: boolean;
   notes?: string;

@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ModelSourceError } from './errors';
-import { selectModelFiles, type RepoFile } from './fileSelection';
+import { chosenGraph, selectModelFiles, withNamedDataFiles, type RepoFile } from './fileSelection';
 import { fetchVerifiedFile } from './fileTransfer';
 import { connectToHub, explainFailure, type HubConnection } from './hubConnection';
 import type { HubId } from './hubId';
+import type { PrecisionChoice } from '../protocol';
 
 /** Called as bytes arrive: bytes so far and in total over all files, and the file being fetched. */
 export type DownloadProgress = (bytesDone: number, bytesTotal: number, file: string) => void;
@@ -22,6 +23,8 @@ export interface SnapshotOptions {
   token?: string;
   onProgress?: DownloadProgress;
   signal?: AbortSignal;
+  /** Which variant graph to fetch when the repo has several (only that one and its data files come). */
+  precision?: PrecisionChoice;
 }
 
 /** What a complete folder holds and where it came from; stored in the folder as its marker. */
@@ -82,8 +85,8 @@ export async function fetchSnapshot(id: HubId, folder: string, options: Snapshot
   } catch (err) {
     throw explainFailure(err, id, connection, { stage: 'connect' });
   }
-  const chosen = selectModelFiles(id.repo, files);
-  const bytesTotal = chosen.reduce((sum, f) => sum + f.size, 0);
+  let chosen = selectModelFiles(id.repo, files, options.precision);
+  let bytesTotal = chosen.reduce((sum, f) => sum + f.size, 0);
 
   await sweepLitter(folder);
   const incoming = siblingName(folder, 'incoming');
@@ -91,7 +94,8 @@ export async function fetchSnapshot(id: HubId, folder: string, options: Snapshot
     await mkdir(incoming, { recursive: true });
     let bytesDone = 0;
     options.onProgress?.(0, bytesTotal, chosen[0].path);
-    for (const file of chosen) {
+    for (let i = 0; i < chosen.length; i++) {
+      const file = chosen[i];
       try {
         await fetchVerifiedFile({ repo: id.repo, commit, connection }, file, path.join(incoming, file.path), (bytes) => {
           bytesDone += bytes;
@@ -99,6 +103,11 @@ export async function fetchSnapshot(id: HubId, folder: string, options: Snapshot
         });
       } catch (err) {
         throw explainFailure(err, id, connection, { stage: 'transfer', file: file.path });
+      }
+      // The graph names its external data files: fetch exactly those.
+      if (file === chosenGraph(chosen)) {
+        chosen = withNamedDataFiles(id.repo, chosen, await readFile(path.join(incoming, file.path)), files);
+        bytesTotal = chosen.reduce((sum, f) => sum + f.size, 0);
       }
     }
     const record: SnapshotRecord = {

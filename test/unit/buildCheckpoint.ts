@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildFeeds } from '../../src/engine/feeds';
 import type { ModelConfig } from '../../src/engine/modelFolder';
+import { externalDataIn } from '../../src/engine/graphSession';
 import { exposeAttention } from '../../src/engine/surgery';
 
 /** A parameter as HF names it, float32 values. */
@@ -107,9 +108,9 @@ export interface Row {
 }
 
 /** Runs a built graph as the engine would (surgery, then Softmax outputs fetched), batched; returns per layer Float32 [B][heads][T][T]. */
-export async function runAttention(bytes: Uint8Array, rows: Row[]): Promise<{ layers: Float32Array[]; dims: readonly number[] }> {
+export async function runAttention(bytes: Uint8Array, rows: Row[], dataDir?: string): Promise<{ layers: Float32Array[]; dims: readonly number[] }> {
   const exposed = exposeAttention(bytes);
-  const session = await ort.InferenceSession.create(exposed.bytes, { graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(exposed.bytes, { graphOptimizationLevel: 'all', ...externalDataIn(dataDir) });
   try {
     const T = rows[0].ids.length;
     const int64 = (pick: (r: Row, i: number) => number) =>
@@ -130,9 +131,9 @@ export async function runAttention(bytes: Uint8Array, rows: Row[]): Promise<{ la
 }
 
 /** Runs one sequence through the engine's own feed builder, as AttentionModel.run does. */
-export async function runLikeEngine(bytes: Uint8Array, ids: number[], config: ModelConfig): Promise<Float32Array[]> {
+export async function runLikeEngine(bytes: Uint8Array, ids: number[], config: ModelConfig, dataDir?: string): Promise<Float32Array[]> {
   const exposed = exposeAttention(bytes);
-  const session = await ort.InferenceSession.create(exposed.bytes, { graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(exposed.bytes, { graphOptimizationLevel: 'all', ...externalDataIn(dataDir) });
   try {
     const out = await session.run(buildFeeds(exposed.inputs, ids, [], config), exposed.attentionOutputs);
     return exposed.attentionOutputs.map((n) => out[n].data as Float32Array);

@@ -115,7 +115,7 @@ describe('attention-lens inspect --html', () => {
     const heads = 2;
     const layer = new Float32Array(heads * T * T);
     for (let i = 0; i < layer.length; i++) layer[i] = ((i * 7919) % 1000) / 999;
-    const model = { id: 'synthetic', layers: 1, heads, causal: false };
+    const model = { id: 'synthetic', layers: 1, heads, causal: false, precision: 'fp32' as const };
     const tokens = Array.from({ length: T }, (_, i) => ({ id: i, text: `t${i}`, start: i, end: i + 1, special: false }));
     for (const precision of ['float16', 'uint8'] as const) {
       const page = reportHtml({ model, text: 'abcde', tokens, layers: [layer] }, 'void 0;', precision);

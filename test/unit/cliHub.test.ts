@@ -60,7 +60,8 @@ describe('attention-lens inspect --model <Hugging Face id>', () => {
     const first = await cli(env, 'inspect', '--model', HUB_ID, '--text', TEXT, '--out', fromHub, '--provider', 'cpu');
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /Downloading raincandy-u\/TinyStories-656K \(\d+(\.\d)? MB\)/);
-    assert.match(first.stderr, /model\.safetensors: .* of /);
+    assert.match(first.stderr, /onnx\/model\.onnx: .* of /);
+    assert.doesNotMatch(first.stderr, /model\.safetensors/);
     assert.match(first.stdout, /Model\s+raincandy-u\/TinyStories-656K/);
     const folder = path.join(xdgCache, 'attention-lens', 'models', 'raincandy-u--TinyStories-656K', 'main');
     assert.ok(existsSync(path.join(folder, '.hub-snapshot.json')), `a complete download in ${folder}`);

@@ -7,6 +7,7 @@ import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey, hasCheckp
 import { SafetensorsFile } from '../../src/engine/checkpoint/safetensors';
 import { EngineError } from '../../src/engine/errors';
 import { exposeAttention } from '../../src/engine/surgery';
+import { externalDataIn } from '../../src/engine/graphSession';
 import { checkpointFolder, removeTempFolders, runAttention, runLikeEngine, tempFolder, writeSafetensors, type Params, type Row } from './buildCheckpoint';
 import { paddedBatch, tinyBert, tinyGpt2, tinyLlama, type TinyModel } from './buildModels';
 import { golden, maxAttentionDiff, MODELS_DIR } from './fixtures';
@@ -66,7 +67,7 @@ describe('graph builder on the Llama fixtures', () => {
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
       const bytes = await buildOnnxFromCheckpoint(dir);
       assert.equal(exposeAttention(bytes).attentionOutputs.length, config.num_hidden_layers);
-      const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...externalDataIn(dir) });
       const attention = exposeAttention(bytes).attentionOutputs;
       let worst = 0;
       for (const prompt of golden(fixture)) {
@@ -90,7 +91,7 @@ describe('graph builder on the Llama fixtures', () => {
 
       // The engine's own feed builder fills every input the built graph declares.
       const first = golden(fixture)[0];
-      const viaEngine = await runLikeEngine(bytes, first.input_ids, config);
+      const viaEngine = await runLikeEngine(bytes, first.input_ids, config, dir);
       assert.ok(maxAttentionDiff(first.attentions, viaEngine, first.input_ids.length) < TOLERANCE);
 
       // Left padding: a causal prefix attends exactly as in the full prompt, so golden rows still apply.
@@ -98,7 +99,7 @@ describe('graph builder on the Llama fixtures', () => {
       const pad = 3;
       const ids = first.input_ids.slice(0, keep);
       const padded: Row = { ids: [0, 0, 0, ...ids], mask: [0, 0, 0, ...ids.map(() => 1)], positions: [1, 1, 1, ...ids.map((_, i) => i)] };
-      const { layers, dims } = await runAttention(bytes, [padded]);
+      const { layers, dims } = await runAttention(bytes, [padded], dir);
       const T = keep + pad;
       let padWorst = 0;
       first.attentions.forEach((layer, l) => layer.forEach((head, h) => {
@@ -123,8 +124,8 @@ describe('graph builder on the Llama fixtures', () => {
     writeSafetensors(path.join(dir, 'model.safetensors'), params, 'BF16', { format: 'pt' });
     const prompt = golden('tinystories-656k')[1];
     const rows: Row[] = [{ ids: prompt.input_ids, mask: prompt.input_ids.map(() => 1) }];
-    const bf16 = await runAttention(await buildOnnxFromCheckpoint(dir), rows);
-    const f32 = await runAttention(await buildOnnxFromCheckpoint(source), rows);
+    const bf16 = await runAttention(await buildOnnxFromCheckpoint(dir), rows, dir);
+    const f32 = await runAttention(await buildOnnxFromCheckpoint(source), rows, source);
     bf16.layers.forEach((layer, l) => assert.deepEqual(layer, f32.layers[l]));
     const diff = maxAttentionDiff(prompt.attentions, bf16.layers, prompt.input_ids.length);
     assert.ok(diff < TOLERANCE, String(diff));
@@ -148,7 +149,7 @@ describe('graph builder vs a float64 reference on tiny random checkpoints', () =
       const model = make();
       const dir = checkpointFolder(model.config, model.params);
       const rows = paddedBatch(model.causal, 12, 7);
-      const { layers, dims } = await runAttention(await buildOnnxFromCheckpoint(dir), rows);
+      const { layers, dims } = await runAttention(await buildOnnxFromCheckpoint(dir), rows, dir);
       const diff = maxDiffVsReference(model, rows, layers, dims);
       assert.ok(diff < TOLERANCE, `${name}: ${diff}`);
       report(name, diff);
@@ -160,8 +161,10 @@ describe('graph builder vs a float64 reference on tiny random checkpoints', () =
     // Values on a 1/256 grid below 4 are exact in float16, so the upcast must reproduce them bit for bit.
     for (const p of Object.values(model.params)) p.data = p.data.map((v) => Math.max(-3.9, Math.min(3.9, Math.round(v * 256) / 256)));
     const rows = paddedBatch(true, 9, 5);
-    const f32 = await runAttention(await buildOnnxFromCheckpoint(checkpointFolder(model.config, model.params)), rows);
-    const f16 = await runAttention(await buildOnnxFromCheckpoint(checkpointFolder(model.config, model.params, 'F16')), rows);
+    const f32Dir = checkpointFolder(model.config, model.params);
+    const f16Dir = checkpointFolder(model.config, model.params, 'F16');
+    const f32 = await runAttention(await buildOnnxFromCheckpoint(f32Dir), rows, f32Dir);
+    const f16 = await runAttention(await buildOnnxFromCheckpoint(f16Dir), rows, f16Dir);
     const sharded = tempDir();
     writeFileSync(path.join(sharded, 'config.json'), JSON.stringify(model.config));
     const names = Object.keys(model.params);
@@ -172,7 +175,7 @@ describe('graph builder vs a float64 reference on tiny random checkpoints', () =
       for (const n of part) weightMap[n] = file;
     });
     writeFileSync(path.join(sharded, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
-    const fromShards = await runAttention(await buildOnnxFromCheckpoint(sharded), rows);
+    const fromShards = await runAttention(await buildOnnxFromCheckpoint(sharded), rows, sharded);
     f32.layers.forEach((layer, l) => {
       assert.deepEqual(f16.layers[l], layer);
       assert.deepEqual(fromShards.layers[l], layer);

@@ -59,7 +59,7 @@ describe('parseHubId', () => {
 const file = (path: string, size = 10): RepoFile => ({ path, size });
 
 describe('selectModelFiles', () => {
-  test('takes config, tokenizer, card, the preferred graph with its external data, and safetensors', () => {
+  test('takes config, tokenizer, card and the preferred graph with its external data; no safetensors beside an ONNX export', () => {
     const chosen = selectModelFiles('o/n', [
       file('config.json'),
       file('tokenizer.json'),
@@ -73,10 +73,10 @@ describe('selectModelFiles', () => {
       file('pytorch_model.bin'),
       file('tf_model.h5'),
     ]).map((f) => f.path);
-    assert.deepEqual(chosen.sort(), ['README.md', 'config.json', 'model.safetensors', 'onnx/model.onnx', 'onnx/model.onnx_data', 'tokenizer.json']);
+    assert.deepEqual(chosen.sort(), ['README.md', 'config.json', 'onnx/model.onnx', 'onnx/model.onnx_data', 'tokenizer.json']);
   });
 
-  test('takes every shard of a sharded checkpoint with its index', () => {
+  test('takes the preferred decoder graph and none of the checkpoint shards beside it', () => {
     const chosen = selectModelFiles('o/n', [
       file('config.json'),
       file('model.safetensors.index.json'),
@@ -87,10 +87,25 @@ describe('selectModelFiles', () => {
     ]).map((f) => f.path);
     assert.deepEqual(chosen.sort(), [
       'config.json',
+      'onnx/decoder_model.onnx',
+    ]);
+  });
+
+  test('takes every shard of a sharded checkpoint with its index when the repo has no ONNX export', () => {
+    const chosen = selectModelFiles('o/n', [
+      file('config.json'),
+      file('tokenizer.json'),
+      file('model.safetensors.index.json'),
+      file('model-00001-of-00002.safetensors'),
+      file('model-00002-of-00002.safetensors'),
+      file('pytorch_model.bin'),
+    ]).map((f) => f.path);
+    assert.deepEqual(chosen.sort(), [
+      'config.json',
       'model-00001-of-00002.safetensors',
       'model-00002-of-00002.safetensors',
       'model.safetensors.index.json',
-      'onnx/decoder_model.onnx',
+      'tokenizer.json',
     ]);
   });
 

@@ -14,7 +14,7 @@ function input(T: number, layers: number, heads: number, extras = true): ReportI
   }));
   if (T > 1) data[0][1] = NaN;
   return {
-    model: { id: 'owner/model', layers, heads, causal: true, provider: 'cpu' },
+    model: { id: 'owner/model', layers, heads, causal: true, provider: 'cpu', precision: 'fp32' as const },
     text: 'x'.repeat(T),
     tokens,
     layers: data,
@@ -47,7 +47,7 @@ describe('report JSON for export', () => {
   });
 
   it('estimates hundreds of megabytes for 12 layers × 12 heads × 512 tokens', () => {
-    const big = { model: { id: 'm', layers: 12, heads: 12, causal: false }, text: '', tokens: [], layers: Array.from({ length: 12 }, () => ({ length: 12 * 512 * 512 }) as Float32Array) };
+    const big = { model: { id: 'm', layers: 12, heads: 12, causal: false, precision: 'fp32' as const }, text: '', tokens: [], layers: Array.from({ length: 12 }, () => ({ length: 12 * 512 * 512 }) as Float32Array) };
     assert.ok(estimateReportBytes(big) > 50 * 1024 * 1024);
   });
 });

@@ -16,7 +16,7 @@ const WORDS = 'the quick brown fox jumps over a lazy dog while el zorro marrón 
 
 /** The model description for a spec. */
 export function syntheticModel(spec: SyntheticSpec): ModelInfo {
-  return { id: spec.id ?? `synthetic-${spec.layers}x${spec.heads}`, layers: spec.layers, heads: spec.heads, causal: spec.causal };
+  return { id: spec.id ?? `synthetic-${spec.layers}x${spec.heads}`, layers: spec.layers, heads: spec.heads, causal: spec.causal, precision: 'fp32' };
 }
 
 /** Tokens of a made-up sentence: a special token first, and for bidirectional models one last. */

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { configProblem, invalidCheckpoint } from './failures';
-import { SafetensorsFile, type TensorEntry } from './safetensors';
+import { SafetensorsFile, type StoredBytes, type TensorEntry } from './safetensors';
+
+/** A stored tensor as a graph refers to it: its file (relative to the model folder) and bytes there. */
+export interface StoredTensor extends StoredBytes {
+  file: string;
+  shape: number[];
+}
 
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
@@ -18,6 +24,8 @@ export function findCheckpoint(dir: string): string | undefined {
 /** A folder's weights by parameter name, across shards, with the aliases torch writes for tied tensors. */
 export class Checkpoint {
   private constructor(
+    /** The model folder the shards lie in. */
+    readonly dir: string,
     private readonly files: SafetensorsFile[],
     private readonly owner: Map<string, SafetensorsFile>,
     private readonly aliases: Map<string, string>,
@@ -48,7 +56,7 @@ export class Checkpoint {
         if (typeof target === 'string' && file.entries.has(target)) aliases.set(name, target);
       }
     }
-    return new Checkpoint(files, owner, aliases);
+    return new Checkpoint(path.resolve(dir), files, owner, aliases);
   }
 
   /** Whether the checkpoint holds a tensor of this name (directly or as a tied alias). */
@@ -59,15 +67,6 @@ export class Checkpoint {
   /** The first of `prefixes` under which `probe` exists: checkpoints are saved with or without the base-model prefix. */
   prefix(prefixes: string[], probe: string): string | undefined {
     return prefixes.find((p) => this.has(p + probe));
-  }
-
-  /** Bytes all stored tensors would take as float32: known before any weight is read. */
-  float32Bytes(): number {
-    let total = 0;
-    for (const file of this.files) {
-      for (const entry of file.entries.values()) total += 4 * entry.shape.reduce((a, b) => a * b, 1);
-    }
-    return total;
   }
 
   /** Shape of a stored tensor. */
@@ -85,6 +84,26 @@ export class Checkpoint {
     }
     const key = this.resolve(name);
     return this.owner.get(key)!.readFloat32(key);
+  }
+
+  /** Where a tensor lies on disk, after checking its shape when one is expected; nothing is read. */
+  locate(name: string, expected?: number[]): StoredTensor {
+    const entry = this.entry(name);
+    if (expected && (expected.length !== entry.shape.length || expected.some((d, i) => d !== entry.shape[i]))) {
+      throw configProblem(
+        `The checkpoint's ${name} has shape [${entry.shape.join(', ')}], but config.json implies [${expected.join(', ')}]. ` +
+        'config.json and the weights come from different models.');
+    }
+    const key = this.resolve(name);
+    const file = this.owner.get(key)!;
+    return { ...file.locate(key), file: path.relative(this.dir, path.resolve(file.file)), shape: entry.shape };
+  }
+
+  /** Bytes the stored tensors take on disk. */
+  storedBytes(): number {
+    let total = 0;
+    for (const file of this.files) for (const entry of file.entries.values()) total += entry.end - entry.begin;
+    return total;
   }
 
   /** Reads a tensor if it exists. */

@@ -20,14 +20,6 @@ export function unsupportedFeature(modelType: string, what: string): EngineError
     'Export it to ONNX with eager attention instead.', what);
 }
 
-/** The float32 graph would exceed protobuf's 2 GiB limit on one ONNX file. */
-export function checkpointTooLarge(bytes: number): EngineError {
-  const gib = (bytes / 2 ** 30).toFixed(1);
-  return new EngineError(UNSUPPORTED,
-    `This checkpoint is ${gib} GiB as float32, too large for a single ONNX graph (2 GiB). ` +
-    'Use a smaller model, or an ONNX export of this one with external data.', `${bytes} bytes of weights`);
-}
-
 /** A safetensors file or index that cannot be read as one. */
 export function invalidCheckpoint(file: string, why: string): EngineError {
   return new EngineError(INVALID_CHECKPOINT,

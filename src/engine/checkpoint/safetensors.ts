@@ -16,6 +16,17 @@ const DTYPE_BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
   F8_E4M3: 1, F8_E5M2: 1,
 };
+/** The float dtypes a graph can read straight from a safetensors file (then cast to float32). */
+export const ONNX_DTYPES = { F32: 1, F16: 10, BF16: 16, F64: 11 } as const;
+export type StoredDtype = keyof typeof ONNX_DTYPES;
+
+/** A tensor's bytes inside its file: absolute byte offset and length. */
+export interface StoredBytes {
+  dtype: StoredDtype;
+  offset: number;
+  length: number;
+}
+
 // The format's own limit on header size; anything bigger is a corrupt length prefix.
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -67,6 +78,17 @@ export class SafetensorsFile {
         throw invalidCheckpoint(path.basename(this.file),
           `tensor ${name} is ${entry.dtype}; only F32, F16, BF16 and F64 weights can be read`);
     }
+  }
+
+  /** Where a tensor's raw little-endian bytes lie in the file, so a graph can point at them instead of copying. */
+  locate(name: string): StoredBytes {
+    const entry = this.entries.get(name);
+    if (!entry) throw new Error(`no tensor ${name} in ${this.file}`);
+    if (!(entry.dtype in ONNX_DTYPES)) {
+      throw invalidCheckpoint(path.basename(this.file),
+        `tensor ${name} is ${entry.dtype}; only F32, F16, BF16 and F64 weights can be read`);
+    }
+    return { dtype: entry.dtype as StoredDtype, offset: this.dataStart + entry.begin, length: entry.end - entry.begin };
   }
 
   /** Closes the file. */

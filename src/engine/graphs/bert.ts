@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, layerNorm, linear, type Weight } from './layers';
+import { activation, layerNorm, linear, param, type Weight } from './layers';
 
 interface Shape {
   hidden: number;
@@ -55,9 +55,9 @@ export const buildBert: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   const embNorm = await readNorm(w, `${e}LayerNorm`, hidden);
   let x = g.scope('embeddings', () => {
     const sum = g.add(
-      g.add(g.gather(g.weight(words.name, words.data, words.shape), ids), g.gather(g.weight(types.name, types.data, types.shape), typeIds)),
+      g.add(g.gather(param(g, words), ids), g.gather(param(g, types), typeIds)),
       // Absolute positions 0 … T−1, as BertEmbeddings' position_ids buffer gives them.
-      g.gather(g.weight(place.name, place.data, place.shape), positions(g, sequenceLength(g, ids))));
+      g.gather(param(g, place), positions(g, sequenceLength(g, ids))));
     return g.scope('LayerNorm', () => layerNorm(g, sum, ...embNorm, s.eps));
   });
   const masks = new MaskBuilder(g, mask);

@@ -42,7 +42,8 @@ export class WeightReader {
   /** A required parameter; `expected` checks its shape. The graph names it as HF does, without the prefix. */
   async get(name: string, expected?: number[]): Promise<Weight> {
     const full = this.prefix + name;
-    return { name, data: await this.checkpoint.read(full, expected), shape: this.checkpoint.shape(full) };
+    const stored = this.checkpoint.locate(full, expected);
+    return { name, shape: stored.shape, stored };
   }
 
   /** An optional parameter (biases, tied heads). */

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, conv1d, layerNorm, linear, type Weight } from './layers';
+import { activation, conv1d, layerNorm, linear, param, project, type Weight } from './layers';
 
 interface Shape {
   hidden: number;
@@ -46,9 +46,9 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   const wte = await w.get('wte.weight');
   if (wte.shape[1] !== hidden) throw configProblem(`wte has width ${wte.shape[1]}, but config.json says n_embd ${hidden}.`);
   const wpe = await w.get('wpe.weight');
-  const tokens = g.weight(wte.name, wte.data, wte.shape);
+  const tokens = param(g, wte);
   let x = g.scope('transformer', () =>
-    g.add(g.gather(tokens, ids), g.gather(g.weight(wpe.name, wpe.data, wpe.shape), positionIds)));
+    g.add(g.gather(tokens, ids), g.gather(param(g, wpe), positionIds)));
   const masks = new MaskBuilder(g, mask);
 
   for (let l = 0; l < layers; l++) {
@@ -61,7 +61,7 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   x = g.scope('transformer/ln_f', () => layerNorm(g, x, ...lnF, s.eps));
   // The LM head is tied to wte unless config.json says otherwise and the checkpoint has its own.
   const head = config.tie_word_embeddings === false ? await new WeightReader(checkpoint, '').maybe('lm_head.weight') : undefined;
-  const logits = g.scope('lm_head', () => head ? linear(g, x, head) : g.matMul(x, g.transpose(tokens, [1, 0])));
+  const logits = g.scope('lm_head', () => head ? linear(g, x, head) : project(g, x, tokens, wte.shape[0], hidden));
   g.output(logits, FLOAT, ['batch_size', 'sequence_length', head ? head.shape[0] : wte.shape[0]], 'logits');
   return g.encode(`gpt2, ${layers} layers, ${heads} heads, built by Attention Lens from safetensors`);
 };

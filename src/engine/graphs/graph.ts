@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
-import { checkpointTooLarge } from '../checkpoint/failures';
+import type { StoredTensor } from '../checkpoint/checkpoint';
+import { ONNX_DTYPES } from '../checkpoint/safetensors';
 
 /** A tensor in the graph under construction, by name. */
 export type Tensor = string;
@@ -9,8 +10,6 @@ export type Tensor = string;
 // attribute (18 moved it to an input) and every onnxruntime provider we target implements it.
 export const OPSET = 17;
 const IR_VERSION = 8;
-// protobuf messages are capped at 2 GiB; leave room for the graph structure around the weights.
-export const MAX_WEIGHT_BYTES = 2 ** 31 - 64 * 2 ** 20;
 
 const { DataType } = onnx.TensorProto;
 export const FLOAT = DataType.FLOAT;
@@ -31,14 +30,8 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly constants = new Map<string, Tensor>();
   private scopePath = '';
-  private weightBytes = 0;
 
   constructor(private readonly graphName: string) {}
-
-  /** Bytes of weight data added so far (protobuf caps a whole model at 2 GiB). */
-  get dataBytes(): number {
-    return this.weightBytes;
-  }
 
   /** Runs `fn` with node names under `/<prefix>`, as torch.onnx.export names module scopes. */
   scope<T>(prefix: string, fn: () => T): T {
@@ -74,9 +67,28 @@ export class GraphBuilder {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`weight ${name}: ${data.length} values for shape [${dims.join(', ')}]`);
     this.claim(name);
-    this.weightBytes += data.byteLength;
     this.initializers.push({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
+  }
+
+  /**
+   * A checkpoint tensor left where it is: the initializer's external data points at its bytes in
+   * the safetensors file (relative to the model folder), so the graph stays small at any model size
+   * and nothing is copied. Half-precision and float64 weights get a Cast to float32, which
+   * onnxruntime folds once at load.
+   */
+  stored(name: string, tensor: StoredTensor): Tensor {
+    this.claim(name);
+    this.initializers.push({
+      name, dataType: ONNX_DTYPES[tensor.dtype], dims: tensor.shape,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: 'location', value: tensor.file.split(/[\\/]/).join('/') },
+        { key: 'offset', value: String(tensor.offset) },
+        { key: 'length', value: String(tensor.length) },
+      ],
+    });
+    return tensor.dtype === 'F32' ? name : this.cast(name, FLOAT);
   }
 
   /** An int64 constant (shapes, axes, indices), shared when the same values recur. */
@@ -130,7 +142,6 @@ export class GraphBuilder {
 
   /** Serialises the model. */
   encode(docString: string): Uint8Array {
-    if (this.weightBytes > MAX_WEIGHT_BYTES) throw checkpointTooLarge(this.weightBytes);
     return onnx.ModelProto.encode({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],

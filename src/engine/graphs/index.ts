@@ -6,14 +6,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { buildBert } from './bert';
 import { Checkpoint, findCheckpoint } from '../checkpoint/checkpoint';
-import { checkpointTooLarge, configProblem, unsupportedArchitecture } from '../checkpoint/failures';
+import { configProblem, unsupportedArchitecture } from '../checkpoint/failures';
 import type { Config, FamilyBuilder } from './family';
 import { buildGpt2 } from './gpt2';
-import { MAX_WEIGHT_BYTES } from './graph';
 import { buildLlama, LLAMA_TYPES } from './llama';
 
 // Bump when the graphs built change, so cached graphs from an older builder are not reused.
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 3;
 
 const FAMILIES: Record<string, FamilyBuilder> = {
   ...Object.fromEntries(LLAMA_TYPES.map((t) => [t, buildLlama])),
@@ -31,7 +30,12 @@ export function hasCheckpoint(dir: string): boolean {
   return findCheckpoint(dir) !== undefined;
 }
 
-/** Builds the ONNX graph (float32, opset 17, attention probabilities as outputs) for the checkpoint in `dir`. */
+/**
+ * Builds the ONNX graph (float32 compute, opset 17, attention probabilities as outputs) for the
+ * checkpoint in `dir`. Its initializers are external data pointing into the folder's safetensors
+ * files, so it is a few hundred kilobytes at any model size: open it with `dir` as the external
+ * data folder (see engine/graphSession.ts).
+ */
 export async function buildOnnxFromCheckpoint(dir: string): Promise<Uint8Array> {
   const config = readConfig(dir);
   const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
@@ -43,8 +47,6 @@ export async function buildOnnxFromCheckpoint(dir: string): Promise<Uint8Array> 
   if (!build) throw unsupportedArchitecture(modelType, supportedArchitectures());
   const checkpoint = await Checkpoint.open(dir);
   try {
-    // Refuse before reading gigabytes that could never fit one ONNX file.
-    if (checkpoint.float32Bytes() > MAX_WEIGHT_BYTES) throw checkpointTooLarge(checkpoint.float32Bytes());
     return await build(checkpoint, config);
   } finally {
     await checkpoint.close();

@@ -1,29 +1,45 @@
+import type { StoredTensor } from '../checkpoint/checkpoint';
 import { float, type GraphBuilder, type Tensor } from './graph';
 
-/** A weight read from the checkpoint, with its stored shape. */
+/** A checkpoint parameter as the graph names it, and where its bytes lie. */
 export interface Weight {
   name: string;
-  data: Float32Array;
   shape: number[];
+  stored: StoredTensor;
 }
 
-/** nn.Linear: the checkpoint stores [out, in]; it is transposed once here so the graph is a plain MatMul. */
+/** The parameter as a float32 tensor of the graph (its bytes stay in the checkpoint). */
+export function param(g: GraphBuilder, weight: Weight): Tensor {
+  return g.stored(weight.name, weight.stored);
+}
+
+/** nn.Linear: the checkpoint's [out, in] weight, read where it lies. */
 export function linear(g: GraphBuilder, x: Tensor, weight: Weight, bias?: Weight): Tensor {
   const [out, inp] = weight.shape;
-  const w = g.weight(weight.name, transpose2d(weight.data, out, inp), [inp, out]);
-  const y = g.matMul(x, w);
-  return bias ? g.add(y, g.weight(bias.name, bias.data, bias.shape)) : y;
+  return project(g, x, param(g, weight), out, inp, bias && param(g, bias));
+}
+
+/**
+ * x · Wᵀ (+ b) for a weight stored [out, in], as Gemm with transB over x flattened to 2-D. A
+ * MatMul would need Wᵀ, which onnxruntime would materialise as one more copy of every weight when
+ * it folds the Transpose; Gemm's packing reads the stored layout directly.
+ */
+export function project(g: GraphBuilder, x: Tensor, weight: Tensor, out: number, inp: number, bias?: Tensor): Tensor {
+  const flat = g.reshape(x, [-1, inp]);
+  const y = g.op('Gemm', bias ? [flat, weight, bias] : [flat, weight], { transB: 1 });
+  const leading = g.op('Slice', [g.op('Shape', [x]), g.ints([0]), g.ints([-1])]);
+  return g.op('Reshape', [y, g.concat([leading, g.ints([out])], 0)]);
 }
 
 /** GPT-2's Conv1D, whose weight is already [in, out]. */
 export function conv1d(g: GraphBuilder, x: Tensor, weight: Weight, bias?: Weight): Tensor {
-  const y = g.matMul(x, g.weight(weight.name, weight.data, weight.shape));
-  return bias ? g.add(y, g.weight(bias.name, bias.data, bias.shape)) : y;
+  const y = g.matMul(x, param(g, weight));
+  return bias ? g.add(y, param(g, bias)) : y;
 }
 
 /** torch LayerNorm over the last axis, as the single opset-17 LayerNormalization kernel. */
 export function layerNorm(g: GraphBuilder, x: Tensor, scale: Weight, bias: Weight, eps: number): Tensor {
-  return g.op('LayerNormalization', [x, g.weight(scale.name, scale.data, scale.shape), g.weight(bias.name, bias.data, bias.shape)],
+  return g.op('LayerNormalization', [x, param(g, scale), param(g, bias)],
     { axis: -1, epsilon: float(eps) });
 }
 
@@ -31,7 +47,7 @@ export function layerNorm(g: GraphBuilder, x: Tensor, scale: Weight, bias: Weigh
 export function rmsNorm(g: GraphBuilder, x: Tensor, scale: Weight, eps: number): Tensor {
   const meanSquare = g.op('ReduceMean', [g.mul(x, x)], { axes: [-1], keepdims: 1 });
   const rms = g.op('Sqrt', [g.add(meanSquare, g.scalar(eps))]);
-  return g.mul(g.div(x, rms), g.weight(scale.name, scale.data, scale.shape));
+  return g.mul(g.div(x, rms), param(g, scale));
 }
 
 /** The activation names config.json uses (`hidden_act`, `activation_function`) that the builders implement. */
@@ -64,21 +80,4 @@ function geluTanh(g: GraphBuilder, x: Tensor): Tensor {
   const cube = g.mul(g.mul(x, x), x);
   const inner = g.mul(g.add(x, g.mul(cube, g.scalar(0.044715))), g.scalar(Math.sqrt(2 / Math.PI)));
   return g.mul(g.mul(x, g.scalar(0.5)), g.add(g.op('Tanh', [inner]), g.scalar(1)));
-}
-
-/** Row-major [rows, cols] → [cols, rows]. */
-export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  // Blocked so both sides stay in cache on large projection matrices.
-  const B = 64;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const rEnd = Math.min(r0 + B, rows);
-      const cEnd = Math.min(c0 + B, cols);
-      for (let r = r0; r < rEnd; r++) {
-        for (let c = c0; c < cEnd; c++) out[c * rows + r] = data[r * cols + c];
-      }
-    }
-  }
-  return out;
 }

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint';
 import { configProblem, unsupportedFeature } from '../checkpoint/failures';
 import { checkHeads, intField, numberField, WeightReader, type Config, type FamilyBuilder } from './family';
 import { FLOAT, GraphBuilder, type Tensor } from './graph';
-import { activation, linear, rmsNorm, type Weight } from './layers';
+import { activation, linear, param, project, rmsNorm, type Weight } from './layers';
 import { inverseFrequencies, type RopeScaling } from './rope';
 
 /** model_type values of the Llama family: same block, differing in biases, head norms and sliding windows. */
@@ -60,7 +60,7 @@ export const buildLlama: FamilyBuilder = async (checkpoint: Checkpoint, config: 
   // Tied checkpoints may keep only lm_head.weight; torch usually records the alias, but not every converter does.
   const embed = await w.maybe('embed_tokens.weight') ?? (tied ? await root.maybe('lm_head.weight') : undefined) ?? await w.get('embed_tokens.weight');
   if (embed.shape[1] !== hidden) throw configProblem(`embed_tokens has width ${embed.shape[1]}, but config.json says hidden_size ${hidden}.`);
-  const embedding = g.weight(embed.name, embed.data, embed.shape);
+  const embedding = param(g, embed);
   let x = g.scope('model/embed_tokens', () => g.gather(embedding, ids));
   const masks = new MaskBuilder(g, mask);
   const rotary = g.scope('model', () => rotaryTables(g, positionIds, invFreq));
@@ -78,7 +78,7 @@ export const buildLlama: FamilyBuilder = async (checkpoint: Checkpoint, config: 
   if (head) {
     g.output(g.scope('lm_head', () => linear(g, x, head)), FLOAT, ['batch_size', 'sequence_length', head.shape[0]], 'logits');
   } else if (tied) {
-    g.output(g.scope('lm_head', () => g.matMul(x, g.transpose(embedding, [1, 0]))), FLOAT, ['batch_size', 'sequence_length', embed.shape[0]], 'logits');
+    g.output(g.scope('lm_head', () => project(g, x, embedding, embed.shape[0], hidden)), FLOAT, ['batch_size', 'sequence_length', embed.shape[0]], 'logits');
   } else {
     g.output(x, FLOAT, ['batch_size', 'sequence_length', hidden], 'last_hidden_state');
   }
