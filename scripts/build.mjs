@@ -34,6 +34,18 @@ const builds = [
     outdir,
     logLevel: 'info',
   },
+  // The notebook renderer: VS Code loads a renderer's entrypoint as an ES module.
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    sourcemap: !production,
+    minify: production,
+    entryPoints: { notebookRenderer: 'webview/notebook/renderer.ts' },
+    outdir,
+    logLevel: 'info',
+  },
 ];
 
 if (watch) {
