@@ -1,8 +1,8 @@
 // The notebook renderer for application/vnd.attention-lens.v1+json outputs: each output gets the
 // panel's own attention views (webview/app.ts), in the notebook's theme, from the document alone, so
-// a saved notebook shows them with no kernel and no extension host. Layers are decoded one at a
-// time with a task boundary between them, so a 12 × 12 × 512 output paints its first layer at once
-// and never holds the notebook's page for more than one layer's decoding.
+// a saved notebook shows them with no kernel and no extension host. The tokens show at once; layers
+// are decoded one per task, so a 12 × 12 × 512 output never holds the notebook's page for more than
+// one layer's decoding, and then drawn in one frame.
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { mountAttentionApp, type AttentionApp } from '../app';
 import { resolveLocale, translator } from '../views/strings';
@@ -56,12 +56,15 @@ export const activate: ActivationFunction = () => {
       const app = mountAttentionApp(root, { locale });
       apps.set(item.id, app);
       app.setInspection({ model: doc.model, tokens: doc.tokens, text: doc.text });
+      // Decode one layer per task, so the notebook stays responsive, and add them all in one task:
+      // every addLayer redraws the head view, whose lines for 512 tokens take most of a second.
+      const layers: Float32Array[] = [];
       for (let l = 0; l < checked.layerCount; l++) {
-        if (signal.aborted || apps.get(item.id) !== app) return;
-        app.addLayer(l, checked.layer(l));
-        // Let the notebook and the first layers paint while the rest decode.
         await nextTask();
+        if (signal.aborted || apps.get(item.id) !== app) return;
+        layers.push(checked.layer(l));
       }
+      layers.forEach((data, l) => app.addLayer(l, data));
       app.done();
       root.dataset.loaded = String(checked.layerCount);
     } catch (error) {
