@@ -1,6 +1,7 @@
 // Bundles every entry point into dist/ with esbuild. vscode and onnxruntime-node stay external:
 // the first is provided by the editor, the second carries native binaries that cannot be bundled.
 import * as esbuild from 'esbuild';
+import { writePythonPageTemplate } from './python-page.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -34,6 +35,18 @@ const builds = [
     outdir,
     logLevel: 'info',
   },
+  // The notebook renderer: VS Code loads a renderer's entrypoint as an ES module.
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    sourcemap: !production,
+    minify: production,
+    entryPoints: { notebookRenderer: 'webview/notebook/renderer.ts' },
+    outdir,
+    logLevel: 'info',
+  },
 ];
 
 if (watch) {
@@ -41,4 +54,7 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  // The notebook helper's text/html page is built from this build's standalone.js (not for the
+  // packaging step's bundles, which build elsewhere).
+  if (outdirFlag < 0) await writePythonPageTemplate(outdir);
 }

@@ -14,7 +14,7 @@ sudo=""
 if [[ "$(id -u)" != 0 ]]; then sudo="sudo"; fi
 
 missing=()
-for pkg in chromium build-essential libkrb5-dev ripgrep; do
+for pkg in chromium build-essential libkrb5-dev ripgrep python3-numpy; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

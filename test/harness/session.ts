@@ -17,6 +17,9 @@ export interface OpenOptions {
   env?: Record<string, string>;
   /** Serve this extensions folder and load no development extension (an installed VSIX). */
   extensionsDir?: string;
+  /** Open this folder instead of the test workspace, and wait for the explorer to list `firstFile`. */
+  folder?: string;
+  firstFile?: string;
 }
 
 export class WorkbenchSession {
@@ -42,10 +45,10 @@ export class WorkbenchSession {
     });
     this.page = await newLoggedPage(this.browser, this.server.logDir);
     await this.page.goto(this.server.workbenchUrl({
-      folder: workspaceFixture,
+      folder: options.folder ?? workspaceFixture,
       extensionDevelopmentPath: options.extensionsDir ? undefined : repoRoot,
     }));
-    await waitForWorkbench(this.page, 'story.txt');
+    await waitForWorkbench(this.page, options.firstFile ?? 'story.txt');
   }
 
   /** Stops the server (the browser stays for a later open). */

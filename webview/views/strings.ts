@@ -50,6 +50,8 @@ const en = {
   'export.heads': 'Head view as PNG…',
   'export.model': 'Model view as PNG…',
   'export.report': 'Report as JSON…',
+  'notebook.summary': '{0} · {1} tokens · {2} layers × {3} heads',
+  'notebook.invalid': 'This Attention Lens output could not be shown: {0}',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -102,6 +104,8 @@ const es: Partial<Record<StringKey, string>> = {
   'export.heads': 'Vista de cabezas como PNG…',
   'export.model': 'Vista del modelo como PNG…',
   'export.report': 'Informe como JSON…',
+  'notebook.summary': '{0} · {1} tokens · {2} capas × {3} cabezas',
+  'notebook.invalid': 'No se pudo mostrar esta salida de Attention Lens: {0}',
 };
 
 const tables: Record<string, Partial<Record<StringKey, string>>> = { en, es };
