@@ -2,7 +2,7 @@
 // Selectors are VS Code's own DOM classes (stable across 1.9x releases); every step waits for the UI
 // to show its result instead of sleeping.
 import type { FrameLocator, Page } from 'playwright-core';
-import { retry } from './wait';
+import { retry, waitFor } from './wait';
 
 /** Waits until the workbench has loaded the folder and its explorer lists `file`. */
 export async function waitForWorkbench(page: Page, file: string): Promise<void> {
@@ -29,6 +29,10 @@ export async function selectWithKeyboard(page: Page, line: number, column: numbe
   for (let i = 1; i < column; i++) await page.keyboard.press('ArrowRight');
   for (let i = 0; i < length; i++) await page.keyboard.press('Shift+ArrowRight');
   await page.locator('.monaco-editor .selected-text').first().waitFor();
+  // The editor handles key presses after Playwright has sent them, and the status bar follows later
+  // still: wait until it counts the whole selection, so callers never read a selection in progress.
+  await waitFor(`${length} characters to be selected`,
+    async () => (await selectionStatus(page)).includes(`(${length} selected)`), { timeoutMs: 15_000 });
 }
 
 /** Where 1-based `line` of the first editor lies: its text's left edge, character width and middle. */
