@@ -23,7 +23,7 @@ interface BundledRecord {
   revision: string;
   commit: string;
   endpoint: string;
-  files: { path: string; size: number }[];
+  files: { path: string; size: number; sha256?: string; gitOid?: string }[];
   completedAt: string;
 }
 
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     revision: id.revision,
     commit: snapshot.commit,
     endpoint: snapshot.endpoint ?? endpoint,
-    files: snapshot.files.map((f) => ({ path: f.path, size: f.size })),
+    files: snapshot.files.map((f) => ({ path: f.path, size: f.size, sha256: f.lfsSha256, gitOid: f.gitOid })),
     completedAt: new Date().toISOString(),
   };
   // A VSIX carries files, not links: copy each one (copyFile follows the link) into a hidden sibling.
