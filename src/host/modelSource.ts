@@ -1,12 +1,13 @@
 // Turns the `attentionLens.model` value into a folder the engine can load: a local folder as it is,
 // the bundled default when `npm run models` prepared it, and a Hugging Face id (or the default,
 // when it was not bundled) found in the Hugging Face cache or downloaded once into it, with a
-// cancellable progress notification. What a value means is decided in models/modelReference, shared with the CLI.
+// cancellable progress notification. What a value means is decided in models/modelReference,
+// shared with the CLI.
 import type { PrecisionChoice } from '../protocol';
 import * as vscode from 'vscode';
 import { formatBytes } from '../models/byteSize';
 import { describeCause, ModelSourceError, type ModelSourceErrorCode } from '../models/errors';
-import { defaultHubCacheDir } from '../models/hubEnvironment';
+import { defaultHubCacheDir, hubOffline } from '../models/hubEnvironment';
 import { formatHubId, type HubId } from '../models/hubId';
 import {
   bundledModelFolder, downloadRecordsFolder, hubIdToFetch, modelLabel, parseModelReference, type ModelReference,
@@ -110,6 +111,8 @@ export class ModelSource {
     const { locateModel } = await loadLocator();
     const token = await this.token.get();
     const endpoint = hubEndpoint();
+    // HF_HUB_OFFLINE: no download to show progress for; the locator says why there is no model.
+    if (hubOffline()) return locateModel(reference, { cacheRoot: this.cacheRoot, hubCacheDir: this.hubCacheDir, bundledDir: this.bundledDir, precision });
     log().info(`downloading ${formatHubId(id)} from ${endpoint} into ${this.hubCacheDir}${token ? ' with a token' : ''}`);
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', label), cancellable: true },

@@ -94,6 +94,20 @@ describe('Models', function () {
     }
   });
 
+  it('says that HF_HUB_OFFLINE=1 keeps a model that is not in the cache from downloading', async () => {
+    await setModel('nobody-here/not-in-the-cache');
+    const saved = process.env.HF_HUB_OFFLINE;
+    process.env.HF_HUB_OFFLINE = '1';
+    try {
+      const outcome = await inspectPhrase('there was a little girl');
+      assert.equal(outcome.kind === 'failed' && outcome.code, 'offline-mode', JSON.stringify(outcome));
+      assert.match(outcome.kind === 'failed' ? outcome.message : '', /not in the Hugging Face cache.*HF_HUB_OFFLINE/);
+    } finally {
+      if (saved === undefined) delete process.env.HF_HUB_OFFLINE;
+      else process.env.HF_HUB_OFFLINE = saved;
+    }
+  });
+
   it('explains that a gated model needs a token', async () => {
     await setModel(GATED_ID);
     const outcome = await inspectPhrase('there was a little girl');
