@@ -90,9 +90,10 @@ export async function fetchSnapshot(id: HubId, options: FetchOptions): Promise<S
   const written: string[] = [];
   try {
     const { chosen, fetched } = await fetchMissing(id, commit, listed, repoDir, connection, options, written);
-    // Weights first, config and tokenizer last: the snapshot is loadable only once all are there.
-    const last = (f: RepoFile): number => Number(f.path === 'config.json' || f.path === 'tokenizer.json');
-    for (const file of [...chosen].sort((a, b) => last(a) - last(b))) {
+    // Weights and external data first, then the graph, config and tokenizer last: whatever the
+    // snapshot already had, it looks loadable only once everything is linked.
+    const order = (f: RepoFile): number => (f.path === 'config.json' || f.path === 'tokenizer.json' ? 2 : f.path.endsWith('.onnx') ? 1 : 0);
+    for (const file of [...chosen].sort((a, b) => order(a) - order(b))) {
       if ((await cacheState(repoDir, commit, file)) !== 'in-snapshot') await placeInSnapshot(repoDir, commit, file.path, etagOf(file, connection));
     }
     await writeRef(repoDir, id.revision, commit);
