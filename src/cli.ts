@@ -28,7 +28,10 @@ HF_ENDPOINT (default https://huggingface.co; HF_TOKEN for gated models) into the
 folder wins over an id of the same spelling. Without --model: ATTENTION_LENS_MODEL, else the bundled
 default model. --precision picks among a folder's variant graphs (model.onnx, model_fp16.onnx,
 model_quantized.onnx, model_q4.onnx, ...); auto takes fp32 when it fits memory comfortably, else the
-smallest. The cache is --cache-dir, else $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
+smallest. Downloads use the Hugging Face cache that Python's huggingface_hub shares: --cache-dir,
+else $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub (a model Python downloaded there opens
+without a second copy; HF_HUB_OFFLINE=1 forbids any download). Graphs built from safetensors go to
+$XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
 
 class UsageError extends Error {}
 
@@ -93,9 +96,10 @@ async function main(argv: string[]): Promise<void> {
     text = values.text!;
   }
 
-  const cacheRoot = path.resolve(values['cache-dir'] ?? defaultCacheRoot());
+  const cacheRoot = defaultCacheRoot();
   const { folder } = await locateForCli(values.model ?? process.env.ATTENTION_LENS_MODEL ?? '', {
     cacheRoot,
+    hubCacheDir: values['cache-dir'] !== undefined ? path.resolve(values['cache-dir']) : undefined,
     bundledDir: bundledModelFolder(path.resolve(__dirname, '..')),
     quiet: values.quiet ?? false,
     precision,

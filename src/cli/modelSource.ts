@@ -1,4 +1,4 @@
-// The CLI's side of model sources: where downloads are cached, and download progress on stderr.
+// The CLI's side of model sources: its own cache folder, and download progress on stderr.
 // What --model means is decided in models/modelReference, the same rule the editor uses.
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,10 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface CliModelOptions {
+  /** The CLI's own cache: records of its downloads, graphs built from checkpoints. */
   cacheRoot: string;
+  /** The Hugging Face cache (--cache-dir); defaults to $HF_HUB_CACHE, $HF_HOME/hub, … */
+  hubCacheDir?: string;
   /** The package's own models/ folder, where `npm run models` puts the default. */
   bundledDir: string;
   quiet: boolean;
@@ -35,6 +38,7 @@ export async function locateForCli(value: string, options: CliModelOptions): Pro
   try {
     const folder = await locateModel(reference, {
       cacheRoot: options.cacheRoot,
+      hubCacheDir: options.hubCacheDir,
       bundledDir: options.bundledDir,
       signal: controller.signal,
       onProgress: progress?.update,

@@ -64,13 +64,31 @@ export function resolveModelFolder(location: string, precision: PrecisionChoice 
   return { dir, onnxPath, id, config };
 }
 
-// A folder downloaded from a Hub is named after its revision (`.../owner--name/main`); the record
-// models/snapshot.ts leaves in it names the repo, which is what people call the model.
+// A snapshot in the Hugging Face cache is named after its commit (`.../models--owner--name/snapshots/<commit>`):
+// the repo, and the ref that names the commit unless it is `main`, are what people call the model.
+// The bundled default carries a record of where it came from instead (scripts/models.ts).
 function downloadedFrom(dir: string): string | undefined {
+  const snapshot = /[\\/]models--([^\\/]+)[\\/]snapshots[\\/]([0-9a-f]{40})[\\/]?$/.exec(dir);
+  if (snapshot) {
+    const repo = snapshot[1].split('--').join('/');
+    const refs = path.join(dir, '..', '..', 'refs');
+    const named = (name: string): boolean => readText(path.join(refs, name)) === snapshot[2];
+    if (named('main')) return repo;
+    const other = existsSync(refs) ? readdirSync(refs).find(named) : undefined;
+    return other ? `${repo}@${other}` : `${repo}@${snapshot[2].slice(0, 12)}`;
+  }
   try {
     const record = JSON.parse(readFileSync(path.join(dir, '.hub-snapshot.json'), 'utf8')) as { repo?: unknown; revision?: unknown };
     if (typeof record.repo !== 'string') return undefined;
     return record.revision === 'main' || typeof record.revision !== 'string' ? record.repo : `${record.repo}@${record.revision}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
   } catch {
     return undefined;
   }

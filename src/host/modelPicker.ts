@@ -87,7 +87,7 @@ export class ModelPicker {
     const currentValue = readSettings().model.trim();
     // Loaded here rather than at activation: the cache listing comes with the Hub client.
     const { listCachedModels } = await import('../models/download');
-    const downloaded = new Set((await listCachedModels({ cacheDir: this.models.downloadsDir })).map((m) => m.repo.toLowerCase()));
+    const downloaded = new Set((await listCachedModels({ cacheDir: this.models.hubCacheDir })).map((m) => m.repo.toLowerCase()));
     const isDownloaded = (repo: string): boolean => downloaded.has(repo.toLowerCase());
     const entry = (e: PickerEntry, icon: string, detail?: string): PickerItem => ({
       label: `$(${icon}) ${e.label}`,

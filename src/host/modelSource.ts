@@ -1,14 +1,16 @@
 // Turns the `attentionLens.model` value into a folder the engine can load: a local folder as it is,
 // the bundled default when `npm run models` prepared it, and a Hugging Face id (or the default,
-// when it was not bundled) downloaded once into global storage, with a cancellable progress
-// notification. What a value means is decided in models/modelReference, shared with the CLI.
+// when it was not bundled) found in the Hugging Face cache or downloaded once into it, with a
+// cancellable progress notification. What a value means is decided in models/modelReference,
+// shared with the CLI.
 import type { PrecisionChoice } from '../protocol';
 import * as vscode from 'vscode';
 import { formatBytes } from '../models/byteSize';
 import { describeCause, ModelSourceError, type ModelSourceErrorCode } from '../models/errors';
+import { defaultHubCacheDir, hubOffline } from '../models/hubEnvironment';
 import { formatHubId, type HubId } from '../models/hubId';
 import {
-  bundledModelFolder, downloadsFolder, hubIdToFetch, modelLabel, parseModelReference, type ModelReference,
+  bundledModelFolder, downloadRecordsFolder, hubIdToFetch, modelLabel, parseModelReference, type ModelReference,
 } from '../models/modelReference';
 import { HuggingFaceToken, SET_TOKEN_COMMAND } from './huggingFaceToken';
 import { log } from './log';
@@ -56,13 +58,19 @@ export class ModelSource {
     this.token = new HuggingFaceToken(context.secrets);
   }
 
-  /** Global storage: downloads under models/, graphs built from checkpoints under graphs/. */
+  /** Global storage: records of our downloads under hub-downloads/, graphs built from checkpoints under graphs/. */
   get cacheRoot(): string {
     return this.context.globalStorageUri.fsPath;
   }
 
-  get downloadsDir(): string {
-    return downloadsFolder(this.cacheRoot);
+  /** The Hugging Face cache shared with Python: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+  get hubCacheDir(): string {
+    return defaultHubCacheDir();
+  }
+
+  /** Where the records of the snapshots Attention Lens downloaded are kept. */
+  get recordsDir(): string {
+    return downloadRecordsFolder(this.cacheRoot);
   }
 
   /** Where `npm run models` puts the default inside the extension. */
@@ -83,7 +91,7 @@ export class ModelSource {
     const label = modelLabel(reference);
     const { readyFolder } = await loadLocator();
     // A folder, or a complete download, is used without a request and without a notification.
-    const ready = await readyFolder(reference, { cacheRoot: this.cacheRoot, bundledDir: this.bundledDir });
+    const ready = await readyFolder(reference, { cacheRoot: this.cacheRoot, hubCacheDir: this.hubCacheDir, bundledDir: this.bundledDir, precision });
     if (ready !== undefined) return { kind: 'ready', folder: ready, label };
     // readyFolder has answered every reference that needs no download.
     const id = hubIdToFetch(reference, this.bundledDir)!;
@@ -103,7 +111,9 @@ export class ModelSource {
     const { locateModel } = await loadLocator();
     const token = await this.token.get();
     const endpoint = hubEndpoint();
-    log().info(`downloading ${formatHubId(id)} from ${endpoint} into ${this.downloadsDir}${token ? ' with a token' : ''}`);
+    // HF_HUB_OFFLINE: no download to show progress for; the locator says why there is no model.
+    if (hubOffline()) return locateModel(reference, { cacheRoot: this.cacheRoot, hubCacheDir: this.hubCacheDir, bundledDir: this.bundledDir, precision });
+    log().info(`downloading ${formatHubId(id)} from ${endpoint} into ${this.hubCacheDir}${token ? ' with a token' : ''}`);
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', label), cancellable: true },
       async (progress, cancellation) => {
@@ -114,6 +124,7 @@ export class ModelSource {
         try {
           const folder = await locateModel(reference, {
             cacheRoot: this.cacheRoot,
+            hubCacheDir: this.hubCacheDir,
             bundledDir: this.bundledDir,
             endpoint,
             token,
@@ -155,7 +166,7 @@ export class ModelSource {
     const showLog = vscode.l10n.t('Show Log');
     const fix = error.code === 'gated' || error.code === 'bad-token'
       ? [setToken]
-      : error.code === 'not-found' || error.code === 'bad-id' || error.code === 'unsupported' ? [selectModel] : [];
+      : error.code === 'not-found' || error.code === 'bad-id' || error.code === 'unsupported' || error.code === 'offline-mode' ? [selectModel] : [];
     // Not awaited: the promise settles only when the notification is dismissed.
     void vscode.window.showErrorMessage(message, ...fix, showLog).then((choice) => {
       if (choice === setToken) void vscode.commands.executeCommand(SET_TOKEN_COMMAND);
@@ -176,6 +187,8 @@ function explain(code: ModelSourceErrorCode, label: string, endpoint: string, ha
       return vscode.l10n.t('The Hugging Face token looks wrong: tokens start with "hf_". Set it again with "Attention Lens: Set Hugging Face Token".');
     case 'offline':
       return vscode.l10n.t('Cannot reach {0} to download {1}. Check the connection (or HF_ENDPOINT); models downloaded before keep working offline.', endpoint, label);
+    case 'offline-mode':
+      return vscode.l10n.t('{0} is not in the Hugging Face cache, and HF_HUB_OFFLINE is set, so it cannot be downloaded. Download it once with the network on, or choose another model.', label);
     case 'not-found':
       return vscode.l10n.t('{0} is neither a folder nor a model on {1}. Check the spelling and the revision; private models also need a token.', label, endpoint);
     case 'gated':

@@ -5,6 +5,7 @@ export type ModelSourceErrorCode =
   | 'bad-id'
   | 'bad-token'
   | 'offline'
+  | 'offline-mode'
   | 'server'
   | 'not-found'
   | 'gated'

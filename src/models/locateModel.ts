@@ -1,13 +1,16 @@
 // From a model reference to a folder on disk, downloading from the Hub when the reference needs it.
 // Kept apart from modelReference so that reading a setting does not load the Hub client: the
 // extension imports this module only when an inspection needs a model.
-import { cachedModelFolder, ensureHubModel, type EnsureOptions } from './download';
-import { downloadsFolder, hasBundledModel, hubIdToFetch, type ModelReference } from './modelReference';
-import { readCompleteSnapshot } from './snapshot';
+import { ensureHubModel, type EnsureOptions } from './download';
+import { usableSnapshot } from './hubCache';
+import { defaultHubCacheDir } from './hubEnvironment';
+import { downloadRecordsFolder, hasBundledModel, hubIdToFetch, type ModelReference } from './modelReference';
 
-export interface LocateOptions extends Omit<EnsureOptions, 'cacheDir'> {
-  /** Root of the cache: downloads and built graphs live in sub-folders. */
+export interface LocateOptions extends Omit<EnsureOptions, 'cacheDir' | 'recordsDir'> {
+  /** Attention Lens's own storage: the records of its downloads and graphs built from checkpoints. */
   cacheRoot: string;
+  /** The Hugging Face cache downloads go to; defaults to `$HF_HUB_CACHE`, `$HF_HOME/hub`, … */
+  hubCacheDir?: string;
   /** The bundled default's folder, used when it has been prepared. */
   bundledDir?: string;
 }
@@ -17,14 +20,13 @@ export async function locateModel(reference: ModelReference, options: LocateOpti
   if (reference.kind === 'folder') return reference.path;
   if (reference.kind === 'default' && hasBundledModel(options.bundledDir)) return options.bundledDir!;
   const id = hubIdToFetch(reference, options.bundledDir)!;
-  const { cacheRoot, bundledDir: _bundled, ...rest } = options;
-  return ensureHubModel(id, { ...rest, cacheDir: downloadsFolder(cacheRoot) });
+  const { cacheRoot, hubCacheDir, bundledDir: _bundled, ...rest } = options;
+  return ensureHubModel(id, { ...rest, cacheDir: hubCacheDir ?? defaultHubCacheDir(), recordsDir: downloadRecordsFolder(cacheRoot) });
 }
 
-/** The cached folder of `reference` when its download is complete (or nothing needs downloading). */
+/** The folder of `reference` when nothing needs downloading (a folder, or a loadable snapshot in the cache). */
 export async function readyFolder(reference: ModelReference, options: LocateOptions): Promise<string | undefined> {
   const id = hubIdToFetch(reference, options.bundledDir);
   if (!id) return locateModel(reference, options);
-  const folder = cachedModelFolder(id, downloadsFolder(options.cacheRoot));
-  return (await readCompleteSnapshot(folder, id)) ? folder : undefined;
+  return (await usableSnapshot(options.hubCacheDir ?? defaultHubCacheDir(), id, options.precision))?.folder;
 }

@@ -80,7 +80,10 @@ export function hasBundledModel(folder: string | undefined): boolean {
   return folder !== undefined && existsSync(path.join(folder, 'config.json'));
 }
 
-/** Downloads go to `<cacheRoot>/models`; graphs built from checkpoints to `<cacheRoot>/graphs`. */
-export function downloadsFolder(cacheRoot: string): string {
-  return path.join(cacheRoot, 'models');
+/**
+ * Where Attention Lens notes which snapshots of the Hugging Face cache it downloaded:
+ * `<cacheRoot>/hub-downloads` (graphs built from checkpoints go to `<cacheRoot>/graphs`).
+ */
+export function downloadRecordsFolder(cacheRoot: string): string {
+  return path.join(cacheRoot, 'hub-downloads');
 }

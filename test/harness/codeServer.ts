@@ -93,6 +93,8 @@ export class CodeServer {
         XDG_CONFIG_HOME: path.join(dir, 'config'),
         XDG_DATA_HOME: path.join(dir, 'xdg-data'),
         XDG_CACHE_HOME: path.join(dir, 'xdg-cache'),
+        // Hub downloads go to this run's own Hugging Face cache, whatever the caller's shell names.
+        HF_HUB_CACHE: path.join(dir, 'xdg-cache', 'huggingface', 'hub'),
         ...opts.env,
       });
       const args = [

@@ -1,14 +1,21 @@
 // Model sources inside a real extension host: a Hugging Face id in the setting is downloaded from
 // the Hub emulator the harness runs (HF_ENDPOINT) and inspected with; the picker offers every kind
-// of source and writes the chosen one to the setting; a gated model without a token says so.
+// of source and writes the chosen one to the setting; a gated model without a token says so; a
+// model another tool put in the Hugging Face cache opens without the Hub and is not removed.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PickerRows, ModelChoice } from '../../src/host/modelPicker';
+import { defaultHubCacheDir } from '../../src/models/hubEnvironment';
+import { pythonRepoFolder, writePythonCache } from '../hub/pythonCache';
 import { extension, inspect, openFixture, select, shown } from './helpers';
 
 const HUB_ID = 'raincandy-u/TinyStories-656K';
 // test/hub/server.ts serves the fixture under this id, and only with its token (EMULATOR_TOKEN).
 const GATED_ID = 'attention-lens-test/gated-TinyStories-656K';
+// out/test/integration → the fixtures beside the repository.
+const FIXTURE = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'models', 'tinystories-656k');
 
 const settings = () => vscode.workspace.getConfiguration('attentionLens');
 const setModel = (value: string | undefined) => settings().update('model', value, vscode.ConfigurationTarget.Global);
@@ -64,6 +71,41 @@ describe('Models', function () {
     assert.deepEqual(removed, [`${HUB_ID}@main`]);
     const again = await vscode.commands.executeCommand<string[]>('attentionLens.removeDownloadedModels', [`${HUB_ID}@main`]);
     assert.deepEqual(again, []);
+  });
+
+  it('opens a model Python downloaded into the Hugging Face cache without the Hub, and does not remove it', async () => {
+    // The extension host's environment names the cache (the harness sets HF_HUB_CACHE for the run).
+    const cacheDir = defaultHubCacheDir();
+    const python = 'attention-lens-test/python-downloaded';
+    const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx'];
+    const { folder } = writePythonCache(cacheDir, python, FIXTURE, files);
+    const saved = process.env.HF_ENDPOINT;
+    try {
+      await setModel(python);
+      process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+      const result = shown(await inspectPhrase('there was a little girl'));
+      assert.equal(result.model.id, python);
+      const removed = await vscode.commands.executeCommand<string[]>('attentionLens.removeDownloadedModels', [`${python}@main`]);
+      assert.deepEqual(removed, []);
+      for (const file of files) assert.ok(fs.existsSync(path.join(folder, file)), `${file} is still there`);
+    } finally {
+      process.env.HF_ENDPOINT = saved;
+      fs.rmSync(pythonRepoFolder(cacheDir, python), { recursive: true, force: true });
+    }
+  });
+
+  it('says that HF_HUB_OFFLINE=1 keeps a model that is not in the cache from downloading', async () => {
+    await setModel('nobody-here/not-in-the-cache');
+    const saved = process.env.HF_HUB_OFFLINE;
+    process.env.HF_HUB_OFFLINE = '1';
+    try {
+      const outcome = await inspectPhrase('there was a little girl');
+      assert.equal(outcome.kind === 'failed' && outcome.code, 'offline-mode', JSON.stringify(outcome));
+      assert.match(outcome.kind === 'failed' ? outcome.message : '', /not in the Hugging Face cache.*HF_HUB_OFFLINE/);
+    } finally {
+      if (saved === undefined) delete process.env.HF_HUB_OFFLINE;
+      else process.env.HF_HUB_OFFLINE = saved;
+    }
   });
 
   it('explains that a gated model needs a token', async () => {

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { cachedModelFolder, ensureHubModel, listCachedModels, ModelSourceError, removeCachedModel } from '../../src/models/download';
+import { ensureHubModel, listCachedModels, ModelSourceError, removeCachedModel } from '../../src/models/download';
+import { readAsPython, pythonEtag, pythonRepoFolder } from '../hub/pythonCache';
 import { EMULATOR_TOKEN, fixtureRepos, GATED_REPO, HubEmulator, MODELS_DIR } from '../hub/server';
 
 const TINY = 'raincandy-u/TinyStories-656K';
@@ -27,6 +28,11 @@ function filesIn(dir: string, prefix = ''): string[] {
   );
 }
 
+/** Every file in the folder, for checks that nothing is left behind. */
+function everything(dir: string): string[] {
+  return existsSync(dir) ? filesIn(dir) : [];
+}
+
 function assertIdenticalToFixture(folder: string): void {
   const files = filesIn(folder).filter((f) => !f.startsWith('.')).sort();
   assert.deepEqual(files, EXPECTED_FILES);
@@ -47,12 +53,10 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Mod
   assert.fail(`expected a ${code} error`);
 }
 
-/** Nothing but complete folders in the cache: no model folder for `id`, no unfinished siblings. */
+/** Nothing of `id` in the cache: no snapshot, no blob, no unfinished download. */
 function assertNothingCached(cacheDir: string, id = TINY): void {
-  assert.equal(existsSync(cachedModelFolder(id, cacheDir)), false, 'a model folder was left behind');
-  const repoDir = path.dirname(cachedModelFolder(id, cacheDir));
-  const leftovers = existsSync(repoDir) ? readdirSync(repoDir) : [];
-  assert.deepEqual(leftovers, [], `unfinished files were left: ${leftovers.join(', ')}`);
+  const leftovers = everything(pythonRepoFolder(cacheDir, id));
+  assert.deepEqual(leftovers, [], `files were left: ${leftovers.join(', ')}`);
 }
 
 describe('ensureHubModel', () => {
@@ -76,14 +80,22 @@ describe('ensureHubModel', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  test('downloads the model files byte-identical to the served folder, into <owner>--<name>/<revision>', async () => {
+  test('downloads the model files byte-identical to the served folder, into the Hugging Face cache layout', async () => {
     const folder = await ensureHubModel(TINY, { cacheDir, endpoint: hub.url });
-    assert.equal(folder, path.join(cacheDir, 'raincandy-u--TinyStories-656K', 'main'));
+    const repoDir = pythonRepoFolder(cacheDir, TINY);
+    const commit = readFileSync(path.join(repoDir, 'refs', 'main'), 'utf8');
+    assert.equal(folder, path.join(repoDir, 'snapshots', commit));
     assertIdenticalToFixture(folder);
-    assert.deepEqual(readdirSync(path.dirname(folder)), ['main']);
+    // Read back by huggingface_hub's rules alone: refs/main, relative links, blobs named by etag.
+    for (const file of EXPECTED_FILES) {
+      assert.ok(readAsPython(cacheDir, TINY, 'main', file).equals(readFileSync(path.join(FIXTURE, file))), `${file} as Python reads it`);
+    }
+    const blobs = EXPECTED_FILES.map((f) => pythonEtag(f, readFileSync(path.join(FIXTURE, f)))).sort();
+    assert.deepEqual(readdirSync(path.join(repoDir, 'blobs')).sort(), blobs, 'one blob per file and nothing else');
+    assert.deepEqual(readdirSync(repoDir).sort(), ['blobs', 'refs', 'snapshots']);
     const [cached] = await listCachedModels({ cacheDir });
     assert.equal(cached.id, `${TINY}@main`);
-    assert.match(cached.commit, /^[0-9a-f]{40}$/);
+    assert.equal(cached.commit, commit);
   });
 
   test('a complete download is reused without any request, even with the server stopped', async () => {
@@ -181,35 +193,42 @@ describe('ensureHubModel', () => {
     assert.equal(hub.requestCount, seen, 'an already cancelled call made requests');
   });
 
-  test('concurrent downloads of one model both end with the same complete folder', async () => {
+  test('concurrent downloads of one model both end with the same complete snapshot', async () => {
     const [a, b] = await Promise.all([
       ensureHubModel(TINY, { cacheDir, endpoint: hub.url }),
       ensureHubModel(TINY, { cacheDir, endpoint: hub.url }),
     ]);
     assert.equal(a, b);
     assertIdenticalToFixture(a);
-    assert.deepEqual(readdirSync(path.dirname(a)), ['main']);
+    assert.deepEqual(readdirSync(path.dirname(a)).length, 1);
+    assert.ok(readdirSync(path.join(pythonRepoFolder(cacheDir, TINY), 'blobs')).every((b) => !b.endsWith('.incomplete')));
   });
 
-  test('litter of a crashed download is swept, and a folder without its marker is not trusted', async () => {
-    const folder = cachedModelFolder(TINY, cacheDir);
-    const litter = path.join(path.dirname(folder), '.incoming-main-999999999-deadbeef');
-    mkdirSync(litter, { recursive: true });
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, 'config.json'), '{}');
+  test('an unfinished blob of a crashed download is swept, and a snapshot without weights is completed', async () => {
+    const repoDir = pythonRepoFolder(cacheDir, TINY);
+    const litter = path.join(repoDir, 'blobs', `${'e'.repeat(64)}.999999999-deadbeef.incomplete`);
+    mkdirSync(path.dirname(litter), { recursive: true });
+    writeFileSync(litter, 'half a file');
+    const first = await ensureHubModel(TINY, { cacheDir, endpoint: hub.url });
+    rmSync(path.join(first, 'onnx', 'model.onnx'));
     assertIdenticalToFixture(await ensureHubModel(TINY, { cacheDir, endpoint: hub.url }));
-    assert.deepEqual(readdirSync(path.dirname(folder)), ['main']);
+    assert.equal(existsSync(litter), false);
   });
 
   test('listCachedModels and removeCachedModel manage the cache by id', async () => {
-    await ensureHubModel(TINY, { cacheDir, endpoint: hub.url });
-    await ensureHubModel(`${TINY}@HEAD`, { cacheDir, endpoint: hub.url });
-    assert.deepEqual((await listCachedModels({ cacheDir })).map((m) => m.id), [`${TINY}@HEAD`, `${TINY}@main`]);
-    assert.equal(await removeCachedModel(`${TINY}@HEAD`, { cacheDir }), true);
-    assert.deepEqual((await listCachedModels({ cacheDir })).map((m) => m.id), [`${TINY}@main`]);
-    assert.equal(await removeCachedModel(TINY, { cacheDir }), true);
-    assert.deepEqual(await listCachedModels({ cacheDir }), []);
-    assert.equal(await removeCachedModel(TINY, { cacheDir }), false);
+    const recordsDir = path.join(cacheDir, 'records');
+    await ensureHubModel(TINY, { cacheDir, recordsDir, endpoint: hub.url });
+    await ensureHubModel(`${TINY}@HEAD`, { cacheDir, recordsDir, endpoint: hub.url });
+    // HEAD and main name the same commit: one snapshot, listed under main.
+    const listed = await listCachedModels({ cacheDir, recordsDir });
+    assert.deepEqual(listed.map((m) => [m.id, m.byAttentionLens]), [[`${TINY}@main`, true]]);
+    assert.equal(await removeCachedModel(`${TINY}@HEAD`, { cacheDir, recordsDir }), true);
+    assert.deepEqual(await listCachedModels({ cacheDir, recordsDir }), []);
+    assertNothingCached(cacheDir);
+    await ensureHubModel(TINY, { cacheDir, recordsDir, endpoint: hub.url });
+    assert.equal(await removeCachedModel(TINY, { cacheDir, recordsDir }), true);
+    assert.equal(await removeCachedModel(TINY, { cacheDir, recordsDir }), false);
+    assertNothingCached(cacheDir);
   });
 
   test('a repo without ONNX or safetensors weights is refused before downloading', async () => {

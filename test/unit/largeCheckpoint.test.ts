@@ -33,8 +33,8 @@ describe('a checkpoint over 2 GB', () => {
 
     const inspect = async (dir: string): Promise<Report> => {
       const out = path.join(cacheDir, `${path.basename(dir)}.json`);
-      await run(process.execPath, [CLI, 'inspect', '--model', dir, '--text', TEXT, '--out', out, '--cache-dir', cacheDir, '--provider', 'cpu', '--quiet'],
-        { maxBuffer: 1 << 24 });
+      await run(process.execPath, [CLI, 'inspect', '--model', dir, '--text', TEXT, '--out', out, '--provider', 'cpu', '--quiet'],
+        { maxBuffer: 1 << 24, env: { ...process.env, XDG_CACHE_HOME: cacheDir } });
       return JSON.parse(readFileSync(out, 'utf8')) as Report;
     };
     const big = await inspect(large);
@@ -51,8 +51,9 @@ describe('a checkpoint over 2 GB', () => {
     assert.deepEqual(bigLayer, reportLayers(twin)[0]);
 
     // The cache holds two small graphs and no copy of any weight.
-    const graphs = readdirSync(path.join(cacheDir, 'graphs'));
+    const graphsDir = path.join(cacheDir, 'attention-lens', 'graphs');
+    const graphs = readdirSync(graphsDir);
     assert.equal(graphs.length, 2);
-    for (const g of graphs) assert.ok(statSync(path.join(cacheDir, 'graphs', g)).size < 1 << 20, `${g} is small`);
+    for (const g of graphs) assert.ok(statSync(path.join(graphsDir, g)).size < 1 << 20, `${g} is small`);
   });
 });

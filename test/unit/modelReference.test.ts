@@ -82,8 +82,9 @@ describe('locateModel', () => {
 
   it('downloads the default into the cache when it was not bundled', async () => {
     const bundledDir = bundledModelFolder(path.join(cacheRoot, 'no-extension-here'));
-    const folder = await locateModel({ kind: 'default' }, { cacheRoot, bundledDir, endpoint: hub.url });
-    assert.equal(folder, path.join(cacheRoot, 'models', 'raincandy-u--TinyStories-656K', 'main'));
+    const hubCacheDir = path.join(cacheRoot, 'hf-hub');
+    const folder = await locateModel({ kind: 'default' }, { cacheRoot, hubCacheDir, bundledDir, endpoint: hub.url });
+    assert.equal(path.dirname(folder), path.join(hubCacheDir, 'models--raincandy-u--TinyStories-656K', 'snapshots'));
     assert.ok(hub.requestCount > 0);
   });
 
