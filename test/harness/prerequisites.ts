@@ -10,7 +10,8 @@ export type Layer = (typeof LAYERS)[number];
 export type Need = 'fixtures' | 'chromium' | 'numpy' | 'code-server';
 
 export const LAYER_NEEDS: Record<Layer, Need[]> = {
-  unit: ['fixtures'],
+  // The graph builder's second reference is a numpy script (test/unit/hf_reference.py).
+  unit: ['fixtures', 'numpy'],
   python: ['numpy'],
   // The notebook renderer's tests run the Python helper on a CLI report of a fixture.
   webview: ['chromium', 'fixtures', 'numpy'],

@@ -17,8 +17,8 @@ const everything = needsOf(LAYERS);
 const missing = (...needs: Need[]) => ({ missing: needs });
 
 describe('test set-up: what each layer needs', () => {
-  it('asks nothing of the unit layer but the fixtures, and everything of the e2e layer', () => {
-    assert.deepEqual(needsOf(['unit']), ['fixtures']);
+  it('asks the fixtures and numpy of the unit layer, and everything of the e2e layer', () => {
+    assert.deepEqual(needsOf(['unit']), ['fixtures', 'numpy']);
     assert.deepEqual(needsOf(['python']), ['numpy']);
     assert.deepEqual(needsOf(['e2e']), ['fixtures', 'chromium', 'numpy', 'code-server']);
     assert.deepEqual(everything, ['fixtures', 'chromium', 'numpy', 'code-server']);
