@@ -18,8 +18,12 @@ import { FloorClient } from './bench/floorClient';
 import { GcWatch } from './bench/gcWatch';
 import { CACHE, REPO_ROOT, benchModel, maxPositions } from './bench/models';
 import { pipelineProbe } from './bench/pipelineRuns';
+import { formatStartup, startupFigures } from './bench/startup';
 import { measureInterleaved, median, type Sample } from './bench/stats';
 import { formatBreakdown, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
+
+/** Fresh processes (activation) and encodes (tokenizer) behind the startup figures of a full run. */
+const STARTUP_RUNS = 5;
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -85,9 +89,14 @@ function warmupText({ warmup, warmupMs }: BenchOptions): string {
 }
 
 async function main(): Promise<void> {
-  // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
-  if (process.argv.includes('--loading')) return loadingBench(process.argv.slice(2), log);
   const options = parseArgs(process.argv.slice(2));
+  // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
+  if (options.mode === 'loading') return loadingBench(options.runs, log);
+  if (options.mode === 'startup') {
+    const figures = await startupFigures(options.runs, log);
+    console.log(options.json ? JSON.stringify(figures) : formatStartup(figures));
+    return;
+  }
   const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
   if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm run bench does).`);
 
@@ -108,6 +117,8 @@ async function main(): Promise<void> {
     await workers.floor.dispose();
     workers.hostGc.dispose();
   }
+  // `--json` keeps to its one array of pipeline rows; `--startup --json` gives the startup figures.
+  const startup = options.json ? undefined : await startupFigures(STARTUP_RUNS, log);
   const wallSeconds = (performance.now() - start) / 1000;
 
   if (options.json) {
@@ -118,6 +129,7 @@ async function main(): Promise<void> {
     console.log(`\nmedians of N=${options.runs} runs after ${warmupText(options)}; CPU provider; ` +
       `${wallSeconds.toFixed(1)} s wall time; ${cpus} CPUs, 1-min load average ${loadBefore.toFixed(2)} before`);
     console.log(`\nwhere the pipeline's time goes (engine timings, medians):\n${formatBreakdown(rows)}`);
+    if (startup) console.log(`\nstartup:\n${formatStartup(startup)}`);
   }
 }
 

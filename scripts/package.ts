@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { defaultCatalogEntry } from '../src/models/catalog';
 import { parseTarget, runtimeBinFolder, shipsRuntimeFile, TARGETS, type Target } from './vsix/targets';
 import { zipEntries, type ZipEntry } from './vsix/zipEntries';
@@ -27,21 +28,32 @@ interface Options {
   build: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const targets: Target[] = [];
-  let out = DEFAULT_OUT;
-  let build = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--target' || arg === '-t') targets.push(...(argv[++i] ?? '').split(',').map(parseTarget));
-    else if (arg.startsWith('--target=')) targets.push(...arg.slice('--target='.length).split(',').map(parseTarget));
-    else if (arg === '--all') targets.push(...TARGETS.map(parseTarget));
-    else if (arg === '--out') out = path.resolve(argv[++i] ?? '');
-    else if (arg === '--no-build') build = false;
-    else throw new Error(`unknown argument "${arg}". Usage: package.ts (--target T[,T…] | --all) [--out DIR] [--no-build]`);
+const USAGE = `usage: package.ts (--target T[,T…] | --all) [--out DIR] [--no-build]; targets: ${TARGETS.join(', ')}`;
+
+function parseOptions(argv: string[]): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        target: { type: 'string', short: 't', multiple: true },
+        all: { type: 'boolean' },
+        out: { type: 'string' },
+        'no-build': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${USAGE}`);
   }
+  const targets = [...(values.all ? TARGETS : []), ...(values.target ?? []).flatMap((t) => t.split(','))].map(parseTarget);
   if (targets.length === 0) throw new Error(`name a target (--target ${TARGETS.join('|')}) or --all`);
-  return { targets: targets.filter((t, i) => targets.findIndex((u) => u.name === t.name) === i), out, build };
+  return {
+    targets: targets.filter((t, i) => targets.findIndex((u) => u.name === t.name) === i),
+    out: values.out === undefined ? DEFAULT_OUT : path.resolve(values.out),
+    build: !values['no-build'],
+  };
 }
 
 function run(command: string, args: string[], cwd: string, what: string): void {
@@ -144,8 +156,8 @@ function kindOf(name: string): string {
   return 'manifest, docs, icon';
 }
 
-function describe(file: string): string {
-  const entries: ZipEntry[] = zipEntries(file);
+async function describe(file: string): Promise<string> {
+  const entries: ZipEntry[] = await zipEntries(file);
   const size = statSync(file).size;
   const kinds = new Map<string, number>();
   for (const e of entries) kinds.set(kindOf(e.name), (kinds.get(kindOf(e.name)) ?? 0) + e.compressedSize);
@@ -155,9 +167,9 @@ function describe(file: string): string {
   return `${megabytes(size)}, ${entries.length} files\n    by kind: ${byKind}\n    largest: ${largest}`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const started = performance.now();
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
   if (!existsSync(VSCE)) throw new Error('@vscode/vsce is not installed: run npm ci');
   if (options.build) buildBundles();
   else if (!BUNDLE_FILES.every((f) => existsSync(path.join(BUNDLES, f)))) throw new Error('--no-build: no production bundles in .cache/vsix/dist yet');
@@ -177,15 +189,13 @@ function main(): void {
     const budget = BUDGETS[target.name];
     const verdict = budget === undefined ? '' : size <= budget ? ` (budget ${megabytes(budget)}: ok)` : ` (OVER the ${megabytes(budget)} budget)`;
     overBudget ||= budget !== undefined && size > budget;
-    summary.push(`${path.relative(process.cwd(), file)}: ${describe(file)}${verdict}\n    packaged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    summary.push(`${path.relative(process.cwd(), file)}: ${await describe(file)}${verdict}\n    packaged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   console.log(`\n${summary.join('\n')}\nall done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (overBudget) throw new Error('a VSIX is over its size budget');
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(`package: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
-}
+});

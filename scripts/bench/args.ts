@@ -1,4 +1,5 @@
 // Command-line options of `npm run bench`.
+import { parseArgs as parseCommandLine } from 'node:util';
 
 /** A command line the bench cannot follow; its message is the whole story (no stack trace). */
 export class UsageError extends Error {
@@ -9,6 +10,8 @@ export class UsageError extends Error {
 
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
+  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, or loading. */
+  mode: 'pipeline' | 'startup' | 'loading';
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -32,37 +35,51 @@ export const ALL_TOKENS = [32, 128, 512];
 // idle 2-core machine, most of it synthetic-bert-base at T=512 (~0.5 s per run), while the medians of
 // the millisecond-scale fixture rows stay stable to a few tenths of a millisecond. Odd, so the
 // median is one measured run.
-const DEFAULT_RUNS = 21;
+// Loading rows take a minute each round; a startup figure is a fresh process per run.
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
 const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128] [--runs N] [--warmup N] [--warmup-ms MS]
+       npm run bench -- --startup [--json] [--runs N]     (activation and tokenizer figures only)
+       npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
   models: ${ALL_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
 export function parseArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = {
-    json: false, models: ALL_MODELS, tokens: ALL_TOKENS, runs: DEFAULT_RUNS, warmup: DEFAULT_WARMUP, warmupMs: DEFAULT_WARMUP_MS,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    switch (flag) {
-      case '--json': options.json = true; break;
-      case '--models': options.models = list(value()); break;
-      case '--tokens': options.tokens = list(value()).map((t) => positive(t, flag)); break;
-      case '--runs': options.runs = positive(value(), flag); break;
-      case '--warmup': options.warmup = positive(value(), flag, 0); break;
-      case '--warmup-ms': options.warmupMs = positive(value(), flag, 0); break;
-      case '--help': case '-h': throw new UsageError(USAGE, true);
-      default: throw new UsageError(`unknown option ${arg}\n${USAGE}`);
-    }
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        models: { type: 'string' },
+        tokens: { type: 'string' },
+        runs: { type: 'string' },
+        warmup: { type: 'string' },
+        'warmup-ms': { type: 'string' },
+        startup: { type: 'boolean' },
+        loading: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
+  if (values.help) throw new UsageError(USAGE, true);
+  if (values.startup && values.loading) throw new UsageError(`--startup and --loading are separate runs\n${USAGE}`);
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : 'pipeline';
+  const options: BenchOptions = {
+    mode,
+    json: values.json,
+    models: values.models === undefined ? ALL_MODELS : list(values.models),
+    tokens: values.tokens === undefined ? ALL_TOKENS : list(values.tokens).map((t) => positive(t, '--tokens')),
+    runs: values.runs === undefined ? DEFAULT_RUNS[mode] : positive(values.runs, '--runs'),
+    warmup: values.warmup === undefined ? DEFAULT_WARMUP : positive(values.warmup, '--warmup', 0),
+    warmupMs: values['warmup-ms'] === undefined ? DEFAULT_WARMUP_MS : positive(values['warmup-ms'], '--warmup-ms', 0),
+  };
   const unknown = options.models.filter((m) => !ALL_MODELS.includes(m));
   if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}\n${USAGE}`);
   return options;

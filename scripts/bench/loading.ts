@@ -45,9 +45,7 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const gb = (bytes: number): string => `${(bytes / GB).toFixed(2)} GB`;
 
 /** Runs the loading rows and prints their table. */
-export async function loadingBench(argv: string[], log: (line: string) => void): Promise<void> {
-  const runsAt = argv.indexOf('--runs');
-  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+export async function loadingBench(runs: number, log: (line: string) => void): Promise<void> {
   const cache = path.resolve(__dirname, '..', '..', '.cache', 'bench');
   const tokenizer = path.resolve(__dirname, '..', '..', '..', 'shared', 'models', 'tinystories-656k');
   log('loading bench: generating the Qwen2.5-0.5B-shaped checkpoint once (988 MB, bf16)');

@@ -32,6 +32,8 @@ export type ModelChoice = { kind: 'chosen'; value: string } | { kind: 'dismissed
 export interface PickerRows {
   open: boolean;
   entries: PickerEntry[];
+  /** While open: the index in `entries` of the row the workbench reports active (undefined until it reports one). */
+  active?: number;
 }
 
 interface PickerItem extends vscode.QuickPickItem {
@@ -40,6 +42,7 @@ interface PickerItem extends vscode.QuickPickItem {
 
 export class ModelPicker {
   private showing: PickerEntry[] | undefined;
+  private active: PickerEntry | undefined;
 
   constructor(
     private readonly models: ModelSource,
@@ -48,7 +51,10 @@ export class ModelPicker {
 
   /** The selectable rows, top to bottom: of the picker on screen, else of the one that would open. */
   async rows(): Promise<PickerRows> {
-    if (this.showing) return { open: true, entries: this.showing };
+    if (this.showing) {
+      const active = this.active ? this.showing.indexOf(this.active) : -1;
+      return { open: true, entries: this.showing, active: active >= 0 ? active : undefined };
+    }
     return { open: false, entries: entriesOf(await this.items()) };
   }
 
@@ -68,10 +74,12 @@ export class ModelPicker {
         quickPick.hide();
       });
       quickPick.onDidHide(() => resolve(undefined));
+      quickPick.onDidChangeActive((active) => (this.active = active[0]?.entry));
       quickPick.show();
       this.showing = entriesOf(items);
     });
     this.showing = undefined;
+    this.active = undefined;
     quickPick.dispose();
     if (!picked) return { kind: 'dismissed' };
 

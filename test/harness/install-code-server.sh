@@ -4,7 +4,8 @@
 # be downloaded on machines that only reach the npm registry.
 #
 # Idempotent: a marker file written after a verified install makes later runs return at once.
-# Needs: Node 20 (code-server refuses others), build-essential, libkrb5-dev, ripgrep (see ci-setup.sh).
+# Needs: Node 20 (code-server refuses others), build-essential, libkrb5-dev, ripgrep (scripts/test-setup.ts
+# installs them first when `npm test` runs it).
 set -euo pipefail
 
 VERSION=4.100.3

@@ -4,7 +4,9 @@
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-export const modelFixture = path.resolve(repoRoot, '..', 'shared', 'models', 'tinystories-656k');
+/** The model fixtures (Hugging Face layout, each with golden.json), in the shared/ folder beside the repository. */
+export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'models');
+export const modelFixture = path.join(fixturesDir, 'tinystories-656k');
 export const workspaceFixture = path.join(repoRoot, 'test', 'harness', 'workspace');
 export const integrationBundle = path.join(repoRoot, 'out', 'test', 'integration');
 export const codeServerPrefix = process.env.CODE_SERVER_PREFIX ?? path.join(repoRoot, '.cache', 'code-server');

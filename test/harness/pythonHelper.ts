@@ -1,11 +1,16 @@
 // Runs the notebook helper (python/attention_lens) from the source folder with the system Python and
 // numpy, as a person's kernel would import it: the tests feed it a script and read what it wrote.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { repoRoot } from './paths';
 
 /** The interpreter: $PYTHON, else Debian's (with python3-numpy). */
 export const python = process.env.PYTHON ?? '/usr/bin/python3';
+
+/** Whether the interpreter runs and imports numpy, which the helper needs. */
+export function pythonHasNumpy(): boolean {
+  return spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+}
 
 /** Runs `script` with `args` as sys.argv[1:] and the helper importable; resolves with its stdout. */
 export function runPython(script: string, ...args: string[]): Promise<string> {

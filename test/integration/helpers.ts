@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/extension';
 import type { InspectionOutcome } from '../../src/host/inspectSelection';
+import { waitFor } from '../harness/wait';
 
 export const EXTENSION_ID = 'attention-lens.attention-lens';
 export const INSPECT = 'attentionLens.inspectSelection';
@@ -33,17 +34,14 @@ export async function openFixture(name: string): Promise<vscode.TextEditor> {
 
 export async function openText(content: string): Promise<vscode.TextEditor> {
   // An untitled document closed a moment ago may still be disposing; a new one opened meanwhile can
-  // be handed its name. Check the text arrived, and try again if it did not.
-  for (let attempt = 1; ; attempt++) {
+  // be handed its name. Check the text arrived, and open another if it did not.
+  return waitFor('an untitled document holding the text', async () => {
     const document = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
     const editor = await vscode.window.showTextDocument(document);
     // Lengths, not texts: the workbench may replace lone surrogates, one UTF-16 unit for another.
     const expected = content.replace(/\r?\n/g, editor.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
-    if (editor.document.getText().length === expected.length || attempt === 3) {
-      return editor;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return editor.document.getText().length === expected.length && editor;
+  }, { timeoutMs: 10_000, intervalMs: 200 });
 }
 
 /** Selects the first occurrence of `phrase` in the editor's document. */
@@ -68,11 +66,20 @@ export function note(line: string): void {
   if (report) fs.appendFileSync(report, line + '\n');
 }
 
-/** Polls `condition` until it holds; the workbench reports some state (tabs, panels) a moment later. */
-export async function eventually(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * Sets the editor's selection and resolves once VS Code has delivered the change to its listeners.
+ * The extension's listener was registered at activation, before this one, so it has run by then:
+ * a test can check that it did nothing without sleeping.
+ */
+export async function selectAndWaitForListeners(editor: vscode.TextEditor, selection: vscode.Selection): Promise<void> {
+  let delivered = false;
+  const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
+    if (e.textEditor.document === editor.document && e.selections[0]?.isEqual(selection)) delivered = true;
+  });
+  try {
+    editor.selection = selection;
+    await waitFor('the selection change to reach the listeners', () => delivered, { timeoutMs: 10_000, intervalMs: 10 });
+  } finally {
+    listener.dispose();
   }
 }

@@ -3,11 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EditorProbe } from '../../src/host/probe';
-import { eventually, inspect, openText, select, shown } from './helpers';
+import { inspect, openText, select, selectAndWaitForListeners, shown } from './helpers';
 import {
   CLEAR, SHOW_PANEL, assertCardMatches, closeWithoutSaving, current, expectedBuckets, expectedTop5, hoverCard, moveCaret,
   paintedBuckets, probe, tokenIndex, tokenStart, withSetting,
 } from './lens';
+import { waitFor } from '../harness/wait';
 
 const STORY = 'Once upon a time, there was a little girl named Lily who loved to play in the park.\n' +
   'One day, she saw a big red ball under a tree. She ran to get it.\n';
@@ -79,8 +80,8 @@ describe('Highlights', function () {
     const lily = tokenIndex(inspection, 'Lily');
     p.fromPanel({ type: 'revealToken', index: lily });
     const start = tokenStart(editor.document, inspection, lily);
-    await eventually('the token to be selected', () => vscode.window.activeTextEditor?.selection.start.isEqual(start) === true);
-    await eventually('the revealed token to be focused', () => p.highlights().focus === lily);
+    await waitFor('the token to be selected', () => vscode.window.activeTextEditor?.selection.start.isEqual(start) === true);
+    await waitFor('the revealed token to be focused', () => p.highlights().focus === lily);
   });
 
   it('are removed by Clear Highlights, with the hover card and the status bar item', async () => {
@@ -96,9 +97,10 @@ describe('Highlights', function () {
     assert.equal(p.statusBar().visible, false);
     assert.equal(await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, girl)), undefined);
     // The caret moving afterwards paints nothing until the next inspection.
-    editor.selection = new vscode.Selection(tokenStart(editor.document, inspection, girl).translate(0, 1), tokenStart(editor.document, inspection, girl).translate(0, 1));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = tokenStart(editor.document, inspection, girl).translate(0, 1);
+    await selectAndWaitForListeners(editor, new vscode.Selection(after, after));
     assert.equal(p.highlights().painted.length, 0);
+    assert.equal(p.highlights().focus, undefined);
   });
 
   it('show the model and execution provider in the status bar, whose click reveals the panel', async () => {
@@ -111,14 +113,14 @@ describe('Highlights', function () {
     assert.ok(status.text.includes(result.provider), `status bar: ${status.text}`);
     assert.equal(status.command, SHOW_PANEL);
     // Close only the panel: the inspection stays attached to its editor, and a new panel is sent it again.
-    await eventually('the panel to open', panelOpen);
+    await waitFor('the panel to open', panelOpen);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) =>
       t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.panel'));
     assert.ok(tab);
     await vscode.window.tabGroups.close(tab);
-    await eventually('the panel to close', () => !panelOpen());
+    await waitFor('the panel to close', () => !panelOpen());
     await vscode.commands.executeCommand(SHOW_PANEL);
-    await eventually('the panel to open again', panelOpen);
+    await waitFor('the panel to open again', panelOpen);
     assert.ok(p.statusBar().visible);
   });
 
@@ -129,7 +131,7 @@ describe('Highlights', function () {
     await moveCaret(editor, tokenStart(editor.document, inspection, girl), p, girl);
     const little = editor.document.getText().indexOf('little');
     await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(little), editor.document.positionAt(little + 6)), 'tiny'));
-    await eventually('the inspection to go stale', () => current(p).stale);
+    await waitFor('the inspection to go stale', () => current(p).stale);
     assert.equal(p.highlights().painted.length, 0);
     assert.equal(p.highlights().focus, undefined);
     assert.ok(p.statusBar().text.includes('$(warning)'));
@@ -148,7 +150,7 @@ describe('Highlights', function () {
     const before = await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, girl));
     await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Long ago.\n'));
     await editor.edit((b) => b.insert(new vscode.Position(2, 3), 'far away '));
-    await eventually('the range to shift', () => current(p).range.start.line === 1);
+    await waitFor('the range to shift', () => current(p).range.start.line === 1);
     const moved = current(p);
     assert.equal(moved.stale, false);
     assert.equal(editor.document.getText(moved.range), PHRASE);
@@ -169,10 +171,10 @@ describe('Highlights', function () {
       const first = current(p);
       const little = editor.document.getText().indexOf('little');
       await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(little), editor.document.positionAt(little + 6)), 'tiny'));
-      await eventually('a new inspection of the edited text', () => {
+      await waitFor('a new inspection of the edited text', () => {
         const now = p.inspection();
         return now !== undefined && now.id !== first.id && !now.stale;
-      }, 15_000);
+      }, { timeoutMs: 15_000 });
       const now = current(p);
       assert.equal(editor.document.getText(now.range), 'there was a tiny girl named Lily');
       const girl = tokenIndex(now, 'girl');
@@ -187,10 +189,10 @@ describe('Highlights', function () {
       const editor = await inspectPhrase();
       const first = current(p);
       const selection = select(editor, 'she saw a big red ball');
-      await eventually('an inspection of the new selection', () => {
+      await waitFor('an inspection of the new selection', () => {
         const now = p.inspection();
         return now !== undefined && now.id !== first.id && now.range.isEqual(selection);
-      }, 15_000);
+      }, { timeoutMs: 15_000 });
     });
   });
 });

@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { PlacedToken } from '../../src/host/inspectSelection';
-import { eventually, extension, inspect, note, openFixture, openText, select, shown } from './helpers';
+import { extension, inspect, note, openFixture, openText, select, shown } from './helpers';
+import { waitFor } from '../harness/wait';
 
 /** Asserts that the tokens' ranges lie inside `range`, in order, and together cover all of it. */
 function assertCovers(document: vscode.TextDocument, range: vscode.Range, tokens: PlacedToken[]): void {
@@ -58,7 +59,7 @@ describe('Inspect Selection', function () {
     assert.equal(result.heads, 8);
     assert.ok(result.tokens.filter((t) => !t.special).length >= 3, `tokens: ${result.tokens.map((t) => t.text)}`);
     assertCovers(editor.document, selection, result.tokens);
-    await eventually('the Attention Lens panel to open', panelOpen);
+    await waitFor('the Attention Lens panel to open', panelOpen);
   });
 
   it('inspects the cursor line when nothing is selected', async () => {

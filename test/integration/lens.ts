@@ -6,7 +6,8 @@ import { maxOverHeads, meanOverHeads, rollout, selectHead, topK, type KeyWeight 
 import { BUCKETS } from '../../src/host/highlights';
 import type { EditorProbe, ProbedInspection } from '../../src/host/probe';
 import type { ViewState } from '../../src/host/viewState';
-import { eventually, extension } from './helpers';
+import { extension } from './helpers';
+import { waitFor } from '../harness/wait';
 
 export const CLEAR = 'attentionLens.clearHighlights';
 export const SHOW_PANEL = 'attentionLens.showPanel';
@@ -108,7 +109,7 @@ export function tokenStart(document: vscode.TextDocument, inspection: ProbedInsp
 /** Puts the caret at `position` and waits until the editor side has followed it. */
 export async function moveCaret(editor: vscode.TextEditor, position: vscode.Position, p: EditorProbe, expectFocus: number | undefined): Promise<void> {
   editor.selection = new vscode.Selection(position, position);
-  await eventually(`the focus to follow the caret to ${expectFocus}`, () => p.highlights().focus === expectFocus);
+  await waitFor(`the focus to follow the caret to ${expectFocus}`, () => p.highlights().focus === expectFocus);
 }
 
 /** Closes every editor without saving: edits made by the tests are thrown away, no dialog asks. */
@@ -119,7 +120,7 @@ export async function closeWithoutSaving(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   // Untitled documents are disposed a moment after their editors close; a new one opened before
   // that may be handed the old one's name (and, briefly, its text).
-  await eventually('untitled documents to close', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled), 5_000)
+  await waitFor('untitled documents to close', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled), { timeoutMs: 5_000 })
     .catch(() => undefined);
 }
 

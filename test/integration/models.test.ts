@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PickerRows, ModelChoice } from '../../src/host/modelPicker';
 import { defaultHubCacheDir } from '../../src/models/hubEnvironment';
+import { waitFor } from '../harness/wait';
 import { pythonRepoFolder, writePythonCache } from '../hub/pythonCache';
 import { extension, inspect, openFixture, select, shown } from './helpers';
 
@@ -20,7 +21,6 @@ const FIXTURE = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'model
 const settings = () => vscode.workspace.getConfiguration('attentionLens');
 const setModel = (value: string | undefined) => settings().update('model', value, vscode.ConfigurationTarget.Global);
 const pickerRows = () => vscode.commands.executeCommand<PickerRows>('attentionLens.modelPickerRows');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function inspectPhrase(phrase: string) {
   const editor = await openFixture('story.txt');
@@ -156,17 +156,18 @@ describe('Models', function () {
   it('writes the row chosen in the picker to the user setting and remembers it', async () => {
     await setModel(undefined);
     const choice = vscode.commands.executeCommand<ModelChoice>('attentionLens.selectModel');
-    let rows = await pickerRows();
-    for (let i = 0; !rows.open && i < 100; i++) {
-      await sleep(50);
-      rows = await pickerRows();
-    }
-    assert.ok(rows.open, 'the picker opened');
-    // Let the workbench draw the list the extension host sent before moving through it.
-    await sleep(300);
-    const start = Math.max(0, rows.entries.findIndex((e) => e.current));
+    // The workbench reports the active row once it shows the list: move through it only then, one
+    // reported step at a time.
+    const rows = await waitFor('the picker to show its rows', async () => {
+      const now = await pickerRows();
+      return now.open && now.active !== undefined && now;
+    }, { timeoutMs: 10_000 });
+    const start = rows.active!;
     const target = rows.entries.findIndex((e) => e.kind === 'suggested');
-    for (let i = start; i < target; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    for (let i = start; i < target; i++) {
+      await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+      await waitFor(`row ${i + 1} to be active`, async () => (await pickerRows()).active === i + 1, { timeoutMs: 10_000 });
+    }
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     const result = await choice;
     assert.deepEqual(result, { kind: 'chosen', value: rows.entries[target].value });

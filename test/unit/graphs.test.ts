@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +12,9 @@ import { externalDataIn } from '../../src/engine/graphSession';
 import { checkpointFolder, removeTempFolders, runAttention, runLikeEngine, tempFolder, writeSafetensors, type Params, type Row } from './buildCheckpoint';
 import { paddedBatch, tinyBert, tinyGpt2, tinyLlama, type TinyModel } from './buildModels';
 import { golden, maxAttentionDiff, MODELS_DIR } from './fixtures';
+import { readBertWeights, type Linear } from '../../scripts/exportStyles/bertWeights';
+import { python } from '../harness/pythonHelper';
+import type { Attentions } from './buildReference';
 
 const TOLERANCE = 1e-4;
 const tempDir = tempFolder;
@@ -27,11 +31,12 @@ async function readAll(file: string): Promise<{ params: Params; metadata: Record
 }
 
 /** Largest difference over the query rows of real tokens (padding queries attend to nothing meaningful). */
-function maxDiffVsReference(model: TinyModel, rows: Row[], layers: Float32Array[], dims: readonly number[]): number {
+function maxDiffVsReference(model: TinyModel, rows: Row[], layers: Float32Array[], dims: readonly number[],
+  reference: (row: Row, b: number) => Attentions = (row) => model.reference(row)): number {
   const [B, H, T] = dims as number[];
   let worst = 0;
   rows.forEach((row, b) => {
-    const expected = model.reference(row);
+    const expected = reference(row, b);
     expected.forEach((ref, l) => {
       for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) {
         if (!row.mask[i]) continue;
@@ -47,6 +52,55 @@ function maxDiffVsReference(model: TinyModel, rows: Row[], layers: Float32Array[
   return worst;
 }
 
+/**
+ * The attention of a checkpoint folder from test/unit/hf_reference.py: numpy, float64, following the
+ * Hugging Face modelling code and reading config.json and the weights itself. Per row, per layer.
+ */
+function numpyReference(dir: string, rows: Row[]): Attentions[] {
+  const stdout = execFileSync(python, [path.join(__dirname, 'hf_reference.py'), dir], {
+    input: JSON.stringify(rows), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  const byRow = JSON.parse(stdout) as number[][][][][];
+  return byRow.map((layers) => layers.map((heads) => Float64Array.from(heads.flat(2))));
+}
+
+/** bert-tiny-random's weights (it ships only an ONNX export) as the safetensors checkpoint BertModel would save. */
+function bertFixtureCheckpoint(): string {
+  const source = path.join(MODELS_DIR, 'bert-tiny-random');
+  const config = JSON.parse(readFileSync(path.join(source, 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
+  const w = readBertWeights('bert-tiny-random', config.num_hidden_layers);
+  const H = config.hidden_size;
+  const params: Params = {};
+  // The export's MatMul weights are [in, out]; nn.Linear keeps [out, in].
+  const linear = (name: string, l: Linear) => {
+    const [inputs, outputs] = l.dims;
+    const weight = new Float32Array(inputs * outputs);
+    for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) weight[o * inputs + i] = l.weight[i * outputs + o];
+    params[`${name}.weight`] = { shape: [outputs, inputs], data: weight };
+    params[`${name}.bias`] = { shape: [outputs], data: l.bias };
+  };
+  const norm = (name: string, n: { weight: Float32Array; bias: Float32Array }) => {
+    params[`${name}.weight`] = { shape: [H], data: n.weight };
+    params[`${name}.bias`] = { shape: [H], data: n.bias };
+  };
+  params['embeddings.word_embeddings.weight'] = { shape: [w.vocab, H], data: w.word };
+  params['embeddings.position_embeddings.weight'] = { shape: [w.positions, H], data: w.position };
+  params['embeddings.token_type_embeddings.weight'] = { shape: [w.types, H], data: w.tokenType };
+  norm('embeddings.LayerNorm', w.embedNorm);
+  w.layers.forEach((layer, l) => {
+    const b = `encoder.layer.${l}.`;
+    linear(`${b}attention.self.query`, layer.q);
+    linear(`${b}attention.self.key`, layer.k);
+    linear(`${b}attention.self.value`, layer.v);
+    linear(`${b}attention.output.dense`, layer.o);
+    norm(`${b}attention.output.LayerNorm`, layer.attnNorm);
+    linear(`${b}intermediate.dense`, layer.inter);
+    linear(`${b}output.dense`, layer.out);
+    norm(`${b}output.LayerNorm`, layer.outNorm);
+  });
+  return checkpointFolder(config, params);
+}
+
 async function expectError(promise: Promise<unknown>, pattern: RegExp): Promise<EngineError> {
   try {
     await promise;
@@ -60,7 +114,7 @@ async function expectError(promise: Promise<unknown>, pattern: RegExp): Promise<
 
 after(removeTempFolders);
 
-describe('graph builder on the Llama fixtures', () => {
+describe('graph builder on the fixtures', () => {
   for (const fixture of ['tinystories-656k', 'stories260k']) {
     it(`${fixture}: every golden prompt within ${TOLERANCE}, logits argmax, engine feeds, left padding`, async () => {
       const dir = path.join(MODELS_DIR, fixture);
@@ -113,6 +167,22 @@ describe('graph builder on the Llama fixtures', () => {
     });
   }
 
+  it(`bert-tiny-random: a graph built from its weights gives every golden prompt within ${TOLERANCE}`, async () => {
+    // The fixture's golden.json is an independent numpy pass over the same weights: a second
+    // reference for the BERT builder besides the float64 one written alongside it.
+    const dir = bertFixtureCheckpoint();
+    const bytes = await buildOnnxFromCheckpoint(dir);
+    let worst = 0;
+    for (const prompt of golden('bert-tiny-random') as (ReturnType<typeof golden>[number] & { token_type_ids: number[]; attention_mask: number[] })[]) {
+      const T = prompt.input_ids.length;
+      const { layers } = await runAttention(bytes, [{ ids: prompt.input_ids, mask: prompt.attention_mask, typeIds: prompt.token_type_ids }], dir);
+      const diff = maxAttentionDiff(prompt.attentions, layers, T);
+      assert.ok(diff < TOLERANCE, `${prompt.id}: ${diff}`);
+      worst = Math.max(worst, diff);
+    }
+    report('bert-tiny-random built from its weights vs golden', worst);
+  });
+
   it('tinystories-656k as bfloat16 (as the Hub serves it) gives the float32 attention exactly', async () => {
     const source = path.join(MODELS_DIR, 'tinystories-656k');
     const { params, metadata } = await readAll(path.join(source, 'model.safetensors'));
@@ -133,7 +203,7 @@ describe('graph builder on the Llama fixtures', () => {
   });
 });
 
-describe('graph builder vs a float64 reference on tiny random checkpoints', () => {
+describe('graph builder vs two float64 references on tiny random checkpoints', () => {
   const cases: [string, () => TinyModel][] = [
     ['gpt2 (transformer. prefix)', () => tinyGpt2('transformer.', 11)],
     ['gpt2 (no prefix)', () => tinyGpt2('', 12)],
@@ -153,6 +223,22 @@ describe('graph builder vs a float64 reference on tiny random checkpoints', () =
       const diff = maxDiffVsReference(model, rows, layers, dims);
       assert.ok(diff < TOLERANCE, `${name}: ${diff}`);
       report(name, diff);
+    });
+  }
+
+  // A second reference, computed another way: numpy following the Hugging Face modelling code,
+  // reading the folder's config.json and weights itself, so a misreading shared by the builder and
+  // the TypeScript reference above cannot pass both.
+  for (const [name, make] of cases) {
+    it(`${name}: the same attention as a numpy transcription of the Hugging Face code`, async () => {
+      const model = make();
+      const dir = checkpointFolder(model.config, model.params);
+      const rows = paddedBatch(model.causal, 12, 7);
+      const { layers, dims } = await runAttention(await buildOnnxFromCheckpoint(dir), rows, dir);
+      const expected = numpyReference(dir, rows);
+      const diff = maxDiffVsReference(model, rows, layers, dims, (_row, b) => expected[b]);
+      assert.ok(diff < TOLERANCE, `${name}: ${diff}`);
+      report(`${name} vs numpy`, diff);
     });
   }
 

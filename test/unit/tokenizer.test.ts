@@ -147,16 +147,12 @@ for (const model of FIXTURES) {
       checkOffsets(text, tokens, { unkId });
     });
 
-    it('tokenises and aligns 100,000 characters quickly', (t) => {
+    // How long this takes is a figure of `npm run bench -- --startup`, not a budget of this test.
+    it('tokenises and aligns 100,000 characters', () => {
       const unit = 'Once upon a time, Lily said: «¿Qué tal?» 注意力 👍🏽\r\n\tالانتباه 0x1F\0 ';
       const text = unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
-      const t0 = performance.now();
       const { tokens } = tok.encode(text);
-      const ms = performance.now() - t0;
-      t.diagnostic(`${model}: 100,000 characters → ${tokens.length} tokens in ${ms.toFixed(0)} ms`);
       checkOffsets(text, tokens, { unkId });
-      // Generous: a quadratic walk would take minutes, not seconds.
-      assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
     });
   });
 }

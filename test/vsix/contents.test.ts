@@ -1,4 +1,5 @@
-// What the linux-x64 VSIX ships: read from the archive itself (packaged first when missing or stale).
+// What the linux-x64 VSIX ships: read from the archive itself (packaged first when missing or stale,
+// which takes minutes: hence a layer of its own, `npm run test:vsix`).
 // Runtime files only: the production bundles, the default model, onnxruntime-node with this
 // platform's binaries and no CUDA/TensorRT libraries; no sources, tests, maps or tooling.
 import assert from 'node:assert/strict';
@@ -15,12 +16,12 @@ const BIN = `${ORT}/bin/napi-v6/linux/x64`;
 let vsix: string;
 let entries: ZipEntry[];
 let names: string[];
-const text = (name: string): string => readZipEntry(vsix, name).toString('utf8');
+const text = async (name: string): Promise<string> => (await readZipEntry(vsix, name)).toString('utf8');
 
 describe('the linux-x64 VSIX', () => {
   before(async () => {
     vsix = await ensureVsix('linux-x64');
-    entries = zipEntries(vsix);
+    entries = await zipEntries(vsix);
     names = entries.map((e) => e.name);
     const size = statSync(vsix).size;
     console.log(`  ${vsix}: ${(size / 1e6).toFixed(2)} MB, ${entries.length} files`);
@@ -72,17 +73,17 @@ describe('the linux-x64 VSIX', () => {
     assert.deepEqual([...packages].sort(), ['onnxruntime-common', 'onnxruntime-node']);
   });
 
-  it('bundles require nothing beyond Node, vscode and onnxruntime-node', () => {
+  it('bundles require nothing beyond Node, vscode and onnxruntime-node', async () => {
     const allowed = new Set(['vscode', 'onnxruntime-node', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     for (const bundle of ['extension.js', 'worker.js', 'webview.js']) {
-      const required = [...text(`extension/dist/${bundle}`).matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]);
+      const required = [...(await text(`extension/dist/${bundle}`)).matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]);
       assert.deepEqual(required.filter((r) => !allowed.has(r)), [], `dist/${bundle}`);
     }
-    assert.doesNotMatch(text('extension/dist/extension.js'), /sourceMappingURL/);
+    assert.doesNotMatch(await text('extension/dist/extension.js'), /sourceMappingURL/);
   });
 
-  it('has a Marketplace manifest without tooling, for linux-x64', () => {
-    const manifest = JSON.parse(text('extension/package.json')) as Record<string, unknown>;
+  it('has a Marketplace manifest without tooling, for linux-x64', async () => {
+    const manifest = JSON.parse(await text('extension/package.json')) as Record<string, unknown>;
     assert.equal(manifest.scripts, undefined);
     assert.equal(manifest.devDependencies, undefined);
     assert.deepEqual(Object.keys(manifest.dependencies as object), ['onnxruntime-node']);
@@ -92,6 +93,6 @@ describe('the linux-x64 VSIX', () => {
     for (const key of ['publisher', 'repository', 'galleryBanner', 'keywords', 'categories', 'license']) {
       assert.ok(manifest[key], `package.json has ${key}`);
     }
-    assert.match(text('extension.vsixmanifest'), /TargetPlatform="linux-x64"/);
+    assert.match(await text('extension.vsixmanifest'), /TargetPlatform="linux-x64"/);
   });
 });
