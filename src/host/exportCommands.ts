@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { EditorLens, PanelExportMessage } from './editorLens';
 import { log } from './log';
 import type { ExportView, PanelExportPng } from '../protocol';
-import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES, type ReportInput } from './reportJson';
+import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES } from '../report/json';
+import type { ReportInput } from '../report/report';
 
 export const EXPORT_REPORT_COMMAND = 'attentionLens.exportReport';
 export const EXPORT_VIEW_COMMAND = 'attentionLens.exportView';
