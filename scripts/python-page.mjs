@@ -14,7 +14,7 @@ const WARNING = '@@ATTENTION_LENS_WARNING@@';
 
 export async function writePythonPageTemplate(outdir) {
   const built = await esbuild.build({
-    entryPoints: ['src/cli/html.ts'],
+    entryPoints: ['src/report/html.ts'],
     bundle: true,
     platform: 'node',
     format: 'esm',

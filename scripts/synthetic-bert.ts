@@ -5,12 +5,12 @@
 // size a real user sees. Run directly to (re)generate it and check that onnxruntime runs it at T=8.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { onnx } from 'onnx-proto';
 import { fillNormal, uniform } from './bench/normal';
-import { GraphBuilder, attr, valueInfo, writeModel, type LazyInitializer } from './bench/onnxWriter';
+import { FLOAT, GraphBuilder, INT64, type Tensor } from '../src/engine/graphs/graph';
+import { writeModel } from './bench/onnxWriter';
 
 /** Bump when the graph or weights change, so cached copies are regenerated. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 const SEED = 20240611;
 const FIXTURE_TOKENIZER = path.resolve(__dirname, '../../shared/models/bert-tiny-random');
 
@@ -28,8 +28,6 @@ export const SYNTHETIC_BERT = {
 } as const;
 
 type Spec = typeof SYNTHETIC_BERT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 /** Returns the synthetic model folder under `cacheDir`, generating it first when absent or stale. */
 export function ensureSyntheticBert(cacheDir: string, log: (line: string) => void = () => undefined): string {
@@ -46,8 +44,7 @@ export function ensureSyntheticBert(cacheDir: string, log: (line: string) => voi
     // Copied by content: the fixture files are read-only and their mode should not follow them.
     writeFileSync(path.join(dir, file), readFileSync(path.join(FIXTURE_TOKENIZER, file)));
   }
-  const { header, initializers } = buildBert(SYNTHETIC_BERT);
-  const bytes = writeModel(onnxPath, header, initializers);
+  const bytes = writeModel(onnxPath, buildBert(SYNTHETIC_BERT), 'BERT-base sized encoder with random weights, for benchmarking');
   // config.json goes last: its presence (with the current version) marks a complete folder.
   writeFileSync(configPath, JSON.stringify(hfConfig(SYNTHETIC_BERT), null, 2) + '\n');
   log(`wrote ${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - start) / 1000).toFixed(1)} s`);
@@ -86,114 +83,98 @@ function hfConfig(s: Spec): Record<string, unknown> {
 }
 
 /** The whole encoder graph, with weights produced lazily while they are written. */
-function buildBert(s: Spec): { header: Parameters<typeof writeModel>[1]; initializers: LazyInitializer[] } {
-  const g = new GraphBuilder();
-  const initializers: LazyInitializer[] = [];
-  const weight = (name: string, dims: number[], kind: 'normal' | 'zeros' | 'ones', zeroRow?: number): string => {
-    const seed = SEED + 7919 * initializers.length;
-    initializers.push({
-      name, dims,
-      values: () => {
-        const size = dims.reduce((a, b) => a * b, 1);
-        const data = kind === 'ones' ? new Float32Array(size).fill(1) : new Float32Array(size);
-        if (kind === 'normal') fillNormal(data, s.initStd, uniform(seed));
-        if (zeroRow !== undefined) data.fill(0, zeroRow * dims[1], (zeroRow + 1) * dims[1]); // HF zeroes the [PAD] row
-        return data;
-      },
+function buildBert(s: Spec): GraphBuilder {
+  const g = new GraphBuilder('torch_jit', { opset: 14, producer: 'attention-lens synthetic-bert' });
+  const weight = (name: string, dims: number[], kind: 'normal' | 'zeros' | 'ones', zeroRow?: number): Tensor => {
+    const seed = SEED + 7919 * g.lazyWeights.length;
+    return g.lazyWeight(name, dims, () => {
+      const size = dims.reduce((a, b) => a * b, 1);
+      const data = kind === 'ones' ? new Float32Array(size).fill(1) : new Float32Array(size);
+      if (kind === 'normal') fillNormal(data, s.initStd, uniform(seed));
+      if (zeroRow !== undefined) data.fill(0, zeroRow * dims[1], (zeroRow + 1) * dims[1]); // HF zeroes the [PAD] row
+      return data;
     });
-    return name;
   };
-  const linear = (scope: string, x: string, param: string, inDim: number, outDim: number): string => {
+  const linear = (scope: string, x: Tensor, param: string, inDim: number, outDim: number): Tensor => g.scope(scope, () => {
     const w = weight(`${param}.weight`, [inDim, outDim], 'normal'); // stored transposed, as torch exports Linear
     const b = weight(`${param}.bias`, [outDim], 'zeros');
-    const product = g.op(scope, 'MatMul', [x, w]);
-    return g.op(scope, 'Add', [b, product]);
-  };
-  const layerNorm = (scope: string, x: string, param: string): string => {
+    return g.add(b, g.matMul(x, w));
+  });
+  const layerNorm = (x: Tensor, param: string): Tensor => g.scope('LayerNorm', () => {
     const w = weight(`${param}.weight`, [s.hidden], 'ones');
     const b = weight(`${param}.bias`, [s.hidden], 'zeros');
-    const mean = g.op(scope, 'ReduceMean', [x], [attr.ints('axes', [-1])]);
-    const centred = g.op(scope, 'Sub', [x, mean]);
-    const squared = g.op(scope, 'Pow', [centred, g.float(scope, 2)]);
-    const variance = g.op(scope, 'ReduceMean', [squared], [attr.ints('axes', [-1])]);
-    const std = g.op(scope, 'Sqrt', [g.op(scope, 'Add', [variance, g.float(scope, s.layerNormEps)])]);
-    const normed = g.op(scope, 'Div', [centred, std]);
-    return g.op(scope, 'Add', [g.op(scope, 'Mul', [normed, w]), b]);
-  };
+    const mean = g.op('ReduceMean', [x], { axes: [-1] });
+    const centred = g.sub(x, mean);
+    const squared = g.op('Pow', [centred, g.scalar(2)]);
+    const variance = g.op('ReduceMean', [squared], { axes: [-1] });
+    const std = g.op('Sqrt', [g.add(variance, g.scalar(s.layerNormEps))]);
+    return g.add(g.mul(g.div(centred, std), w), b);
+  });
   // torch exports `x.size(i)` as Shape→Gather and `view(*sizes)` as Unsqueeze→Concat→Reshape.
-  // torch exports `x.size(i)` as Shape→Gather and `view(*sizes)` as Unsqueeze→Concat→Reshape.
-  const view = (scope: string, x: string, fixed: number[]): string => {
-    const sizes = [0, 1].map((axis) =>
-      g.op(scope, 'Gather', [g.op(scope, 'Shape', [x]), g.int64(scope, [axis], [])], [attr.int('axis', 0)]));
-    const unsqueezed = sizes.map((size) => g.op(scope, 'Unsqueeze', [size, g.int64(scope, [0])]));
-    const shape = g.op(scope, 'Concat', [...unsqueezed, ...fixed.map((d) => g.int64(scope, [d]))], [attr.int('axis', 0)]);
-    return g.op(scope, 'Reshape', [x, shape], [attr.int('allowzero', 0)]);
+  const view = (x: Tensor, fixed: number[]): Tensor => {
+    const sizes = [0, 1].map((axis) => g.gather(g.op('Shape', [x]), g.ints([axis], [])));
+    const unsqueezed = sizes.map((size) => g.unsqueeze(size, [0]));
+    const shape = g.concat([...unsqueezed, ...fixed.map((d) => g.ints([d]))], 0);
+    return g.op('Reshape', [x, shape], { allowzero: 0 });
   };
+
+  const dynamic = ['batch_size', 'sequence_length'];
+  const [inputIds, attentionMask, tokenTypeIds] = ['input_ids', 'attention_mask', 'token_type_ids'].map((n) => g.input(n, INT64, dynamic));
 
   // Extended attention mask: (1 - mask[:, None, None, :]) * finfo(float32).min
-  const maskRow = g.op('', 'Unsqueeze', [g.op('', 'Unsqueeze', ['attention_mask', g.int64('', [1])]), g.int64('', [2])]);
-  const maskFloat = g.op('', 'Cast', [maskRow], [attr.int('to', FLOAT)]);
-  const mask = g.op('', 'Mul', [g.op('', 'Sub', [g.float('', 1), maskFloat]), g.float('', -3.4028234663852886e38)]);
+  const maskFloat = g.cast(g.unsqueeze(g.unsqueeze(attentionMask, [1]), [2]), FLOAT);
+  const mask = g.mul(g.sub(g.scalar(1), maskFloat), g.scalar(-3.4028234663852886e38));
 
   // Embeddings: word + token type + absolute position (a Slice of the registered position_ids buffer).
-  const e = '/embeddings';
-  const seqLen = g.op(e, 'Gather', [g.op(e, 'Shape', ['input_ids']), g.int64(e, [1], [])], [attr.int('axis', 0)]);
-  const allPositions = g.int64(e, Array.from({ length: s.maxPositions }, (_, i) => i), [1, s.maxPositions]);
-  const positionIds = g.op(e, 'Slice', [allPositions, g.int64(e, [0]), g.op(e, 'Unsqueeze', [seqLen, g.int64(e, [0])]),
-    g.int64(e, [1]), g.int64(e, [1])]);
-  const words = g.op(`${e}/word_embeddings`, 'Gather',
-    [weight('embeddings.word_embeddings.weight', [s.vocab, s.hidden], 'normal', 0), 'input_ids']);
-  const types = g.op(`${e}/token_type_embeddings`, 'Gather',
-    [weight('embeddings.token_type_embeddings.weight', [s.typeVocab, s.hidden], 'normal'), 'token_type_ids']);
-  const wordsAndTypes = g.op(e, 'Add', [words, types]);
-  const positions = g.op(`${e}/position_embeddings`, 'Gather',
-    [weight('embeddings.position_embeddings.weight', [s.maxPositions, s.hidden], 'normal'), positionIds]);
-  let hidden = layerNorm(`${e}/LayerNorm`, g.op(e, 'Add', [wordsAndTypes, positions]), 'embeddings.LayerNorm');
+  let hidden = g.scope('embeddings', () => {
+    const seqLen = g.gather(g.op('Shape', [inputIds]), g.ints([1], []));
+    const allPositions = g.ints(Array.from({ length: s.maxPositions }, (_, i) => i), [1, s.maxPositions]);
+    const positionIds = g.op('Slice', [allPositions, g.ints([0]), g.unsqueeze(seqLen, [0]), g.ints([1]), g.ints([1])]);
+    const words = g.scope('word_embeddings', () =>
+      g.gather(weight('embeddings.word_embeddings.weight', [s.vocab, s.hidden], 'normal', 0), inputIds));
+    const types = g.scope('token_type_embeddings', () =>
+      g.gather(weight('embeddings.token_type_embeddings.weight', [s.typeVocab, s.hidden], 'normal'), tokenTypeIds));
+    const wordsAndTypes = g.add(words, types);
+    const positions = g.scope('position_embeddings', () =>
+      g.gather(weight('embeddings.position_embeddings.weight', [s.maxPositions, s.hidden], 'normal'), positionIds));
+    return layerNorm(g.add(wordsAndTypes, positions), 'embeddings.LayerNorm');
+  });
 
   const headDim = s.hidden / s.heads;
   for (let i = 0; i < s.layers; i++) {
-    const scope = `/encoder/layer.${i}`;
     const param = `encoder.layer.${i}`;
-    const self = `${scope}/attention/self`;
-    const q = linear(`${self}/query`, hidden, `${param}.attention.self.query`, s.hidden, s.hidden);
-    const k = linear(`${self}/key`, hidden, `${param}.attention.self.key`, s.hidden, s.hidden);
-    const kHeads = view(self, k, [s.heads, headDim]);
-    const v = linear(`${self}/value`, hidden, `${param}.attention.self.value`, s.hidden, s.hidden);
-    const vT = g.op(self, 'Transpose', [view(self, v, [s.heads, headDim])], [attr.ints('perm', [0, 2, 1, 3])]);
-    const qT = g.op(self, 'Transpose', [view(self, q, [s.heads, headDim])], [attr.ints('perm', [0, 2, 1, 3])]);
-    const kT = g.op(self, 'Transpose', [kHeads], [attr.ints('perm', [0, 2, 3, 1])]);
-    const scores = g.op(self, 'Div', [g.op(self, 'MatMul', [qT, kT]), g.float(self, Math.sqrt(headDim))]);
-    const probs = g.op(self, 'Softmax', [g.op(self, 'Add', [scores, mask])], [attr.int('axis', -1)]);
-    const context = g.op(self, 'Transpose', [g.op(self, 'MatMul', [probs, vT])], [attr.ints('perm', [0, 2, 1, 3])]);
-    const merged = view(self, context, [s.hidden]);
-
-    const out = `${scope}/attention/output`;
-    const attended = g.op(out, 'Add', [linear(`${out}/dense`, merged, `${param}.attention.output.dense`, s.hidden, s.hidden), hidden]);
-    const afterAttention = layerNorm(`${out}/LayerNorm`, attended, `${param}.attention.output.LayerNorm`);
-
-    const inter = linear(`${scope}/intermediate/dense`, afterAttention, `${param}.intermediate.dense`, s.hidden, s.intermediate);
-    const act = `${scope}/intermediate/intermediate_act_fn`; // exact GELU: x · ½(1 + erf(x/√2))
-    const erf = g.op(act, 'Erf', [g.op(act, 'Div', [inter, g.float(act, Math.SQRT2)])]);
-    const gelu = g.op(act, 'Mul', [g.op(act, 'Mul', [inter, g.op(act, 'Add', [erf, g.float(act, 1)])]), g.float(act, 0.5)]);
-
-    const ffn = `${scope}/output`;
-    const residual = g.op(ffn, 'Add', [linear(`${ffn}/dense`, gelu, `${param}.output.dense`, s.intermediate, s.hidden), afterAttention]);
-    hidden = layerNorm(`${ffn}/LayerNorm`, residual, `${param}.output.LayerNorm`);
+    hidden = g.scope(`encoder/layer.${i}`, () => {
+      const input = hidden;
+      const merged = g.scope('attention/self', () => {
+        const q = linear('query', input, `${param}.attention.self.query`, s.hidden, s.hidden);
+        const k = linear('key', input, `${param}.attention.self.key`, s.hidden, s.hidden);
+        const kHeads = view(k, [s.heads, headDim]);
+        const v = linear('value', input, `${param}.attention.self.value`, s.hidden, s.hidden);
+        const vT = g.transpose(view(v, [s.heads, headDim]), [0, 2, 1, 3]);
+        const qT = g.transpose(view(q, [s.heads, headDim]), [0, 2, 1, 3]);
+        const kT = g.transpose(kHeads, [0, 2, 3, 1]);
+        const scores = g.div(g.matMul(qT, kT), g.scalar(Math.sqrt(headDim)));
+        const probs = g.softmax(g.add(scores, mask), -1);
+        const context = g.transpose(g.matMul(probs, vT), [0, 2, 1, 3]);
+        return view(context, [s.hidden]);
+      });
+      const afterAttention = g.scope('attention/output', () => {
+        const attended = g.add(linear('dense', merged, `${param}.attention.output.dense`, s.hidden, s.hidden), input);
+        return layerNorm(attended, `${param}.attention.output.LayerNorm`);
+      });
+      const inter = g.scope('intermediate', () => linear('dense', afterAttention, `${param}.intermediate.dense`, s.hidden, s.intermediate));
+      const gelu = g.scope('intermediate/intermediate_act_fn', () => { // exact GELU: x · ½(1 + erf(x/√2))
+        const erf = g.op('Erf', [g.div(inter, g.scalar(Math.SQRT2))]);
+        return g.mul(g.mul(inter, g.add(erf, g.scalar(1))), g.scalar(0.5));
+      });
+      return g.scope('output', () => {
+        const residual = g.add(linear('dense', gelu, `${param}.output.dense`, s.intermediate, s.hidden), afterAttention);
+        return layerNorm(residual, `${param}.output.LayerNorm`);
+      });
+    });
   }
-  g.nodes[g.nodes.length - 1].output = ['last_hidden_state']; // torch names the final tensor after the output
-
-  const dynamic = ['batch_size', 'sequence_length'];
-  return {
-    header: {
-      opset: 14,
-      producer: 'attention-lens synthetic-bert',
-      graphName: 'torch_jit',
-      nodes: g.nodes,
-      inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((n) => valueInfo(n, INT64, dynamic)),
-      outputs: [valueInfo('last_hidden_state', FLOAT, [...dynamic, s.hidden])],
-    },
-    initializers,
-  };
+  g.output(hidden, FLOAT, [...dynamic, s.hidden], 'last_hidden_state');
+  return g;
 }
 
 // Direct run: generate (or reuse) and check that onnxruntime loads the graph and runs it at T=8.

@@ -5,21 +5,25 @@ import { parseArgs } from 'node:util';
 import { PRECISION_CHOICES, PROVIDERS, type LoadStage, type PrecisionChoice, type Provider } from './protocol';
 import { AttentionModel } from './engine/attentionModel';
 import { EngineError } from './engine/errors';
-import { buildReport } from './engine/report';
 import { parseRange, sliceRange } from './cli/range';
 import { summarize } from './cli/summary';
-import { HTML_PRECISIONS, reportHtml, type HtmlPrecision } from './cli/html';
+import { HTML_PRECISIONS, reportHtml, type HtmlPrecision } from './report/html';
+import { TENSOR_PRECISIONS, type TensorPrecision } from './report/safetensors';
+import { isSafetensorsFile, writeReport } from './report/writeReport';
 import { defaultCacheRoot, locateForCli } from './cli/modelSource';
 import { ModelSourceError } from './models/errors';
 import { bundledModelFolder } from './models/modelReference';
 
 const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--text TEXT | --file PATH [--range L:C-L:C])
-                              [--out report.json] [--html report.html [--html-precision float32|float16|uint8]]
+                              [--out report.json|attention.safetensors [--out-precision float32|float16]]
+                              [--html report.html [--html-precision float32|float16|uint8]]
                               [--provider ${PROVIDERS.join('|')}] [--precision ${PRECISION_CHOICES.join('|')}]
                               [--max-tokens N] [--cache-dir DIR] [--quiet]
 
 Runs a transformer on the text and prints its tokens, layer and head counts and the strongest
-attention links. --out writes the full report (format attention-lens/v1). --html writes one
+attention links. --out writes the full report (format attention-lens/v1): JSON, or safetensors
+(one [heads, T, T] tensor per layer, float32 or with --out-precision float16) when the name ends in
+.safetensors; give --out more than once for several files. --html writes one
 self-contained page with the token strip, matrix, head and model views (no network needed); its
 attention is float32 for small inputs, else float16 or uint8 unless --html-precision says otherwise.
 
@@ -59,7 +63,8 @@ async function main(argv: string[]): Promise<void> {
       text: { type: 'string' },
       file: { type: 'string' },
       range: { type: 'string' },
-      out: { type: 'string' },
+      out: { type: 'string', multiple: true },
+      'out-precision': { type: 'string' },
       html: { type: 'string' },
       'html-precision': { type: 'string' },
       provider: { type: 'string', default: 'auto' },
@@ -79,6 +84,10 @@ async function main(argv: string[]): Promise<void> {
   const htmlPrecision = values['html-precision'] as HtmlPrecision | undefined;
   if (htmlPrecision !== undefined && !HTML_PRECISIONS.includes(htmlPrecision)) throw new UsageError(`--html-precision must be one of ${HTML_PRECISIONS.join(', ')}`);
   if (htmlPrecision !== undefined && !values.html) throw new UsageError('--html-precision needs --html');
+  const outs = values.out ?? [];
+  const outPrecision = values['out-precision'] as TensorPrecision | undefined;
+  if (outPrecision !== undefined && !TENSOR_PRECISIONS.includes(outPrecision)) throw new UsageError(`--out-precision must be one of ${TENSOR_PRECISIONS.join(', ')}`);
+  if (outPrecision !== undefined && !outs.some(isSafetensorsFile)) throw new UsageError('--out-precision needs an --out file ending in .safetensors');
   // Read before the model runs, so a missing bundle fails fast.
   const bundle = values.html ? readHtmlBundle() : undefined;
   const maxTokens = Number(values['max-tokens']);
@@ -121,10 +130,10 @@ async function main(argv: string[]): Promise<void> {
   const T = encoded.tokens.length;
   const info = { ...model.info, heads: model.info.heads || model.headsOf(layers[0], T), provider: model.provider };
   const timings = { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 };
-  const report = buildReport(info, text, encoded.tokens, layers, { warnings, timings });
+  const report = { format: 'attention-lens/v1' as const, model: info, text, tokens: encoded.tokens, warnings, timings };
   await model.dispose();
 
-  if (values.out) writeFileSync(values.out, JSON.stringify(report));
+  for (const out of outs) await writeReport(out, { ...report, layers }, outPrecision);
   let htmlNote = '';
   if (values.html && bundle !== undefined) {
     const page = reportHtml({ model: info, text, tokens: encoded.tokens, layers, warnings }, bundle, htmlPrecision);
@@ -135,8 +144,9 @@ async function main(argv: string[]): Promise<void> {
   for (const w of warnings) console.error(`warning: ${w}`);
   if (!values.quiet) {
     console.log(summarize(report, layers));
-    if (values.out) console.log(`\nReport written to ${path.resolve(values.out)}`);
-    if (htmlNote) console.log(`${values.out ? '' : '\n'}${htmlNote}`);
+    if (outs.length) console.log('');
+    for (const out of outs) console.log(`Report written to ${path.resolve(out)}`);
+    if (htmlNote) console.log(`${outs.length ? '' : '\n'}${htmlNote}`);
   }
 }
 

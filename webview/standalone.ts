@@ -2,7 +2,8 @@
 // page as JSON plus one base64 block of attention per layer, decoded here and fed to the same app the
 // panel mounts. Nothing is fetched.
 import { decodeFloat16, dequantizeProbabilities } from '../src/attention/quantize';
-import { EMBED, type EmbeddedReport } from '../src/cli/htmlFormat';
+import { unpackLowerTriangle } from '../src/report/causalTriangle';
+import { EMBED, type EmbeddedReport } from '../src/report/htmlFormat';
 import { mountAttentionApp } from './app';
 
 function bytesOf(base64: string): Uint8Array {
@@ -18,19 +19,6 @@ function decodeLayer(base64: string, precision: EmbeddedReport['attention']['pre
   if (precision === 'float32') return new Float32Array(bytes.buffer, 0, bytes.byteLength / 4);
   if (precision === 'float16') return decodeFloat16(new Uint16Array(bytes.buffer, 0, bytes.byteLength / 2));
   return dequantizeProbabilities(bytes);
-}
-
-function unpackLowerTriangle(packed: Float32Array, T: number): Float32Array {
-  const heads = packed.length / ((T * (T + 1)) / 2);
-  const out = new Float32Array(heads * T * T);
-  let at = 0;
-  for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < T; q++) {
-      out.set(packed.subarray(at, at + q + 1), (h * T + q) * T);
-      at += q + 1;
-    }
-  }
-  return out;
 }
 
 // The theme kind follows the reader's preference; the body class is what the views watch to redraw.

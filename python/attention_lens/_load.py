@@ -72,4 +72,5 @@ def _from_safetensors(path: str) -> Report:
         start, end = entry["data_offsets"]
         tensor = np.frombuffer(data[start:end], dtype=dtype).reshape(entry["shape"]).astype(np.float32)
         layers.append(tensor)
-    return Report(model=model, text=meta.get("text", ""), tokens=tokens, attention=np.stack(layers))
+    warnings = json.loads(meta["warnings"]) if "warnings" in meta else []
+    return Report(model=model, text=meta.get("text", ""), tokens=tokens, attention=np.stack(layers), warnings=warnings)

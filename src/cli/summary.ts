@@ -1,5 +1,8 @@
 import { meanOverHeads } from '../attention';
-import type { Report } from '../engine/report';
+import type { Report } from '../report/report';
+
+/** What the summary reads of a report: everything but the attention, which comes as buffers. */
+export type ReportFacts = Omit<Report, 'attention'>;
 
 const LINKS = 8;
 
@@ -9,7 +12,7 @@ function show(text: string): string {
 }
 
 /** A readable summary of an inspection: model, tokens, and the strongest attention links. */
-export function summarize(report: Report, layers: Float32Array[]): string {
+export function summarize(report: ReportFacts, layers: readonly Float32Array[]): string {
   const { model, tokens } = report;
   const T = tokens.length;
   const lines: string[] = [];

@@ -3,6 +3,7 @@
 // the inspection in step with edits, so attention is never painted on text it was not computed for.
 import * as vscode from 'vscode';
 import { FollowSelection, type InspectTarget } from './followSelection';
+import { Disposable } from './disposable';
 import { AttentionHighlights, planHighlights } from './highlights';
 import { attentionCard, staleCard } from './hoverCard';
 import type { Inspection } from './inspection';
@@ -25,7 +26,7 @@ const INSPECTION_CONTEXT = 'attentionLens.hasInspection';
 /** The export messages of the panel, handed to whoever exports (src/host/exportCommands.ts). */
 export type PanelExportMessage = Extract<PanelToHost, { type: 'exportPng' | 'exportFailed' | 'exportReport' }>;
 
-export class EditorLens implements vscode.Disposable {
+export class EditorLens extends Disposable {
   private current: Inspection | undefined;
   // False after Clear Highlights: the inspection is still tracked (the panel can reveal its tokens)
   // but the editor paints nothing and shows no cards until the next inspection.
@@ -37,7 +38,6 @@ export class EditorLens implements vscode.Disposable {
   private readonly highlights = new AttentionHighlights();
   private readonly status = new InspectionStatus();
   private readonly follow: FollowSelection;
-  private readonly disposables: vscode.Disposable[] = [];
   private panelSubscription: vscode.Disposable | undefined;
   /** Receives the panel's export messages. */
   onExport: ((message: PanelExportMessage) => void) | undefined;
@@ -46,8 +46,15 @@ export class EditorLens implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     inspect: (target: InspectTarget) => Promise<unknown>,
   ) {
+    super();
     this.follow = new FollowSelection(inspect);
-    this.disposables.push(
+    this.register({
+      dispose: () => {
+        this.panelSubscription?.dispose();
+        this.current = undefined;
+      },
+    });
+    for (const owned of [
       this.highlights,
       this.status,
       this.follow,
@@ -59,7 +66,7 @@ export class EditorLens implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((document) => {
         if (this.current?.isIn(document)) this.forget();
       }),
-    );
+    ]) this.register(owned);
   }
 
   /** The inspection the editor shows now, if any. */
@@ -169,12 +176,6 @@ export class EditorLens implements vscode.Disposable {
         break;
       }
     }
-  }
-
-  dispose(): void {
-    this.panelSubscription?.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.current = undefined;
   }
 
   private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {

@@ -4,9 +4,11 @@
 // webview, which alone has the canvases.
 import * as vscode from 'vscode';
 import type { EditorLens, PanelExportMessage } from './editorLens';
+import { Disposable } from './disposable';
 import { log } from './log';
 import type { ExportView, PanelExportPng } from '../protocol';
-import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES, type ReportInput } from './reportJson';
+import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES } from '../report/json';
+import type { ReportInput } from '../report/report';
 
 export const EXPORT_REPORT_COMMAND = 'attentionLens.exportReport';
 export const EXPORT_VIEW_COMMAND = 'attentionLens.exportView';
@@ -28,25 +30,19 @@ export interface ExportResult {
 
 export type SaveDialog = (options: vscode.SaveDialogOptions) => Thenable<vscode.Uri | undefined>;
 
-export class Exporter implements vscode.Disposable {
+export class Exporter extends Disposable {
   /** The save dialog; the integration tests replace it through the probe. */
   saveDialog: SaveDialog = (options) => vscode.window.showSaveDialog(options);
   private nextRequest = 1;
   private readonly waiting = new Map<number, (answer: PanelExportMessage) => void>();
-  private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly lens: EditorLens) {
+    super();
     lens.onExport = (message) => void this.fromPanel(message);
-    this.disposables = [
-      vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, () => this.exportReport()),
-      vscode.commands.registerCommand(EXPORT_VIEW_COMMAND, (view?: unknown) => this.exportView(view)),
-    ];
-  }
-
-  dispose(): void {
-    this.lens.onExport = undefined;
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.waiting.clear();
+    this.register({ dispose: () => { lens.onExport = undefined; } });
+    this.register(vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, () => this.exportReport()));
+    this.register(vscode.commands.registerCommand(EXPORT_VIEW_COMMAND, (view?: unknown) => this.exportView(view)));
+    this.register({ dispose: () => this.waiting.clear() });
   }
 
   /** Writes the current inspection's report as JSON where the user chooses. */

@@ -2,17 +2,16 @@
 // serializer after a reload. The webview draws; this side only builds its HTML and forwards messages.
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelLabels, PanelToHost } from '../protocol';
+import { Disposable } from './disposable';
 
 export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 
-export class AttentionPanel implements vscode.Disposable {
+export class AttentionPanel extends Disposable {
   private static current: AttentionPanel | undefined;
 
   private ready = false;
-  private disposed = false;
   // Messages posted before the webview's script runs would be dropped; they wait here instead.
   private queue: HostToPanel[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly onMessageEmitter = new vscode.EventEmitter<Exclude<PanelToHost, { type: 'ready' }>>();
   /** Fires for what the user does in the panel: clicks and hovers tokens, picks a layer or head. */
   readonly onMessage = this.onMessageEmitter.event;
@@ -48,37 +47,34 @@ export class AttentionPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
   ) {
+    super();
     AttentionPanel.current = this;
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      // A hidden webview loses its page (no retainContextWhenHidden, to save memory); when shown
-      // again it loads afresh and says 'ready' once it listens, so messages wait until then.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
-      }),
-      panel.webview.onDidReceiveMessage((message: PanelToHost) => this.receive(message)),
-      this.onMessageEmitter,
-    );
+    this.register({
+      dispose: () => {
+        if (AttentionPanel.current === this) AttentionPanel.current = undefined;
+        this.queue = [];
+      },
+    });
+    this.register(panel);
+    this.register(panel.onDidDispose(() => this.dispose()));
+    // A hidden webview loses its page (no retainContextWhenHidden, to save memory); when shown
+    // again it loads afresh and says 'ready' once it listens, so messages wait until then.
+    this.register(panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.ready = false;
+    }));
+    this.register(panel.webview.onDidReceiveMessage((message: PanelToHost) => this.receive(message)));
+    this.register(this.onMessageEmitter);
     panel.webview.html = html(panel.webview, extensionUri);
   }
 
   /** Sends a message to the webview, once it is listening. */
   post(message: HostToPanel): void {
     // The user may close the panel while an inspection streams in; its results are then dropped.
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     if (this.ready) void this.panel.webview.postMessage(message);
     // Focus follows every caret move: a panel that is not listening misses those, or a hidden
     // panel would be sent a backlog of stale focus changes when shown again.
     else if (message.type !== 'focusToken') this.queue.push(message);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (AttentionPanel.current === this) AttentionPanel.current = undefined;
-    this.queue = [];
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 
   private receive(message: PanelToHost): void {

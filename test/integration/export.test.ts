@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Report } from '../../src/engine/report';
+import type { Report } from '../../src/report/report';
 import type { ExportResult } from '../../src/host/exportCommands';
 import type { EditorProbe } from '../../src/host/probe';
 import { inspect, openFixture, select, shown } from './helpers';

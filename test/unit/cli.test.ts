@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Report } from '../../src/engine/report';
+import { SafetensorsFile } from '../../src/engine/checkpoint/safetensors';
+import { reportLayers, type Report } from '../../src/report/report';
 import { CLI, MODELS_DIR } from './fixtures';
 
 const TINY = path.join(MODELS_DIR, 'tinystories-656k');
@@ -60,12 +61,50 @@ describe('attention-lens CLI', () => {
     assert.equal((JSON.parse(readFileSync(out, 'utf8')) as Report).tokens.length, 5);
   });
 
+  it('--out report.json and --out attention.safetensors in one run hold the same attention; --out-precision float16 within 2^-12', async () => {
+    const text = 'Lily had a red ball. She gave it to Tom.';
+    const json = path.join(dir, 'both.json');
+    const f32 = path.join(dir, 'both.safetensors');
+    const f16 = path.join(dir, 'half.safetensors');
+    const run = await cli('inspect', '--model', TINY, '--text', text, '--out', json, '--out', f32, '--provider', 'cpu');
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.stdout.includes(`Report written to ${json}`) && run.stdout.includes(`Report written to ${f32}`));
+    const half = await cli('inspect', '--model', TINY, '--text', text, '--out', f16, '--out-precision', 'float16', '--quiet', '--provider', 'cpu');
+    assert.equal(half.code, 0, half.stderr);
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const fromJson = reportLayers(report);
+    const T = report.tokens.length;
+    for (const [file, dtype, tolerance] of [[f32, 'F32', 0], [f16, 'F16', 2 ** -12]] as const) {
+      const st = await SafetensorsFile.open(file);
+      try {
+        assert.equal(st.entries.size, report.model.layers);
+        assert.equal(st.metadata.format, 'attention-lens/v1');
+        assert.equal(st.metadata.text, text);
+        assert.deepEqual(JSON.parse(st.metadata.tokens), report.tokens);
+        assert.deepEqual(JSON.parse(st.metadata.model), report.model);
+        for (let l = 0; l < report.model.layers; l++) {
+          const entry = st.entries.get(`attention.${l}`)!;
+          assert.equal(entry.dtype, dtype);
+          assert.deepEqual(entry.shape, [report.model.heads, T, T]);
+          const values = await st.readFloat32(`attention.${l}`);
+          const worst = values.reduce((w, v, k) => Math.max(w, Math.abs(v - fromJson[l][k])), 0);
+          assert.ok(worst <= tolerance, `${dtype} layer ${l}: largest difference from the JSON report ${worst}`);
+        }
+      } finally {
+        await st.close();
+      }
+    }
+  });
+
   const bad: [string, string[], number, RegExp][] = [
     ['no command', [], 0, /Usage/],
     ['an unknown option', ['inspect', '--model', TINY, '--text', 'x', '--colour'], 2, /Unknown option/],
     ['both --text and --file', ['inspect', '--model', TINY, '--text', 'x', '--file', 'y'], 2, /exactly one/],
     ['a missing model folder', ['inspect', '--model', path.join(tmpdir(), 'nope-model'), '--text', 'x'], 1, /does not exist/],
     ['an unknown provider', ['inspect', '--model', TINY, '--text', 'x', '--provider', 'tpu'], 2, /--provider must be one of/],
+    ['an unknown --out-precision', ['inspect', '--model', TINY, '--text', 'x', '--out', 'a.safetensors', '--out-precision', 'int4'], 2, /--out-precision must be one of/],
+    ['--out-precision for a JSON report', ['inspect', '--model', TINY, '--text', 'x', '--out', 'a.json', '--out-precision', 'float16'], 2, /--out-precision needs an --out file ending in \.safetensors/],
     ['a malformed range', ['inspect', '--model', TINY, '--file', CLI, '--range', '1-2'], 1, /--range must look like/],
   ];
   for (const [what, args, code, message] of bad) {

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFloat16 } from '../../src/attention/quantize';
-import { reportHtml } from '../../src/cli/html';
-import { HTML_MAX_ERROR, type EmbeddedReport } from '../../src/cli/htmlFormat';
-import type { Report } from '../../src/engine/report';
+import { reportHtml } from '../../src/report/html';
+import { HTML_MAX_ERROR, type EmbeddedReport } from '../../src/report/htmlFormat';
+import type { Report } from '../../src/report/report';
 import { CLI, MODELS_DIR } from './fixtures';
 
 const TINY = path.join(MODELS_DIR, 'tinystories-656k');

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Report } from '../../src/engine/report';
+import type { Report } from '../../src/report/report';
 import { writePythonCache } from '../hub/pythonCache';
 import { GATED_REPO, HubEmulator } from '../hub/server';
 import { CLI, MODELS_DIR } from './fixtures';

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { EngineClient } from '../../src/engine/client';
-import { reportLayers, type Report } from '../../src/engine/report';
+import { reportLayers, type Report } from '../../src/report/report';
 import { CLI, FIXTURES, MODELS_DIR, WORKER, golden, maxAttentionDiff } from './fixtures';
 
 const run = promisify(execFile);

@@ -16,7 +16,7 @@ import { buildFeeds } from '../../src/engine/feeds';
 import { resolveModelFolder } from '../../src/engine/modelFolder';
 import { unfuseAttention } from '../../src/engine/exports';
 import { exposeAttention, parseModel } from '../../src/engine/surgery';
-import type { Report } from '../../src/engine/report';
+import type { Report } from '../../src/report/report';
 import { CLI, golden, maxAttentionDiff, ROOT, WORKER } from './fixtures';
 import { maxDiff } from './fusedGraphs';
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { syntheticLlamaFolder, weightBytes } from '../../scripts/syntheticCheckpoint';
-import { reportLayers, type Report } from '../../src/engine/report';
+import { reportLayers, type Report } from '../../src/report/report';
 import { CLI, MODELS_DIR, ROOT } from './fixtures';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { EXPORT_STYLES } from '../../scripts/exportStyles/index';
 import { EngineClient } from '../../src/engine/client';
-import { reportLayers, type Report } from '../../src/engine/report';
+import { reportLayers, type Report } from '../../src/report/report';
 import { ensureHubModel } from '../../src/models/download';
 import type { Precision, PrecisionChoice } from '../../src/protocol';
 import { HubEmulator } from '../hub/server';

@@ -1,9 +1,12 @@
 // The exported report's JSON: written in pieces for large inspections, it must be byte for byte what
 // one JSON.stringify of buildReport gives, and parse back to the same attention.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { buildReport, reportLayers, type Report } from '../../src/engine/report';
-import { estimateReportBytes, reportJson, type ReportInput } from '../../src/host/reportJson';
+import { buildReport, reportLayers, type Report, type ReportInput } from '../../src/report/report';
+import { estimateReportBytes, reportJson, writeReportJson } from '../../src/report/json';
 
 function input(T: number, layers: number, heads: number, extras = true): ReportInput {
   const tokens = Array.from({ length: T }, (_, i) => ({ id: i, text: i === 1 ? '"quoted" \\ ñ' : `t${i}`, start: i, end: i + 1, special: i === 0 }));
@@ -44,6 +47,17 @@ describe('report JSON for export', () => {
     i.layers[0][1] = 0.5;
     const parsed = JSON.parse(new TextDecoder().decode(await reportJson(i, { limitBytes: 0 }))) as Report;
     assert.deepEqual(reportLayers(parsed), i.layers);
+  });
+
+  it('writes the same bytes to a file, leaving no partial file behind', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-json-'));
+    const i = input(30, 2, 3);
+    const file = path.join(dir, 'report.json');
+    const bytes = await writeReportJson(file, i);
+    const written = readFileSync(file);
+    assert.equal(bytes, written.length);
+    assert.deepEqual(new Uint8Array(written), await reportJson(i));
+    assert.deepEqual(readdirSync(dir), ['report.json']);
   });
 
   it('estimates hundreds of megabytes for 12 layers × 12 heads × 512 tokens', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { Report } from '../../src/engine/report';
+import type { Report } from '../../src/report/report';
 import { formatWeight, tokenLabel } from '../../webview/views/format';
 import { runPython } from '../harness/pythonHelper';
 import { CLI, MODELS_DIR } from '../unit/fixtures';

@@ -5,7 +5,8 @@
 // at tens of megabytes instead of hundreds. Checked here, so a malformed output gets a message, not a
 // blank cell.
 import { decodeFloat16, dequantizeProbabilities } from '../../src/attention/quantize';
-import type { HtmlPrecision } from '../../src/cli/htmlFormat';
+import { unpackLowerTriangle } from '../../src/report/causalTriangle';
+import type { HtmlPrecision } from '../../src/report/htmlFormat';
 import type { ModelInfo, Token } from '../../src/protocol';
 
 export const NOTEBOOK_MIME = 'application/vnd.attention-lens.v1+json';
@@ -72,7 +73,7 @@ export function checkDocument(value: unknown): CheckedDocument {
       if (values.length !== heads * perHead) {
         throw new Error(`layer ${l} holds ${values.length} values, expected ${heads} heads × ${perHead} (${attention.layout}, ${T} tokens)`);
       }
-      return attention.layout === 'causal' ? unpackLowerTriangle(values, heads, T) : values;
+      return attention.layout === 'causal' ? unpackLowerTriangle(values, T) : values;
     },
   };
 }
@@ -98,16 +99,4 @@ function decodeValues(base64: string, precision: HtmlPrecision): Float32Array {
   if (precision === 'float32') return new Float32Array(bytes.buffer, 0, bytes.byteLength >> 2);
   if (precision === 'float16') return decodeFloat16(new Uint16Array(bytes.buffer, 0, bytes.byteLength >> 1));
   return dequantizeProbabilities(bytes);
-}
-
-function unpackLowerTriangle(packed: Float32Array, heads: number, T: number): Float32Array {
-  const out = new Float32Array(heads * T * T);
-  let at = 0;
-  for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < T; q++) {
-      out.set(packed.subarray(at, at + q + 1), (h * T + q) * T);
-      at += q + 1;
-    }
-  }
-  return out;
 }

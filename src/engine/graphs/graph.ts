@@ -21,7 +21,23 @@ export interface FloatAttr { f: number }
 export const float = (f: number): FloatAttr => ({ f });
 type AttrValue = number | number[] | FloatAttr | string;
 
-/** Builds one ONNX graph: names stay unique and read like a torch export (`/model/layers.0/self_attn/Softmax`). */
+/** How a model is labelled when written: its opset (default OPSET) and producer name. */
+export interface ModelOptions {
+  opset?: number;
+  producer?: string;
+}
+
+/** A float32 weight whose values are made only when the model is written. */
+export interface LazyWeight {
+  name: string;
+  dims: number[];
+  values(): Float32Array;
+}
+
+/**
+ * Builds one ONNX graph: names stay unique and read like a torch export (`/model/layers.0/self_attn/Softmax`).
+ * The engine builds graphs from checkpoints with it, and the benchmark its synthetic models.
+ */
 export class GraphBuilder {
   private readonly nodes: onnx.INodeProto[] = [];
   private readonly initializers: onnx.ITensorProto[] = [];
@@ -30,8 +46,10 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly constants = new Map<string, Tensor>();
   private scopePath = '';
+  /** Weights declared with lazyWeight, in order; proto() leaves them out for a writer that streams them. */
+  readonly lazyWeights: LazyWeight[] = [];
 
-  constructor(private readonly graphName: string) {}
+  constructor(private readonly graphName: string, private readonly options: ModelOptions = {}) {}
 
   /** Runs `fn` with node names under `/<prefix>`, as torch.onnx.export names module scopes. */
   scope<T>(prefix: string, fn: () => T): T {
@@ -68,6 +86,13 @@ export class GraphBuilder {
     if (data.length !== expected) throw new Error(`weight ${name}: ${data.length} values for shape [${dims.join(', ')}]`);
     this.claim(name);
     this.initializers.push({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  /** A float32 initializer whose values are produced only when the model is encoded or streamed to a file. */
+  lazyWeight(name: string, dims: number[], values: () => Float32Array): Tensor {
+    this.claim(name);
+    this.lazyWeights.push({ name, dims, values });
     return name;
   }
 
@@ -140,12 +165,22 @@ export class GraphBuilder {
     return this.op('Slice', [x, this.ints([start]), this.ints([end]), this.ints([axis])]);
   }
 
-  /** Serialises the model. */
+  /** Serialises the model, lazy weights included. */
   encode(docString: string): Uint8Array {
-    return onnx.ModelProto.encode({
+    const model = this.proto(docString);
+    const lazy = this.lazyWeights.map(({ name, dims, values }): onnx.ITensorProto => {
+      const data = values();
+      return { name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    });
+    return onnx.ModelProto.encode({ ...model, graph: { ...model.graph, initializer: [...this.initializers, ...lazy] } }).finish();
+  }
+
+  /** The model as a message, without the lazy weights (see lazyWeights). */
+  proto(docString: string): onnx.IModelProto {
+    return {
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
-      producerName: 'attention-lens',
+      opsetImport: [{ domain: '', version: this.options.opset ?? OPSET }],
+      producerName: this.options.producer ?? 'attention-lens',
       docString,
       graph: {
         name: this.graphName,
@@ -154,7 +189,7 @@ export class GraphBuilder {
         input: this.inputs,
         output: this.outputs,
       },
-    }).finish();
+    };
   }
 
   private constant(key: string, make: () => onnx.ITensorProto): Tensor {

@@ -1,24 +1,14 @@
-// The `attention-lens/v1` report of an inspection as UTF-8 JSON bytes, for "Export Report as JSON".
-// Small reports are built with buildReport and stringified at once. A large one (many layers and
-// tokens: 12 layers × 12 heads × 512² weights is hundreds of megabytes of text) is written a few
-// megabytes at a time, giving the event loop back between pieces, so the extension host stays
-// responsive and no single string grows past what V8 allows. Both give the same bytes.
-import type { ModelInfo, Timings, Token } from '../protocol';
-import { buildReport } from '../engine/report';
+// The `attention-lens/v1` report as JSON, for the CLI's `--out report.json` and the panel's "Export
+// Report as JSON". A large report (12 layers × 12 heads × 512² weights is most of a gigabyte of text)
+// is made a few megabytes at a time, giving the event loop back between pieces, so the extension host
+// stays responsive and no single string grows past what V8 allows (about 512 M characters). Small
+// ones are stringified at once; both give the same bytes.
+import { buildReport, reportExtras, type ReportInput } from './report';
+import { writePieces } from './reportFile';
 
 /** Above this estimated size the report is written in pieces rather than with one JSON.stringify. */
 export const STRINGIFY_LIMIT_BYTES = 50 * 1024 * 1024;
 const PIECE_CHARS = 4 * 1024 * 1024;
-
-export interface ReportInput {
-  model: ModelInfo & { provider?: string };
-  text: string;
-  tokens: Token[];
-  /** Per layer, Float32 [heads][T][T]. */
-  layers: readonly Float32Array[];
-  warnings?: string[];
-  timings?: Timings;
-}
 
 /** A rough size of the report's JSON: about 12 characters per weight, plus the tokens and text. */
 export function estimateReportBytes(input: ReportInput): number {
@@ -39,7 +29,7 @@ export interface ReportJsonOptions {
 export async function reportJson(input: ReportInput, options: ReportJsonOptions = {}): Promise<Uint8Array> {
   const encoder = new TextEncoder();
   if (estimateReportBytes(input) <= (options.limitBytes ?? STRINGIFY_LIMIT_BYTES)) {
-    const report = buildReport(input.model, input.text, input.tokens, [...input.layers], extra(input));
+    const report = buildReport(input.model, input.text, input.tokens, [...input.layers], reportExtras(input));
     return encoder.encode(JSON.stringify(report));
   }
   const parts: Uint8Array[] = [];
@@ -56,6 +46,11 @@ export async function reportJson(input: ReportInput, options: ReportJsonOptions 
     offset += part.length;
   }
   return out;
+}
+
+/** Writes the report's JSON to `file` piece by piece: memory holds the attention and one piece, never the document. */
+export function writeReportJson(file: string, input: ReportInput, options: ReportJsonOptions = {}): Promise<number> {
+  return writePieces(file, reportJsonPieces(input, options));
 }
 
 /** The report's JSON in pieces of a few megabytes; yields to the event loop between pieces. */
@@ -92,17 +87,10 @@ export async function* reportJsonPieces(input: ReportInput, options: ReportJsonO
     piece += ']';
   }
   piece += ']';
-  const rest = JSON.stringify(extra(input));
+  const rest = JSON.stringify(reportExtras(input));
   piece += rest === '{}' ? '}' : ',' + rest.slice(1);
   options.progress?.(1);
   yield piece;
-}
-
-function extra(input: ReportInput): { warnings?: string[]; timings?: Timings } {
-  const out: { warnings?: string[]; timings?: Timings } = {};
-  if (input.warnings !== undefined) out.warnings = input.warnings;
-  if (input.timings !== undefined) out.timings = input.timings;
-  return out;
 }
 
 // As JSON.stringify writes a number: non-finite values become null.

@@ -12,6 +12,25 @@ export interface Report {
   timings?: Timings;
 }
 
+/** What a report is made from: the inspection's facts and its per-layer attention. */
+export interface ReportInput {
+  model: ModelInfo & { provider?: string };
+  text: string;
+  tokens: Token[];
+  /** Per layer, Float32 [heads][T][T]. */
+  layers: readonly Float32Array[];
+  warnings?: string[];
+  timings?: Timings;
+}
+
+/** The optional parts of a report that an input has, in the order the report lists them. */
+export function reportExtras(input: Pick<ReportInput, 'warnings' | 'timings'>): { warnings?: string[]; timings?: Timings } {
+  const out: { warnings?: string[]; timings?: Timings } = {};
+  if (input.warnings !== undefined) out.warnings = input.warnings;
+  if (input.timings !== undefined) out.timings = input.timings;
+  return out;
+}
+
 /** Builds the report from per-layer Float32 [heads][T][T] buffers. */
 export function buildReport(
   model: ModelInfo & { provider?: string },

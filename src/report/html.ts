@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { encodeFloat16, quantizeProbabilities } from '../attention/quantize';
 import type { ModelInfo, Token } from '../protocol';
+import { packLowerTriangle, upperTriangleIsZero } from './causalTriangle';
 import { EMBED, HTML_MAX_ERROR, type EmbeddedReport, type HtmlPrecision } from './htmlFormat';
 
 export { HTML_MAX_ERROR, HTML_PRECISIONS, type HtmlPrecision } from './htmlFormat';
@@ -95,33 +96,6 @@ function encodeLayer(values: Float32Array, precision: HtmlPrecision): string {
   const bytes =
     precision === 'float32' ? values : precision === 'float16' ? encodeFloat16(values) : quantizeProbabilities(values);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-// Causal models attend only backwards: keeping the lower triangle halves the page. Only when the
-// upper triangle is exactly zero, so the packing never loses anything.
-function upperTriangleIsZero(layer: Float32Array, T: number): boolean {
-  const heads = layer.length / (T * T);
-  for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < T; q++) {
-      const row = (h * T + q) * T;
-      for (let k = q + 1; k < T; k++) if (layer[row + k] !== 0) return false;
-    }
-  }
-  return true;
-}
-
-function packLowerTriangle(layer: Float32Array, T: number): Float32Array {
-  const heads = layer.length / (T * T);
-  const out = new Float32Array((heads * T * (T + 1)) / 2);
-  let at = 0;
-  for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < T; q++) {
-      const row = (h * T + q) * T;
-      out.set(layer.subarray(row, row + q + 1), at);
-      at += q + 1;
-    }
-  }
-  return out;
 }
 
 // Inside <script>, only "</script" and "<!--" change how HTML parses the text.
