@@ -155,21 +155,6 @@ export type WorkerToHost = InspectionStarted | LoadProgress | LayerAttention | I
 /** What the editor's highlights and hover card show: a head, or an aggregate over heads. */
 export type HeadChoice = number | 'mean' | 'max' | 'rollout';
 
-/** Strings the webview shows, translated by the host (the webview has no vscode.l10n). */
-export interface PanelLabels {
-  idle: string;
-  layers: string;
-  heads: string;
-  tokens: string;
-  provider: string;
-  /** The number format the model ran in (fp32, fp16, q8, …). */
-  precision: string;
-  truncated: string;
-  timings: string;
-  /** Shown after a window reload while the saved inspection runs again. */
-  restoring: string;
-}
-
 export interface PanelBusy {
   type: 'busy';
   /** What is running, in the user's words. */

@@ -13,7 +13,7 @@ import { ExportMenu } from './views/exportMenu';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
-import { resolveLocale, translator } from './views/strings';
+import { translator, type Strings } from './views/strings';
 import { cssColor } from './views/color';
 import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
@@ -36,8 +36,10 @@ export type AttentionAppMessage =
 export interface AttentionAppOptions {
   /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
   post?: (message: AttentionAppMessage) => void;
-  /** VS Code's display language, e.g. 'es'; English when absent or unknown. */
+  /** The language of the text, e.g. 'es', for the views' lang attribute. */
   locale?: string;
+  /** The text table filled for that language (see views/strings.ts); English for what it lacks. */
+  strings?: Strings;
   /**
    * URL of dist/rolloutWorker.js, which computes the rollout off the main thread. Without it (the
    * standalone report page) the rollout runs on the main thread in slices that yield between them.
@@ -84,8 +86,8 @@ type Redraw = 'matrix' | 'heads' | 'model';
 export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions = {}): AttentionApp {
   const doc = root.ownerDocument;
   adoptStyles(doc);
-  const locale = resolveLocale(opts.locale || doc.documentElement.lang || 'en');
-  const t = translator(locale);
+  const locale = opts.locale || doc.documentElement.lang || 'en';
+  const t = translator(opts.strings);
   const store = new ViewStateStore();
   const post = opts.post ?? (() => undefined);
   const reveal = (index: number) => post({ type: 'revealToken', index });

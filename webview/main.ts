@@ -1,9 +1,10 @@
 // The panel's script: routes the host's messages to the attention views (webview/app.ts), the
 // views' hovers, locks and layer/head choices back to the host, and keeps what a window reload
 // needs in vscode.setState. The views draw; this file adds only the facts header and the notes.
-import type { HeadChoice, HostToPanel, PanelInspection, PanelLabels, PanelSavedState, PanelToHost } from '../src/protocol';
+import type { HeadChoice, HostToPanel, PanelInspection, PanelSavedState, PanelToHost } from '../src/protocol';
 import { mountAttentionApp } from './app';
 import type { SavedViewState } from './state';
+import { translator, type Strings } from './views/strings';
 import './panel.css';
 
 interface VsCodeApi {
@@ -14,7 +15,8 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const labels = JSON.parse(document.body.dataset.labels ?? '{}') as PanelLabels;
+const strings = JSON.parse(document.body.dataset.strings ?? '{}') as Strings;
+const t = translator(strings);
 const main = document.getElementById('app')!;
 
 const header = element('header');
@@ -31,6 +33,7 @@ let finished = false;
 
 const app = mountAttentionApp(viewsRoot, {
   locale: document.documentElement.lang,
+  strings,
   workerUrl: document.body.dataset.workerUrl,
   post: (message) => vscode.postMessage(message),
 });
@@ -46,10 +49,6 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
   if (className) el.className = className;
   if (text !== undefined) el.textContent = text;
   return el;
-}
-
-function format(template: string, ...values: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)] ?? ''));
 }
 
 function setBusy(busy: boolean): void {
@@ -71,19 +70,19 @@ function renderHeader(modelId: string, facts: { layers?: number; heads?: number;
     dd.dataset.fact = key;
     list.append(element('dt', undefined, name), dd);
   };
-  fact(labels.layers, facts.layers, 'layers');
-  fact(labels.heads, facts.heads, 'heads');
-  fact(labels.tokens, facts.tokens, 'tokens');
-  fact(labels.provider, facts.provider, 'provider');
-  fact(labels.precision, facts.precision, 'precision');
+  fact(t('panel.layers'), facts.layers, 'layers');
+  fact(t('panel.heads'), facts.heads, 'heads');
+  fact(t('panel.tokens'), facts.tokens, 'tokens');
+  fact(t('panel.provider'), facts.provider, 'provider');
+  fact(t('panel.precision'), facts.precision, 'precision');
   header.replaceChildren(element('h1', 'model', modelId), list);
 }
 
 function renderNotes(inspection: PanelInspection, timings?: { loadMs: number; runMs: number; totalMs: number }): void {
   const lines: HTMLElement[] = [];
-  if (inspection.truncatedFrom) lines.push(element('p', 'warning', format(labels.truncated, inspection.tokens.length, inspection.truncatedFrom)));
+  if (inspection.truncatedFrom) lines.push(element('p', 'warning', t('panel.truncated', inspection.tokens.length, inspection.truncatedFrom)));
   for (const warning of inspection.warnings) lines.push(element('p', 'warning', warning));
-  if (timings) lines.push(element('p', 'timings', format(labels.timings, timings.loadMs.toFixed(0), timings.runMs.toFixed(0), timings.totalMs.toFixed(0))));
+  if (timings) lines.push(element('p', 'timings', t('panel.timings', timings.loadMs.toFixed(0), timings.runMs.toFixed(0), timings.totalMs.toFixed(0))));
   notes.replaceChildren(...lines);
 }
 
@@ -150,7 +149,7 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
 // After a window reload the host inspects the saved text again; until it arrives, say so.
 if (saved.inspection) {
   renderHeader(saved.inspection.modelId, { provider: saved.inspection.provider });
-  showStatus('restoring', labels.restoring);
+  showStatus('restoring', t('panel.restoring'));
   setBusy(true);
 } else {
   setBusy(false);

@@ -1,8 +1,9 @@
 // The "Attention Lens" webview panel: one per window, created on first inspection or revived by the
 // serializer after a reload. The webview draws; this side only builds its HTML and forwards messages.
 import * as vscode from 'vscode';
-import type { HostToPanel, PanelLabels, PanelToHost } from '../protocol';
+import type { HostToPanel, PanelToHost } from '../protocol';
 import { Disposable } from './disposable';
+import { panelLanguage, panelStrings } from './panelStrings';
 
 export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 
@@ -103,20 +104,6 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
   };
 }
 
-function labels(): PanelLabels {
-  return {
-    idle: vscode.l10n.t('Select text in an editor and run "Attention Lens: Inspect Selection".'),
-    layers: vscode.l10n.t('Layers'),
-    heads: vscode.l10n.t('Heads'),
-    tokens: vscode.l10n.t('Tokens'),
-    provider: vscode.l10n.t('Provider'),
-    precision: vscode.l10n.t('Precision'),
-    truncated: vscode.l10n.t('Only the first {0} of {1} tokens were inspected.'),
-    timings: vscode.l10n.t('Load {0} ms · run {1} ms · total {2} ms'),
-    restoring: vscode.l10n.t('Inspecting again the text shown before the reload…'),
-  };
-}
-
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = makeNonce();
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
@@ -133,9 +120,9 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
     `connect-src ${webview.cspSource}`,
     'worker-src blob:',
   ].join('; ');
-  const labelsJson = escapeAttribute(JSON.stringify(labels()));
+  const strings = escapeAttribute(JSON.stringify(panelStrings()));
   return `<!DOCTYPE html>
-<html lang="${escapeAttribute(displayLanguage())}">
+<html lang="${escapeAttribute(panelLanguage())}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -143,17 +130,11 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <link rel="stylesheet" href="${style}">
 <title>${escapeAttribute(vscode.l10n.t('Attention Lens'))}</title>
 </head>
-<body data-labels="${labelsJson}" data-worker-url="${escapeAttribute(rolloutWorker.toString())}">
+<body data-strings="${strings}" data-worker-url="${escapeAttribute(rolloutWorker.toString())}">
 <main id="app"></main>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
-}
-
-// VS Code's display language; ATTENTION_LENS_LOCALE overrides it for the panel alone, so the
-// end-to-end tests can see the Spanish views in a workbench that has no Spanish language pack.
-function displayLanguage(): string {
-  return process.env.ATTENTION_LENS_LOCALE?.trim() || vscode.env.language;
 }
 
 function escapeAttribute(value: string): string {

@@ -2,6 +2,7 @@
 // page.evaluate) start inspections and stream synthetic layers into them.
 import { mountAttentionApp, type AttentionApp, type AttentionAppMessage } from '../../webview/app';
 import { createRolloutComputer } from '../../webview/rolloutComputer';
+import { bundledStrings } from '../../webview/views/strings';
 import { syntheticLayer, syntheticModel, syntheticText, type SyntheticSpec } from './synthetic';
 
 export interface Harness {
@@ -31,8 +32,10 @@ const harness: Harness = {
   mount({ locale, worker } = {}) {
     this.app?.dispose();
     workerUrl ??= URL.createObjectURL(new Blob([window.rolloutWorkerSource], { type: 'text/javascript' }));
+    // As the host does for a workbench in that language: the table filled from the l10n bundle.
     this.app = mountAttentionApp(document.getElementById('root')!, {
       locale,
+      strings: locale ? bundledStrings(locale) : undefined,
       workerUrl: worker ? workerUrl : undefined,
       post: (message) => this.posted.push(message),
     });

@@ -5,7 +5,7 @@
 // one layer's decoding, and then drawn in one frame.
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { mountAttentionApp, type AttentionApp } from '../app';
-import { resolveLocale, translator } from '../views/strings';
+import { bundledStrings, translator } from '../views/strings';
 import { checkDocument } from './notebookDocument';
 
 // The export menu saves files through the extension host, which a notebook output has no line to.
@@ -27,8 +27,10 @@ const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export const activate: ActivationFunction = () => {
   const apps = new Map<string, AttentionApp>();
   let styled = false;
-  const locale = resolveLocale(document.documentElement.lang || navigator.language || 'en');
-  const t = translator(locale);
+  const locale = document.documentElement.lang || navigator.language || 'en';
+  // Renderers have no vscode.l10n: the table is filled from the bundles built into this script.
+  const strings = bundledStrings(locale);
+  const t = translator(strings);
 
   const dispose = (id: string) => {
     apps.get(id)?.dispose();
@@ -53,7 +55,7 @@ export const activate: ActivationFunction = () => {
         textContent: t('notebook.summary', doc.model.id, doc.tokens.length, doc.model.layers, doc.model.heads),
       });
       root.append(summary);
-      const app = mountAttentionApp(root, { locale });
+      const app = mountAttentionApp(root, { locale, strings });
       apps.set(item.id, app);
       app.setInspection({ model: doc.model, tokens: doc.tokens, text: doc.text });
       // Decode one layer per task, so the notebook stays responsive, and add them all in one task:

@@ -1,8 +1,11 @@
-// Every piece of text the attention views show. The panel receives VS Code's locale from the host
-// (webviews have no vscode.l10n), so the views look their text up here: English is the default and
-// the fallback for any key a table lacks.
+// Every piece of text the panel shows, its attention views and the facts around them: the one table,
+// in English. The extension host fills it through vscode.l10n.t (translations live in
+// l10n/bundle.l10n.<locale>.json, keyed by the English text) and hands it to the panel; the notebook
+// renderer, which has no vscode.l10n, fills it from the same bundles (bundledStrings). A key a filled
+// table lacks reads in English.
+import es from '../../l10n/bundle.l10n.es.json';
 
-const en = {
+export const STRINGS = {
   'app.waiting': 'Select text and run “Attention Lens: Inspect Selection” to see its attention.',
   'controls.label': 'Attention view options',
   'controls.layer': 'Layer',
@@ -52,78 +55,47 @@ const en = {
   'export.report': 'Report as JSON…',
   'notebook.summary': '{0} · {1} tokens · {2} layers × {3} heads',
   'notebook.invalid': 'This Attention Lens output could not be shown: {0}',
+  'panel.layers': 'Layers',
+  'panel.heads': 'Heads',
+  'panel.tokens': 'Tokens',
+  'panel.provider': 'Provider',
+  'panel.precision': 'Precision',
+  'panel.truncated': 'Only the first {0} of {1} tokens were inspected.',
+  'panel.timings': 'Load {0} ms · run {1} ms · total {2} ms',
+  'panel.restoring': 'Inspecting again the text shown before the reload…',
 } as const;
 
-export type StringKey = keyof typeof en;
+export type StringKey = keyof typeof STRINGS;
 
-const es: Partial<Record<StringKey, string>> = {
-  'app.waiting': 'Seleccione texto y ejecute «Attention Lens: Inspeccionar selección» para ver su atención.',
-  'controls.label': 'Opciones de la vista de atención',
-  'controls.layer': 'Capa',
-  'controls.head': 'Cabeza',
-  'controls.aggregation': 'Agregación',
-  'controls.received': 'Atención recibida',
-  'controls.hideSpecial': 'Ocultar tokens especiales',
-  'aggregation.head': 'Una sola cabeza',
-  'aggregation.mean': 'Media de las cabezas',
-  'aggregation.max': 'Máximo de las cabezas',
-  'aggregation.rollout': 'Rollout de atención entre capas',
-  'option.layer': 'Capa {0}',
-  'option.head': 'Cabeza {0}',
-  'progress.receiving': 'Recibiendo la capa {0} de {1}…',
-  'progress.label': 'Capas de atención recibidas',
-  'strip.title': 'Tokens',
-  'strip.hint.paid': 'Pase el ratón o las flechas por un token para teñir los tokens a los que atiende; Intro o un clic lo fija, Esc lo suelta.',
-  'strip.hint.received': 'Pase el ratón o las flechas por un token para teñir los tokens que lo atienden; Intro o un clic lo fija, Esc lo suelta.',
-  'strip.locked': 'Fijado en «{0}»: Esc o un nuevo clic lo suelta.',
-  'matrix.title': 'Matriz de atención',
-  'matrix.caption.head': 'Capa {0}, cabeza {1}',
-  'matrix.caption.mean': 'Capa {0}, media de las cabezas',
-  'matrix.caption.max': 'Capa {0}, máximo de las cabezas',
-  'matrix.caption.rollout': 'Rollout de las capas 0–{0}',
-  'matrix.axes': 'Filas: consulta (el token que mira) · columnas: clave (el token mirado)',
-  'matrix.renormalised': 'Tokens especiales ocultos: filas renormalizadas para sumar 1.',
-  'matrix.causal': 'Rayado: enmascarado, un modelo causal no puede atender a tokens posteriores.',
-  'matrix.scale': 'Escala de color de 0 a {0}',
-  'matrix.masked': 'enmascarado',
-  'matrix.waitingLayer': 'Esperando la capa {0}…',
-  'matrix.computingRollout': 'Calculando el rollout…',
-  'matrix.label': 'Matriz de atención, {0} tokens. Las flechas recorren las celdas, Intro fija el token de consulta.',
-  'heads.title': 'Vista de cabezas',
-  'heads.caption': 'Capa {0}: la opacidad de cada línea es el peso de atención, un color por cabeza.',
-  'heads.thinned': 'Se omiten las líneas débiles; pase el ratón por un token para ver todas las suyas.',
-  'heads.toggles': 'Cabezas visibles',
-  'heads.label': 'Vista de cabezas: consultas a la izquierda, claves a la derecha. Las flechas arriba y abajo recorren los tokens, Intro fija.',
-  'heads.noneShown': 'No hay cabezas visibles: active alguna arriba.',
-  'model.title': 'Vista del modelo',
-  'model.caption': 'Todas las capas (filas) y cabezas (columnas): haga clic en una para verla en las demás vistas.',
-  'model.label': 'Vista del modelo, {0} capas por {1} cabezas. Las flechas eligen capa y cabeza.',
-  'model.cell': 'Capa {0}, cabeza {1}',
-  'export.button': 'Exportar',
-  'export.matrix': 'Matriz como PNG…',
-  'export.heads': 'Vista de cabezas como PNG…',
-  'export.model': 'Vista del modelo como PNG…',
-  'export.report': 'Informe como JSON…',
-  'notebook.summary': '{0} · {1} tokens · {2} capas × {3} cabezas',
-  'notebook.invalid': 'No se pudo mostrar esta salida de Attention Lens: {0}',
-};
-
-const tables: Record<string, Partial<Record<StringKey, string>>> = { en, es };
+/** The table filled for one locale; keys it lacks read in English. */
+export type Strings = Partial<Record<StringKey, string>>;
 
 /** Looks up UI text; `{0}`, `{1}`… in the text are replaced by the arguments. */
 export type Translate = (key: StringKey, ...args: (string | number)[]) => string;
 
-/** The table a VS Code locale such as 'es' or 'es-419' uses: 'es', or 'en' for any locale without one. */
-export function resolveLocale(locale = 'en'): string {
-  const lower = locale.toLowerCase();
-  return lower in tables ? lower : lower.split('-')[0] in tables ? lower.split('-')[0] : 'en';
+/** Fills the table with `translate` applied to each English text, as the host does with vscode.l10n.t. */
+export function fillStrings(translate: (english: string) => string): Strings {
+  return Object.fromEntries(Object.entries(STRINGS).map(([key, english]) => [key, translate(english)])) as Strings;
 }
 
-/** The lookup for a VS Code locale; unknown locales get English. */
-export function translator(locale = 'en'): Translate {
-  const table = tables[resolveLocale(locale)];
+/** Fills the table from a translation bundle keyed by English text (an l10n/bundle.l10n.<locale>.json). */
+export function fromBundle(bundle: Readonly<Record<string, string>>): Strings {
+  return fillStrings((english) => bundle[english] ?? english);
+}
+
+/** The lookup over a filled table; English for what it lacks, or for no table at all. */
+export function translator(strings: Strings = {}): Translate {
   return (key, ...args) => {
-    const text = table[key] ?? en[key];
+    const text = strings[key] ?? STRINGS[key];
     return args.length === 0 ? text : text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
   };
+}
+
+const BUNDLES: Record<string, Readonly<Record<string, string>>> = { es };
+
+/** The table filled from the extension's own bundle for a locale such as 'es' or 'es-419'; English when it has none. */
+export function bundledStrings(locale: string): Strings {
+  const tag = locale.toLowerCase();
+  const bundle = BUNDLES[tag] ?? BUNDLES[tag.split('-')[0]];
+  return bundle ? fromBundle(bundle) : {};
 }
