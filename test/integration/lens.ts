@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { maxOverHeads, meanOverHeads, rollout, selectHead, topK, type KeyWeight } from '../../src/attention';
 import { BUCKETS } from '../../src/host/highlights';
 import type { EditorProbe, ProbedInspection } from '../../src/host/probe';
-import type { ViewState } from '../../src/host/viewState';
+import type { HeadChoice, ViewState } from '../../src/protocol';
+import { DEFAULT_VIEW_STATE, headChoice } from '../../src/viewState';
 import { eventually, extension } from './helpers';
 
 export const CLEAR = 'attentionLens.clearHighlights';
@@ -47,15 +48,21 @@ export async function hoverCard(uri: vscode.Uri, position: vscode.Position): Pro
   return undefined;
 }
 
+/** The view state of a panel showing `head` (a head or an aggregate over heads) of `layer`. */
+export function viewOf(layer: number, head: HeadChoice): ViewState {
+  return typeof head === 'number' ? { ...DEFAULT_VIEW_STATE, layer, head } : { ...DEFAULT_VIEW_STATE, layer, aggregation: head };
+}
+
 /** Query `query`'s attention row under `view`, computed from the engine's layers with src/attention. */
 export function expectedRow(inspection: ProbedInspection, query: number, view: ViewState): Float32Array {
   const { layers, heads } = inspection;
   const T = inspection.tokens.length;
+  const head = headChoice(view);
   let matrix: Float32Array;
-  if (view.head === 'mean') matrix = meanOverHeads(layers[view.layer], heads, T);
-  else if (view.head === 'max') matrix = maxOverHeads(layers[view.layer], heads, T);
-  else if (view.head === 'rollout') matrix = rollout(layers, heads, T)[view.layer];
-  else matrix = selectHead(layers[view.layer], heads, T, view.head);
+  if (head === 'mean') matrix = meanOverHeads(layers[view.layer], heads, T);
+  else if (head === 'max') matrix = maxOverHeads(layers[view.layer], heads, T);
+  else if (head === 'rollout') matrix = rollout(layers, heads, T)[view.layer];
+  else matrix = selectHead(layers[view.layer], heads, T, head);
   return matrix.slice(query * T, (query + 1) * T);
 }
 
