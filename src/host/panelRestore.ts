@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { InspectTarget } from './followSelection';
 import { log } from './log';
-import type { PanelPresenter, SavedInspection } from './presenter';
+import type { SavedInspection } from './panelContent';
+import type { PanelPresenter } from './presenter';
 
 /**
  * Runs a saved inspection again: its text in its document (where it was, else its first occurrence)

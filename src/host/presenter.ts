@@ -1,37 +1,17 @@
-// The one owner of what the panel shows: the current inspection as it streams in (tokens, model,
-// every layer received), the view state (layer, head, aggregation, lock, …), what is running or
-// failed, and the token the editor focuses. The panel's page, whenever it loads (first open, shown
-// again after being hidden, window reload), asks what to show and gets all of it, then every change.
-// The inspector, the editor lens and the exporter talk to the presenter, never to the page.
+// The one owner of what the panel shows (src/host/panelContent.ts: the inspection as it streams in,
+// the view state, what runs or failed, the focused token). The panel's page, whenever it loads
+// (first open, shown again after being hidden, window reload), asks what to show and gets all of it,
+// then every change. The inspector, the editor lens and the exporter talk to the presenter, never to
+// the page; the lens and the exporter subscribe to what the user does there.
 import * as vscode from 'vscode';
 import { ChannelError, type Handlers, type RequestContext } from '../channel';
-import type {
-  ExportView, PanelInspection, PanelLayer, PanelPng, PanelSavedState, PanelUpdate, PresenterApi, Timings, ViewState,
-} from '../protocol';
-import { checkViewState, DEFAULT_VIEW_STATE, sameViewState, sanitizeViewState, type ViewBounds } from '../viewState';
+import type { ExportView, PanelInspection, PanelLayer, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState } from '../protocol';
 import { log } from './log';
 import { AttentionPanel, type PageChannel } from './panel';
-
-/** The inspection the panel shows: its layers as they arrive, and its timings once all have. */
-export interface ShownInspection {
-  inspection: PanelInspection;
-  /** Per layer, Float32 [heads][T][T]; a hole for a layer that has not arrived yet. */
-  layers: Float32Array[];
-  timings?: Timings;
-}
-
-/** What the page keeps for a reload: the text, the model and where the text was. */
-export type SavedInspection = NonNullable<PanelSavedState['inspection']>;
-
-type Status = Extract<PanelUpdate, { type: 'busy' | 'failed' | 'restoring' }>;
+import { PanelContent, type SavedInspection, type ShownInspection } from './panelContent';
 
 export class PanelPresenter implements vscode.Disposable {
-  private current: ShownInspection | undefined;
-  private status: Status | undefined;
-  // After a window reload, until the saved inspection has run again: what to keep saving meanwhile.
-  private restoring: SavedInspection | undefined;
-  private viewState: ViewState = DEFAULT_VIEW_STATE;
-  private focus: number | null = null;
+  private readonly content = new PanelContent();
   // The page that asked what to show, as a function that sends it one update.
   private page: ((update: PanelUpdate) => void) | undefined;
   private readonly pageWaiters = new Set<() => void>();
@@ -40,7 +20,7 @@ export class PanelPresenter implements vscode.Disposable {
   private readonly hoverEmitter = new vscode.EventEmitter<number | null>();
   private readonly exportEmitter = new vscode.EventEmitter<ExportView | 'report'>();
 
-  /** The user changed the view state in the panel. */
+  /** The view state changed: the user changed it in the panel, or a new inspection kept what it could. */
   readonly onDidChangeView = this.viewEmitter.event;
   /** The user locked token `index` in the panel. */
   readonly onDidRevealToken = this.revealEmitter.event;
@@ -62,12 +42,12 @@ export class PanelPresenter implements vscode.Disposable {
 
   /** The view state the panel shows, which the editor's highlights and hover cards follow. */
   get view(): ViewState {
-    return this.viewState;
+    return this.content.view;
   }
 
   /** The inspection the panel shows, if any. */
   get shown(): ShownInspection | undefined {
-    return this.current;
+    return this.content.shown;
   }
 
   /** Reveals the panel, creating it if there is none; its page then asks what to show. */
@@ -81,57 +61,37 @@ export class PanelPresenter implements vscode.Disposable {
    */
   revive(panel: vscode.WebviewPanel, state: unknown): SavedInspection | undefined {
     AttentionPanel.revive(panel, this.extensionUri, this.handlers);
-    const saved = (typeof state === 'object' && state !== null ? state : {}) as PanelSavedState;
-    this.viewState = sanitizeViewState(saved.view);
-    const inspection = savedInspection(saved);
-    if (inspection && !this.current) {
-      this.restoring = inspection;
-      this.setStatus({ type: 'restoring', modelId: inspection.modelId, provider: inspection.provider });
-    }
-    return inspection;
+    return this.content.restore(state);
   }
 
   /** Something runs: the panel says so over the last inspection. */
   busy(title: string): void {
-    this.setStatus({ type: 'busy', title });
+    this.send(this.content.busy(title));
   }
 
   /** Something failed or was cancelled: the panel says so over the last inspection. */
   failed(message: string): void {
-    this.restoring = undefined;
-    this.setStatus({ type: 'failed', message });
-    this.save();
+    this.send(this.content.failed(message));
   }
 
   /** A new inspection, before any attention: the view state is kept where the new model allows. */
   begin(inspection: PanelInspection): void {
-    this.current = { inspection, layers: [] };
-    this.status = undefined;
-    this.restoring = undefined;
-    this.focus = null;
-    this.setView(sanitizeViewState(this.viewState, bounds(inspection)));
-    this.send({ type: 'inspection', inspection, view: this.viewState });
-    this.save();
+    this.changingView(() => this.send(this.content.begin(inspection)));
   }
 
   /** One layer of inspection `id` arrived. */
-  layer(id: number, layer: PanelLayer, data: Float32Array): void {
-    if (this.current?.inspection.id !== id) return;
-    this.current.layers[layer.layer] = data;
-    this.send(layerUpdate(id, layer.layer, data, layer.heads, layer.tokens));
+  layer(id: number, layer: Omit<PanelLayer, 'data'>, data: Float32Array): void {
+    this.send(this.content.layer(id, layer, data));
   }
 
   /** Every layer of inspection `id` has arrived. */
   done(id: number, timings: Timings): void {
-    if (this.current?.inspection.id !== id) return;
-    this.current.timings = timings;
-    this.send({ type: 'done', id, timings });
+    this.send(this.content.done(id, timings));
   }
 
   /** The editor focused token `index` of the shown inspection (caret or mouse), or none. */
   focusToken(index: number | null): void {
-    this.focus = index;
-    this.send({ type: 'focusToken', index });
+    this.send(this.content.focusToken(index));
   }
 
   /**
@@ -153,18 +113,7 @@ export class PanelPresenter implements vscode.Disposable {
   private attach({ emit, signal }: RequestContext<PanelUpdate>): Promise<void> {
     const send = (update: PanelUpdate) => emit(update);
     this.page = send;
-    const shown = this.current;
-    if (shown) {
-      const { inspection, layers, timings } = shown;
-      send({ type: 'inspection', inspection, view: this.viewState });
-      layers.forEach((data, l) => send(layerUpdate(inspection.id, l, data, inspection.model.heads, inspection.tokens.length)));
-      if (timings) send({ type: 'done', id: inspection.id, timings });
-    } else {
-      send({ type: 'view', view: this.viewState });
-    }
-    if (this.status) send(this.status);
-    if (this.focus !== null) send({ type: 'focusToken', index: this.focus });
-    send({ type: 'save', state: this.saved() });
+    for (const update of this.content.snapshot()) send(update);
     for (const wake of this.pageWaiters) wake();
     return new Promise((resolve) => signal.addEventListener('abort', () => {
       if (this.page === send) this.page = undefined;
@@ -173,42 +122,21 @@ export class PanelPresenter implements vscode.Disposable {
   }
 
   private reported(value: ViewState): void {
-    const shown = this.current;
-    if (!shown) return;
-    const view = checkViewState(value, bounds(shown.inspection));
-    if (!view) {
-      log().warn(`ignored a view state the model does not have: ${JSON.stringify(value)}`);
-      return;
-    }
-    if (this.setView(view)) this.save();
+    const updates = this.changingView(() => this.content.report(value));
+    if (updates) this.send(updates);
+    else log().warn(`ignored a view state the inspection does not have: ${JSON.stringify(value)}`);
   }
 
-  private setView(view: ViewState): boolean {
-    if (sameViewState(view, this.viewState)) return false;
-    this.viewState = view;
-    this.viewEmitter.fire(view);
-    return true;
+  // Runs `change` and tells the editor when it changed the view state.
+  private changingView<T>(change: () => T): T {
+    const before = this.content.view;
+    const result = change();
+    if (this.content.view !== before) this.viewEmitter.fire(this.content.view);
+    return result;
   }
 
-  private setStatus(status: Status): void {
-    this.status = status;
-    this.send(status);
-  }
-
-  private saved(): PanelSavedState {
-    const shown = this.current?.inspection;
-    const inspection = shown
-      ? { text: shown.text, modelId: shown.model.id, modelSetting: shown.modelSetting, provider: shown.provider, source: shown.source }
-      : this.restoring;
-    return { view: this.viewState, inspection };
-  }
-
-  private save(): void {
-    this.send({ type: 'save', state: this.saved() });
-  }
-
-  private send(update: PanelUpdate): void {
-    this.page?.(update);
+  private send(updates: PanelUpdate[]): void {
+    if (this.page) for (const update of updates) this.page(update);
   }
 
   private async pageChannel(signal: AbortSignal): Promise<PageChannel> {
@@ -234,22 +162,4 @@ export class PanelPresenter implements vscode.Disposable {
     }
     return channel;
   }
-}
-
-/** The inspection summary in a state the page saved, if it holds one (anything else is ignored). */
-export function savedInspection(state: PanelSavedState | undefined): SavedInspection | undefined {
-  const inspection = state?.inspection;
-  if (typeof inspection !== 'object' || inspection === null || typeof inspection.text !== 'string' || inspection.text === '') return undefined;
-  return inspection;
-}
-
-function bounds(inspection: PanelInspection): ViewBounds {
-  return { layers: inspection.model.layers, heads: inspection.model.heads, tokens: inspection.tokens.length };
-}
-
-function layerUpdate(id: number, layer: number, data: Float32Array, heads: number, tokens: number): PanelUpdate {
-  // The page reads the whole buffer: a view into a larger one is copied out.
-  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  const buffer = (whole ? data.buffer : data.slice().buffer) as ArrayBuffer;
-  return { type: 'layer', id, layer, heads, tokens, data: buffer };
 }
