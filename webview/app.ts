@@ -1,5 +1,5 @@
 // The attention views as one browser component, independent of VS Code: the panel's script mounts
-// it, feeds it the inspection's tokens and then its layers one at a time, and persists its state.
+// it, feeds it the inspection's tokens and then its layers one at a time, and reports its state changes.
 // Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
 // redraw; the token strip updates at once, because it is what the pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
