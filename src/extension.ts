@@ -7,8 +7,9 @@ import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
 import { Exporter } from './host/exportCommands';
 import { disposeLog } from './host/log';
 import { registerModelCommands } from './host/modelCommands';
-import { AttentionPanel, PANEL_VIEW_TYPE } from './host/panel';
-import { restoreInspection, savedInspection } from './host/panelReplay';
+import { PANEL_VIEW_TYPE } from './host/panel';
+import { restoreInspection } from './host/panelRestore';
+import { PanelPresenter } from './host/presenter';
 import { createProbe, type EditorProbe } from './host/probe';
 import { SHOW_PANEL_COMMAND } from './host/statusBar';
 
@@ -26,34 +27,33 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const started = performance.now();
   // The lens re-runs inspections (attentionLens.followSelection) through the inspector, which hands
   // its results back to the lens: the closure breaks the construction cycle.
-  const lens = new EditorLens(context.extensionUri, (target) => inspector.inspect(target));
-  const inspector: SelectionInspector = new SelectionInspector(context.extensionUri, lens);
-  const exporter = new Exporter(lens);
+  const presenter = new PanelPresenter(context.extensionUri);
+  const lens = new EditorLens(presenter, (target) => inspector.inspect(target));
+  const inspector: SelectionInspector = new SelectionInspector(context.extensionUri, lens, presenter);
+  const exporter = new Exporter(lens, presenter);
   context.subscriptions.push(
     // First: inspections ask the model source this sets up for their model folder.
     ...registerModelCommands(context),
     inspector,
     lens,
     exporter,
+    presenter,
     vscode.commands.registerCommand(INSPECT_COMMAND, () => inspector.run()),
     vscode.commands.registerCommand(CLEAR_HIGHLIGHTS_COMMAND, () => lens.clear()),
     vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => {
       lens.showPanel();
     }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      // After a window reload: the webview restores its own view state; the matrices died with the
-      // old extension host, so the text it saved is inspected again with the model it used.
+      // After a window reload: the presenter takes back the view state the page saved; the matrices
+      // died with the old extension host, so the text it saved is inspected again with the model it used.
       async deserializeWebviewPanel(panel, state: unknown) {
-        const revived = AttentionPanel.revive(panel, context.extensionUri);
-        lens.adopt(revived);
-        const saved = savedInspection(state);
-        if (saved) void restoreInspection(revived, saved, (target, options) => inspector.inspect(target, options));
+        const saved = presenter.revive(panel, state);
+        if (saved) void restoreInspection(presenter, saved, (target, options) => inspector.inspect(target, options));
       },
     }),
-    { dispose: () => AttentionPanel.open?.dispose() },
     { dispose: disposeLog },
   );
-  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter) : undefined;
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter, presenter) : undefined;
   return { activationMs: performance.now() - started, probe };
 }
 

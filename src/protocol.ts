@@ -149,146 +149,58 @@ export interface EngineFailure {
 export type WorkerToHost = InspectionStarted | LoadProgress | LayerAttention | InspectionDone | EngineFailure;
 
 // ── host ↔ webview (the panel) ───────────────────────────────────────────────
-// Attention travels as ArrayBuffers, which webview postMessage transfers without JSON
-// (engines.vscode >= 1.57).
+// One Channel (src/channel.ts) per page the panel loads. The page asks the presenter what it shows
+// ('show') whenever it loads: first open, shown again after being hidden, window reload. The
+// presenter answers with events, the present state first and then each change, and holds the
+// request open until the page goes. Attention travels as ArrayBuffers, which webview postMessage
+// sends as binary, never as JSON (engines.vscode >= 1.57).
 
 /** What the editor's highlights and hover card show: a head, or an aggregate over heads. */
 export type HeadChoice = number | 'mean' | 'max' | 'rollout';
 
-export interface PanelBusy {
-  type: 'busy';
-  /** What is running, in the user's words. */
-  title: string;
+export const AGGREGATIONS = ['head', 'mean', 'max', 'rollout'] as const;
+/** What the matrix and token strip show: one head, a reduction over heads, or rollout to the layer. */
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/**
+ * What the panel shows of an inspection, and what a reload restores: owned by the presenter,
+ * changed by the user in the panel, followed by the editor's highlights and hover cards.
+ */
+export interface ViewState {
+  /** 0-based layer. For 'rollout', the rollout through layers 0..layer. */
+  layer: number;
+  /** 0-based head, shown when `aggregation` is 'head'. */
+  head: number;
+  aggregation: Aggregation;
+  /** Tint by the attention a token receives rather than the attention it pays. */
+  received: boolean;
+  hideSpecial: boolean;
+  /** Heads turned off in the head view. */
+  hiddenHeads: number[];
+  /** The token clicked or chosen with Enter: stays active until unlocked. */
+  locked: number | null;
 }
 
-/** The tokens and model shape, sent before any attention arrives. */
-export interface PanelInspection {
-  type: 'inspection';
+/** The tokens and model shape of an inspection as the engine reported them, with what a reload needs. */
+export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'provider' | 'warnings' | 'truncatedFrom'> & {
   id: number;
   text: string;
-  model: ModelInfo;
-  tokens: Token[];
-  provider: string;
-  warnings: string[];
-  truncatedFrom?: number;
   /** The model as the setting named it (folder or Hub id): what a reload inspects the text with again. */
   modelSetting?: string;
   /** Where the text was: the document and the text's offset in it, to find it again after a reload. */
   source?: { uri: string; start: number };
-}
+};
 
-/** One layer's attention, Float32 [heads][T][T] row-major. */
-export interface PanelLayer {
-  type: 'layer';
-  id: number;
-  layer: number;
-  heads: number;
-  tokens: number;
-  data: ArrayBuffer;
-}
-
-export interface PanelDone {
-  type: 'done';
-  id: number;
-  timings: Timings;
-}
-
-export interface PanelFailed {
-  type: 'failed';
-  message: string;
-}
+/** One layer's attention as the engine sent it, Float32 [heads][T][T] row-major. */
+export type PanelLayer = Pick<LayerAttention, 'layer' | 'heads' | 'tokens' | 'data'>;
 
 /**
- * The editor's focused token changed (caret moved onto it, or the mouse hovers it): the panel
- * highlights token `index` of the current inspection, or nothing when `index` is null. Transient: a
- * panel that is not listening misses it rather than receiving a backlog.
- */
-export interface PanelFocusToken {
-  type: 'focusToken';
-  index: number | null;
-}
-
-/** The views that export as PNG images: the matrix, the head view and the model view. */
-export type ExportView = 'matrix' | 'heads' | 'model';
-
-/**
- * The host asks for a view as PNG (the "Export View as PNG" command): the panel answers with
- * 'exportPng' or 'exportFailed' carrying the same `requestId`. Without `view`, the view the user
- * last pointed at or focused (the matrix until then).
- */
-export interface PanelExportView {
-  type: 'exportView';
-  requestId: number;
-  view?: ExportView;
-}
-
-export type HostToPanel = PanelBusy | PanelInspection | PanelLayer | PanelDone | PanelFailed | PanelFocusToken | PanelExportView;
-
-export interface PanelReady {
-  type: 'ready';
-}
-
-/** The user clicked a token: the host selects its range in the editor. */
-export interface PanelRevealToken {
-  type: 'revealToken';
-  index: number;
-}
-
-/** The mouse entered token `index` in the panel, or left the tokens (null): the editor paints what it attends to. */
-export interface PanelHoverToken {
-  type: 'hoverToken';
-  index: number | null;
-}
-
-/**
- * The panel now shows layer `layer` (0-based) and head `head` (0-based index, or an aggregate over
- * heads; 'rollout' means the rollout through layers 0..layer). The editor's highlights and hover
- * cards follow it. The host resets to the last layer, mean over heads, on every new inspection, so a
- * panel that keeps another choice across inspections sends it again after each 'inspection'.
- */
-export interface PanelViewState {
-  type: 'viewState';
-  layer: number;
-  head: HeadChoice;
-}
-
-/**
- * A view drawn as PNG bytes (width × height device pixels): chosen in the panel's Export menu, or the
- * answer to an 'exportView' request (same `requestId`). The host asks where to save it.
- */
-export interface PanelExportPng {
-  type: 'exportPng';
-  view: ExportView;
-  data: ArrayBuffer;
-  width: number;
-  height: number;
-  requestId?: number;
-}
-
-/** The panel could not draw `view` as an image; `message` says why. */
-export interface PanelExportFailed {
-  type: 'exportFailed';
-  view: ExportView;
-  message: string;
-  requestId?: number;
-}
-
-/** The user chose "Report as JSON" in the panel's Export menu. */
-export interface PanelExportReport {
-  type: 'exportReport';
-}
-
-export type PanelToHost =
-  | PanelReady | PanelRevealToken | PanelHoverToken | PanelViewState | PanelExportPng | PanelExportFailed | PanelExportReport;
-
-/**
- * What the panel keeps with `vscode.setState`, and what the serializer reads after a window reload:
- * the views' state and enough of the inspection to run it again (matrices are not kept; they can
- * be large and the engine recomputes them).
+ * What the panel keeps with `vscode.setState` for the serializer to read after a window reload: the
+ * view state and enough of the inspection to run it again (matrices are not kept; they can be large
+ * and the engine recomputes them). The presenter decides it; the page only stores it.
  */
 export interface PanelSavedState {
-  /** The webview's view state (webview/state.ts SavedViewState); the webview validates it. */
-  view?: unknown;
+  view?: ViewState;
   inspection?: {
     text: string;
     modelId: string;
@@ -296,4 +208,60 @@ export interface PanelSavedState {
     provider: string;
     source?: { uri: string; start: number };
   };
+}
+
+/** What the presenter streams to the page that asked it what to show. */
+export type PanelUpdate =
+  /** Something runs; the views keep the last inspection until the next one starts. */
+  | { type: 'busy'; title: string }
+  /** After a window reload: the saved inspection runs again. */
+  | { type: 'restoring'; modelId: string; provider: string }
+  | { type: 'failed'; message: string }
+  /** A new inspection, before any attention, and the view state to show it in. */
+  | { type: 'inspection'; inspection: PanelInspection; view: ViewState }
+  | ({ type: 'layer'; id: number } & PanelLayer)
+  | { type: 'done'; id: number; timings: Timings }
+  /** The view state changed other than by the page itself (a restore). */
+  | { type: 'view'; view: ViewState }
+  /** The editor focused token `index` (caret or mouse), or none. */
+  | { type: 'focusToken'; index: number | null }
+  /** What the page keeps for a window reload. */
+  | { type: 'save'; state: PanelSavedState };
+
+/** The views that export as PNG images: the matrix, the head view and the model view. */
+export type ExportView = 'matrix' | 'heads' | 'model';
+
+/** A view drawn as PNG bytes, width × height device pixels. */
+export interface PanelPng {
+  view: ExportView;
+  data: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+/** What the presenter (extension host) answers for the panel's page. */
+export type PresenterApi = {
+  /** "What do you show?": streams the present state, then every change, until the page goes. */
+  show: { params: Record<string, never>; result: void; event: PanelUpdate };
+  /** The user changed the view state in the panel. */
+  viewState: { params: ViewState; result: void };
+  /** The user locked a token: the editor selects its range. */
+  revealToken: { params: { index: number }; result: void };
+  /** The pointer entered token `index` in the panel, or left the tokens (null): the editor paints what it attends to. */
+  hoverToken: { params: { index: number | null }; result: void };
+  /** The panel's Export menu: the report as JSON, or a view as PNG, saved where the user picks. */
+  export: { params: { what: ExportView | 'report' }; result: void };
+};
+
+/** What the panel's page answers for the presenter. */
+export type PageApi = {
+  /** Draws `view` (default: the one the user last pointed at or focused) as PNG. */
+  exportView: { params: { view?: ExportView }; result: PanelPng };
+};
+
+/** How the page and the host address each other over the webview's one message pipe: by page load. */
+export interface PanelEnvelope {
+  /** A random name the page draws when it loads; a new one means a new page. */
+  page: string;
+  message: unknown;
 }

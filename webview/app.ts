@@ -1,10 +1,11 @@
 // The attention views as one browser component, independent of VS Code: the panel's script mounts
-// it, feeds it the inspection's tokens and then its layers one at a time, and persists its state.
+// it, feeds it the inspection's tokens and then its layers one at a time, and reports its state changes.
 // Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
 // redraw; the token strip updates at once, because it is what the pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import type { ModelInfo, Token } from '../src/protocol';
-import { sanitizeState, ViewStateStore, type SavedViewState, type StateBounds, type ViewState } from './state';
+import type { ExportView, ModelInfo, PanelPng, Token, ViewState } from '../src/protocol';
+import { sanitizeViewState, type ViewBounds } from '../src/viewState';
+import { ViewStateStore, type FocusedViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { createRolloutComputer } from './rolloutComputer';
 import { AttentionSource } from './views/attentionSource';
@@ -18,20 +19,13 @@ import { cssColor } from './views/color';
 import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
 
-/** The views that export as PNG images. */
-export type ExportView = 'matrix' | 'heads' | 'model';
-
-/** Messages the views send to whoever mounted them (shaped like the panel's PanelToHost). */
+/** Messages the views send to whoever mounted them. */
 export type AttentionAppMessage =
   | { type: 'revealToken'; index: number }
   /** The pointer or keyboard moved onto a token in the views (null: off them); not sent for highlightToken. */
   | { type: 'hoverToken'; index: number | null }
-  /** A view's canvas as PNG bytes, width × height device pixels; `requestId` answers an exportView(…, id). */
-  | { type: 'exportPng'; view: ExportView; data: ArrayBuffer; width: number; height: number; requestId?: number }
-  /** The view could not be turned into an image. */
-  | { type: 'exportFailed'; view: ExportView; message: string; requestId?: number }
-  /** The user asked for the report as JSON (the host has the matrices and writes it). */
-  | { type: 'exportReport' };
+  /** The user picked an Export menu item: the report as JSON, or a view as PNG (see renderPng). */
+  | { type: 'export'; what: ExportView | 'report' };
 
 export interface AttentionAppOptions {
   /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
@@ -55,27 +49,24 @@ export interface InspectionMeta {
 }
 
 export interface AttentionApp {
-  /** Starts a new inspection: tokens and model shape, before any layer. */
-  setInspection(meta: InspectionMeta): void;
+  /** Starts a new inspection: tokens and model shape, before any layer; shown in `state` when given. */
+  setInspection(meta: InspectionMeta, state?: ViewState): void;
   /** One layer's attention, Float32 [heads][T][T]; drawn as soon as it arrives. */
   addLayer(layer: number, data: Float32Array): void;
   /** Every layer has arrived: removes the progress indicator. */
   done(): void;
-  /** The state to persist (vscode.setState) and restore after a reload. */
-  getState(): SavedViewState;
+  /** The view state: what to persist and restore after a reload. */
+  getState(): ViewState;
   /** Restores a persisted state; anything invalid is replaced by defaults or clamped. */
   setState(state: unknown): void;
   /** Calls `cb` whenever the persistent part of the state changes; returns the unsubscribe. */
-  onStateChange(cb: (state: SavedViewState) => void): () => void;
+  onStateChange(cb: (state: ViewState) => void): () => void;
   /** Focuses a token from outside (the editor's cursor); null clears the focus. */
   highlightToken(index: number | null): void;
   /** The view the user last pointed at or focused (the matrix until then). */
   readonly currentView: ExportView;
-  /**
-   * Draws `view` (default: the current view) as it is shown now and posts it as PNG bytes
-   * ('exportPng'), or 'exportFailed'. Resolves once the message is posted.
-   */
-  exportView(view?: ExportView, requestId?: number): Promise<void>;
+  /** Draws `view` (default: the current view) as it is shown now, as PNG bytes; rejects when it cannot. */
+  renderPng(view?: ExportView): Promise<PanelPng>;
   /** Stops watching the theme and removes the views. */
   dispose(): void;
 }
@@ -93,7 +84,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   const reveal = (index: number) => post({ type: 'revealToken', index });
   // True while the focus is set from outside (highlightToken, a new inspection): not echoed as a hover.
   let focusFromOutside = false;
-  const updateFromOutside = (patch: Partial<ViewState>) => {
+  const updateFromOutside = (patch: Partial<FocusedViewState>) => {
     focusFromOutside = true;
     try {
       store.update(patch);
@@ -153,10 +144,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     element.addEventListener('pointerdown', () => (currentView = view));
     element.addEventListener('focusin', () => (currentView = view));
   }
-  const exportMenu = new ExportMenu(t, (choice) => {
-    if (choice === 'report') post({ type: 'exportReport' });
-    else void exportView(choice);
-  });
+  const exportMenu = new ExportMenu(t, (choice) => post({ type: 'export', what: choice }));
   controls.element.append(exportMenu.element);
   const views = doc.createElement('div');
   views.className = 'al-views';
@@ -186,7 +174,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     const state = store.get();
     if (!source) return dirty.clear();
     // Each view draws in its own try: one view's failure must not blank the others.
-    const run = (view: Redraw, draw: (s: ViewState) => void) => {
+    const run = (view: Redraw, draw: (s: FocusedViewState) => void) => {
       if (!dirty.delete(view)) return;
       try {
         draw(state);
@@ -200,27 +188,22 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   }
 
   const canvases: Record<ExportView, HTMLElement> = { matrix: matrix.element, heads: heads.element, model: model.element };
-  async function exportView(view: ExportView = currentView, requestId?: number): Promise<void> {
-    try {
-      // Draw what is pending first, so the image shows the state the controls show.
-      if (frame !== 0) {
-        cancelAnimationFrame(frame);
-        flush();
-      }
-      const canvas = canvases[view].querySelector('canvas');
-      if (!canvas || canvas.width === 0 || canvas.height === 0) throw new Error(`the ${view} view has nothing drawn`);
-      const png = await canvasPng(canvas, cssColor(theme.background, 1));
-      post({ type: 'exportPng', view, ...png, requestId });
-    } catch (error) {
-      post({ type: 'exportFailed', view, message: error instanceof Error ? error.message : String(error), requestId });
+  async function renderPng(view: ExportView = currentView): Promise<PanelPng> {
+    // Draw what is pending first, so the image shows the state the controls show.
+    if (frame !== 0) {
+      cancelAnimationFrame(frame);
+      flush();
     }
+    const canvas = canvases[view].querySelector('canvas');
+    if (!canvas || canvas.width === 0 || canvas.height === 0) throw new Error(`the ${view} view has nothing drawn`);
+    return { view, ...(await canvasPng(canvas, cssColor(theme.background, 1))) };
   }
 
-  const listeners = new Set<(state: SavedViewState) => void>();
+  const listeners = new Set<(state: ViewState) => void>();
   const SAVED: (keyof ViewState)[] = ['layer', 'head', 'aggregation', 'received', 'hideSpecial', 'hiddenHeads', 'locked'];
   // Which state fields each canvas depends on: a head switch must not redraw the head view, whose
   // lines for 512 tokens cost several frames, nor a hover the model view.
-  const DEPENDS: Record<Redraw, (keyof ViewState)[]> = {
+  const DEPENDS: Record<Redraw, (keyof FocusedViewState)[]> = {
     matrix: ['layer', 'head', 'aggregation', 'hideSpecial', 'focus', 'locked', 'received'],
     heads: ['layer', 'hideSpecial', 'focus', 'locked', 'received', 'hiddenHeads'],
     model: ['layer', 'head', 'aggregation', 'hideSpecial'],
@@ -236,7 +219,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     }
   });
 
-  const bounds = (): StateBounds | undefined =>
+  const bounds = (): ViewBounds | undefined =>
     source && { layers: source.layerCount, heads: source.heads, tokens: source.T };
 
   const updateProgress = () => {
@@ -249,11 +232,11 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   };
 
   return {
-    setInspection(meta) {
+    setInspection(meta, state) {
       source = new AttentionSource(meta.model, meta.tokens);
       rollouts.cancel();
       rolloutScheduled = false;
-      updateFromOutside({ ...sanitizeState(store.saved(), bounds()), focus: null });
+      updateFromOutside({ ...sanitizeViewState(state ?? store.saved(), bounds()), focus: null });
       controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
       strip.setInspection(source, meta.text);
       matrix.setInspection(source, meta.text);
@@ -287,7 +270,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     },
     getState: () => store.saved(),
     setState(state) {
-      store.update(sanitizeState(state, bounds()));
+      store.update(sanitizeViewState(state, bounds()));
     },
     onStateChange(cb) {
       listeners.add(cb);
@@ -300,7 +283,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     get currentView() {
       return currentView;
     },
-    exportView,
+    renderPng,
     dispose() {
       unwatchTheme();
       rollouts.dispose();

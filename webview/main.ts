@@ -1,15 +1,16 @@
-// The panel's script: routes the host's messages to the attention views (webview/app.ts), the
-// views' hovers, locks and layer/head choices back to the host, and keeps what a window reload
-// needs in vscode.setState. The views draw; this file adds only the facts header and the notes.
-import type { HeadChoice, HostToPanel, PanelInspection, PanelSavedState, PanelToHost } from '../src/protocol';
+// The panel's script: asks the presenter in the extension host what to show as soon as it loads
+// (first open, shown again after being hidden, window reload), feeds what it is told to the attention
+// views (webview/app.ts), and reports the views' hovers, locks and view-state changes back. It keeps
+// in vscode.setState only what the presenter gives it to keep. The views draw; this file adds only
+// the facts header and the notes.
+import { Channel, Transfer, type Port } from '../src/channel';
+import type { PageApi, PanelEnvelope, PanelInspection, PanelSavedState, PanelUpdate, PresenterApi } from '../src/protocol';
 import { mountAttentionApp } from './app';
-import type { SavedViewState } from './state';
 import { translator, type Strings } from './views/strings';
 import './panel.css';
 
 interface VsCodeApi {
-  postMessage(message: PanelToHost): void;
-  getState(): PanelSavedState | undefined;
+  postMessage(message: PanelEnvelope): void;
   setState(state: PanelSavedState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -26,23 +27,62 @@ const viewsRoot = element('div', 'views');
 const notes = element('footer');
 main.append(header, status, viewsRoot, notes);
 
-let saved: PanelSavedState = vscode.getState() ?? {};
-// The inspection whose layers are arriving, and whether all of them have.
-let currentId: number | undefined;
-let finished = false;
+// This page's name on the webview's one message pipe: the host tells pages apart by it.
+const pageName = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+const port: Port = {
+  post: (message) => vscode.postMessage({ page: pageName, message }),
+  listen: (listener) => {
+    const receive = (event: MessageEvent<Partial<PanelEnvelope>>) => {
+      if (event.data?.page === pageName) listener(event.data.message);
+    };
+    window.addEventListener('message', receive);
+    return () => window.removeEventListener('message', receive);
+  },
+};
+const presenter = new Channel<PresenterApi, PageApi>(port, {
+  exportView: async ({ view }) => {
+    const png = await app.renderPng(view);
+    return new Transfer(png, [png.data]);
+  },
+});
+
+/** Tells the presenter something; a failure there is the host's to report. */
+function tell<M extends Exclude<keyof PresenterApi, 'show'>>(method: M, params: PresenterApi[M]['params']): void {
+  presenter.request(method, params).catch((error: unknown) => console.error(`attention lens: ${method} failed`, error));
+}
+
+// The inspection whose layers are arriving, and whether the view state being applied came from the
+// presenter (then it is not reported back).
+let inspection: PanelInspection | undefined;
+let fromPresenter = false;
 
 const app = mountAttentionApp(viewsRoot, {
   locale: document.documentElement.lang,
   strings,
   workerUrl: document.body.dataset.workerUrl,
-  post: (message) => vscode.postMessage(message),
+  post: (message) => {
+    switch (message.type) {
+      case 'export':
+        return tell('export', { what: message.what });
+      case 'revealToken':
+        return tell('revealToken', { index: message.index });
+      case 'hoverToken':
+        return tell('hoverToken', { index: message.index });
+    }
+  },
 });
-if (saved.view) app.setState(saved.view);
 app.onStateChange((view) => {
-  saved = { ...saved, view };
-  vscode.setState(saved);
-  sendViewState(view);
+  if (!fromPresenter && inspection) tell('viewState', view);
 });
+
+function applyView(apply: () => void): void {
+  fromPresenter = true;
+  try {
+    apply();
+  } finally {
+    fromPresenter = false;
+  }
+}
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -86,72 +126,54 @@ function renderNotes(inspection: PanelInspection, timings?: { loadMs: number; ru
   notes.replaceChildren(...lines);
 }
 
-/** The editor paints the layer and head the views show; it learns them only once an inspection is complete. */
-function sendViewState(view: SavedViewState): void {
-  if (!finished) return;
-  const head: HeadChoice = view.aggregation === 'head' ? view.head : view.aggregation;
-  vscode.postMessage({ type: 'viewState', layer: view.layer, head });
-}
-
-let inspection: PanelInspection | undefined;
-
-window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
-  const message = event.data;
-  switch (message.type) {
+function show(update: PanelUpdate): void {
+  switch (update.type) {
     case 'busy':
-      showStatus('busy', message.title);
+      showStatus('busy', update.title);
       setBusy(true);
       break;
-    case 'inspection':
-      inspection = message;
-      currentId = message.id;
-      finished = false;
-      saved = {
-        ...saved,
-        inspection: {
-          text: message.text, modelId: message.model.id, modelSetting: message.modelSetting,
-          provider: message.provider, source: message.source,
-        },
-      };
-      vscode.setState(saved);
-      showStatus(undefined);
-      renderHeader(message.model.id, { layers: message.model.layers, heads: message.model.heads, tokens: message.tokens.length, provider: message.provider, precision: message.model.precision });
-      renderNotes(message);
-      app.setInspection({ model: message.model, tokens: message.tokens, text: message.text });
+    case 'restoring':
+      renderHeader(update.modelId, { provider: update.provider });
+      showStatus('restoring', t('panel.restoring'));
       setBusy(true);
-      break;
-    case 'layer':
-      if (message.id !== currentId) break;
-      app.addLayer(message.layer, new Float32Array(message.data));
-      break;
-    case 'done':
-      if (message.id !== currentId || !inspection) break;
-      finished = true;
-      app.done();
-      renderNotes(inspection, message.timings);
-      setBusy(false);
-      // The host shows its default layer and head for a new inspection: tell it what the views show.
-      sendViewState(app.getState());
       break;
     case 'failed':
-      showStatus('error', message.message);
+      showStatus('error', update.message);
       setBusy(false);
       break;
-    case 'focusToken':
-      app.highlightToken(message.index);
+    case 'inspection': {
+      const shown = update.inspection;
+      inspection = shown;
+      showStatus(undefined);
+      renderHeader(shown.model.id, { layers: shown.model.layers, heads: shown.model.heads, tokens: shown.tokens.length, provider: shown.provider, precision: shown.model.precision });
+      renderNotes(shown);
+      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text }, update.view));
+      setBusy(true);
       break;
-    case 'exportView':
-      void app.exportView(message.view, message.requestId);
+    }
+    case 'layer':
+      if (update.id !== inspection?.id) break;
+      app.addLayer(update.layer, new Float32Array(update.data));
+      break;
+    case 'done':
+      if (update.id !== inspection?.id) break;
+      app.done();
+      renderNotes(inspection, update.timings);
+      setBusy(false);
+      break;
+    case 'view':
+      applyView(() => app.setState(update.view));
+      break;
+    case 'focusToken':
+      app.highlightToken(update.index);
+      break;
+    case 'save':
+      vscode.setState(update.state);
       break;
   }
-});
-
-// After a window reload the host inspects the saved text again; until it arrives, say so.
-if (saved.inspection) {
-  renderHeader(saved.inspection.modelId, { provider: saved.inspection.provider });
-  showStatus('restoring', t('panel.restoring'));
-  setBusy(true);
-} else {
-  setBusy(false);
 }
-vscode.postMessage({ type: 'ready' });
+
+setBusy(false);
+// The request stays open while this page lives: the presenter answers with what it shows now, then
+// streams each change.
+presenter.request('show', {}, { onEvent: show }).catch((error: unknown) => console.error('attention lens: the presenter stopped answering', error));

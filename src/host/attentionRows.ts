@@ -4,7 +4,8 @@
 // computed as a vector through the cached per-layer step matrices (O(L·T²) per row instead of the
 // O(L·T³) of a full rollout). No `vscode` import.
 import { maxOverHeads, meanOverHeads, residualAttention, selectHead } from '../attention';
-import type { ViewState } from './viewState';
+import type { ViewState } from '../protocol';
+import { headChoice } from '../viewState';
 
 // Each aggregate is T² floats (1 MiB at 512 tokens); a few cover flipping between layers.
 const AGGREGATES_KEPT = 4;
@@ -27,10 +28,11 @@ export class AttentionRows {
   row(query: number, view: ViewState): Float32Array {
     const T = this.tokens;
     if (!Number.isInteger(query) || query < 0 || query >= T) throw new RangeError(`query ${query} is outside 0..${T - 1}`);
-    if (view.head === 'rollout') return this.rolloutRow(query, view.layer);
-    const matrix = typeof view.head === 'number'
-      ? selectHead(this.layer(view.layer), this.heads, T, view.head)
-      : this.aggregate(view.layer, view.head);
+    const head = headChoice(view);
+    if (head === 'rollout') return this.rolloutRow(query, view.layer);
+    const matrix = typeof head === 'number'
+      ? selectHead(this.layer(view.layer), this.heads, T, head)
+      : this.aggregate(view.layer, head);
     return matrix.subarray(query * T, (query + 1) * T);
   }
 

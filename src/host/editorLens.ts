@@ -2,18 +2,17 @@
 // the status bar item, and the link to the panel (hover there, highlight here, and back). It keeps
 // the inspection in step with edits, so attention is never painted on text it was not computed for.
 import * as vscode from 'vscode';
-import { FollowSelection, type InspectTarget } from './followSelection';
 import { Disposable } from './disposable';
+import { FollowSelection, type InspectTarget } from './followSelection';
 import { AttentionHighlights, planHighlights } from './highlights';
 import { attentionCard, staleCard } from './hoverCard';
 import type { Inspection } from './inspection';
 import { log } from './log';
-import { AttentionPanel } from './panel';
-import { replayInspection } from './panelReplay';
-import type { PanelToHost } from '../protocol';
+import type { PanelPresenter } from './presenter';
+import type { ViewState } from '../protocol';
+import { sanitizeViewState } from '../viewState';
 import { readEditorSettings } from './settings';
 import { InspectionStatus } from './statusBar';
-import { checkViewState, defaultViewState, sameViewState, type ViewState } from './viewState';
 
 /** Where the focused token was chosen: the caret, the mouse over the editor, or the panel. */
 export type FocusSource = 'cursor' | 'hover' | 'panel';
@@ -23,38 +22,31 @@ const ACTIVE_CONTEXT = 'attentionLens.active';
 /** Set while there is an inspection (even with highlights cleared); the export commands need one. */
 const INSPECTION_CONTEXT = 'attentionLens.hasInspection';
 
-/** The export messages of the panel, handed to whoever exports (src/host/exportCommands.ts). */
-export type PanelExportMessage = Extract<PanelToHost, { type: 'exportPng' | 'exportFailed' | 'exportReport' }>;
-
 export class EditorLens extends Disposable {
   private current: Inspection | undefined;
   // False after Clear Highlights: the inspection is still tracked (the panel can reveal its tokens)
   // but the editor paints nothing and shows no cards until the next inspection.
   private active = false;
-  private view: ViewState = defaultViewState(1);
   private focus: { index: number; source: FocusSource } | undefined;
   // The last focusToken the panel was sent, so caret moves within one token send nothing.
   private panelFocus: number | null = null;
   private readonly highlights = new AttentionHighlights();
   private readonly status = new InspectionStatus();
   private readonly follow: FollowSelection;
-  private panelSubscription: vscode.Disposable | undefined;
-  /** Receives the panel's export messages. */
-  onExport: ((message: PanelExportMessage) => void) | undefined;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    private readonly presenter: PanelPresenter,
     inspect: (target: InspectTarget) => Promise<unknown>,
   ) {
     super();
     this.follow = new FollowSelection(inspect);
-    this.register({
-      dispose: () => {
-        this.panelSubscription?.dispose();
-        this.current = undefined;
-      },
-    });
+    this.register({ dispose: () => { this.current = undefined; } });
     for (const owned of [
+      presenter.onDidChangeView(() => {
+        if (this.focus) this.paint(this.focus.index);
+      }),
+      presenter.onDidRevealToken((index) => this.revealFromPanel(index)),
+      presenter.onDidHoverToken((index) => this.hoveredInPanel(index)),
       this.highlights,
       this.status,
       this.follow,
@@ -74,8 +66,9 @@ export class EditorLens extends Disposable {
     return this.current;
   }
 
+  /** The panel's view state, which the highlights and hover cards follow. */
   get viewState(): ViewState {
-    return this.view;
+    return this.presenter.view;
   }
 
   get focused(): { index: number; source: FocusSource } | undefined {
@@ -101,8 +94,9 @@ export class EditorLens extends Disposable {
     this.follow.cancel();
     this.current = inspection;
     this.active = true;
-    this.view = defaultViewState(inspection.layers.length);
     this.focus = undefined;
+    // A new inspection starts with nothing focused in the panel.
+    this.panelFocus = null;
     this.status.show(inspection);
     void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, true);
     void vscode.commands.executeCommand('setContext', INSPECTION_CONTEXT, true);
@@ -126,55 +120,26 @@ export class EditorLens extends Disposable {
     void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, false);
   }
 
-  /** Reveals the panel; a new panel is given the current inspection again. */
-  showPanel(): AttentionPanel {
-    const existed = AttentionPanel.open;
-    const panel = AttentionPanel.show(this.extensionUri);
-    this.adopt(panel);
-    if (!existed && this.current) replayInspection(panel, this.current);
-    return panel;
+  /** Reveals the panel, which shows the presenter's inspection. */
+  showPanel(): void {
+    this.presenter.reveal();
   }
 
-  /** Listens to a panel's messages; also used for panels the serializer revives. */
-  adopt(panel: AttentionPanel): void {
-    this.panelSubscription?.dispose();
-    this.panelSubscription = panel.onMessage((message) => this.fromPanel(message));
-  }
-
-  /** Handles what the user did in the panel. */
-  fromPanel(message: PanelToHost): void {
-    if (message.type === 'exportPng' || message.type === 'exportFailed' || message.type === 'exportReport') {
-      this.onExport?.(message);
-      return;
-    }
+  private revealFromPanel(index: number): void {
     const inspection = this.current;
-    if (!inspection) return;
-    switch (message.type) {
-      case 'revealToken':
-        void this.reveal(inspection, message.index);
-        break;
-      case 'hoverToken':
-        if (!this.active) break;
-        if (message.index === null) {
-          // The mouse left the panel's tokens: the caret's token, if any, is focused again.
-          const editor = vscode.window.activeTextEditor;
-          if (editor && inspection.isIn(editor.document)) this.followCaret(editor);
-          else this.focusOn(undefined, 'panel');
-        } else if (Number.isInteger(message.index) && message.index >= 0 && message.index < inspection.tokens.length) {
-          this.focusOn(message.index, 'panel');
-        }
-        break;
-      case 'viewState': {
-        const view = checkViewState(message, inspection.layers.length, inspection.started.model.heads);
-        if (!view) {
-          log().warn(`ignored a view state the model does not have: ${JSON.stringify(message)}`);
-          break;
-        }
-        if (sameViewState(view, this.view)) break;
-        this.view = view;
-        if (this.focus) this.paint(this.focus.index);
-        break;
-      }
+    if (inspection && Number.isInteger(index)) void this.reveal(inspection, index);
+  }
+
+  private hoveredInPanel(index: number | null): void {
+    const inspection = this.current;
+    if (!inspection || !this.active) return;
+    if (index === null) {
+      // The mouse left the panel's tokens: the caret's token, if any, is focused again.
+      const editor = vscode.window.activeTextEditor;
+      if (editor && inspection.isIn(editor.document)) this.followCaret(editor);
+      else this.focusOn(undefined, 'panel');
+    } else if (Number.isInteger(index) && index >= 0 && index < inspection.tokens.length) {
+      this.focusOn(index, 'panel');
     }
   }
 
@@ -190,8 +155,9 @@ export class EditorLens extends Disposable {
     const index = inspection.tokenAt(offset);
     if (index === undefined) return undefined;
     this.focusOn(index, 'hover');
-    const row = inspection.rows.row(index, this.view);
-    return new vscode.Hover(attentionCard(inspection, index, row, this.view), inspection.tokenRange(index));
+    const view = this.viewOf(inspection);
+    const row = inspection.rows.row(index, view);
+    return new vscode.Hover(attentionCard(inspection, index, row, view), inspection.tokenRange(index));
   }
 
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
@@ -276,13 +242,19 @@ export class EditorLens extends Disposable {
   private paint(index: number): void {
     const inspection = this.current;
     if (!inspection || !this.inStep(inspection)) return;
-    this.highlights.show(inspection, planHighlights(inspection, index, inspection.rows.row(index, this.view)));
+    this.highlights.show(inspection, planHighlights(inspection, index, inspection.rows.row(index, this.viewOf(inspection))));
+  }
+
+  // The panel's view state, kept inside `inspection`: the panel may already show a newer, larger model.
+  private viewOf(inspection: Inspection): ViewState {
+    const { model } = inspection.started;
+    return sanitizeViewState(this.presenter.view, { layers: inspection.layers.length, heads: model.heads, tokens: inspection.tokens.length });
   }
 
   private tellPanel(index: number | null): void {
     if (this.panelFocus === index) return;
     this.panelFocus = index;
-    AttentionPanel.open?.post({ type: 'focusToken', index });
+    this.presenter.focusToken(index);
   }
 
   // Whether the inspection still describes the document's text. A version the change listener has

@@ -1,12 +1,14 @@
 // "Export Report as JSON" and "Export View as PNG": the current inspection's `attention-lens/v1`
 // report, or a view of the panel as the webview drew it, saved where the user picks in a save
-// dialog. The panel's Export menu sends the same requests; the PNG bytes always come from the
-// webview, which alone has the canvases.
+// dialog. The panel's Export menu asks for the same through the presenter; the PNG bytes always come
+// from the webview, which alone has the canvases.
 import * as vscode from 'vscode';
-import type { EditorLens, PanelExportMessage } from './editorLens';
 import { Disposable } from './disposable';
+import type { EditorLens } from './editorLens';
 import { log } from './log';
-import type { ExportView, PanelExportPng } from '../protocol';
+import type { PanelPresenter } from './presenter';
+import type { ExportView, PanelPng } from '../protocol';
+import { headChoice } from '../viewState';
 import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES } from '../report/json';
 import type { ReportInput } from '../report/report';
 
@@ -33,16 +35,12 @@ export type SaveDialog = (options: vscode.SaveDialogOptions) => Thenable<vscode.
 export class Exporter extends Disposable {
   /** The save dialog; the integration tests replace it through the probe. */
   saveDialog: SaveDialog = (options) => vscode.window.showSaveDialog(options);
-  private nextRequest = 1;
-  private readonly waiting = new Map<number, (answer: PanelExportMessage) => void>();
 
-  constructor(private readonly lens: EditorLens) {
+  constructor(private readonly lens: EditorLens, private readonly presenter: PanelPresenter) {
     super();
-    lens.onExport = (message) => void this.fromPanel(message);
-    this.register({ dispose: () => { lens.onExport = undefined; } });
+    this.register(presenter.onDidAskExport((what) => void (what === 'report' ? this.exportReport() : this.exportView(what))));
     this.register(vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, () => this.exportReport()));
     this.register(vscode.commands.registerCommand(EXPORT_VIEW_COMMAND, (view?: unknown) => this.exportView(view)));
-    this.register({ dispose: () => this.waiting.clear() });
   }
 
   /** Writes the current inspection's report as JSON where the user chooses. */
@@ -96,48 +94,24 @@ export class Exporter extends Disposable {
   async exportView(view?: unknown): Promise<ExportResult | undefined> {
     if (!this.lens.inspection) return this.nothingToExport();
     const asked = typeof view === 'string' && (EXPORT_VIEWS as readonly string[]).includes(view) ? (view as ExportView) : undefined;
-    const panel = this.lens.showPanel();
-    const requestId = this.nextRequest++;
-    const answer = await new Promise<PanelExportMessage | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        resolve(undefined);
-      }, PANEL_ANSWER_MS);
-      this.waiting.set(requestId, (message) => {
-        clearTimeout(timer);
-        this.waiting.delete(requestId);
-        resolve(message);
-      });
-      panel.post({ type: 'exportView', requestId, view: asked });
-    });
-    if (!answer) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('The Attention Lens panel did not draw the view in time. Show the panel and try again.'));
-      return undefined;
-    }
-    return this.fromPanel(answer, true);
-  }
-
-  /** Handles an export message from the panel: its Export menu, or an answer to exportView. */
-  async fromPanel(message: PanelExportMessage, answering = false): Promise<ExportResult | undefined> {
-    if (message.type !== 'exportReport' && message.requestId !== undefined && !answering) {
-      const waiter = this.waiting.get(message.requestId);
-      // An answer nobody waits for any more (timed out) is dropped rather than saved unasked.
-      waiter?.(message);
-      return undefined;
-    }
-    switch (message.type) {
-      case 'exportReport':
-        return this.exportReport();
-      case 'exportFailed':
-        log().warn(`export of the ${message.view} view failed in the panel: ${message.message}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('The view could not be turned into an image: {0}', message.message));
+    let png: PanelPng;
+    try {
+      png = await this.presenter.renderPng(asked, PANEL_ANSWER_MS);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'timeout' || code === 'cancelled' || code === 'page-gone') {
+        void vscode.window.showErrorMessage(vscode.l10n.t('The Attention Lens panel did not draw the view in time. Show the panel and try again.'));
         return undefined;
-      case 'exportPng':
-        return this.savePng(message);
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      log().warn(`export of the ${asked ?? 'current'} view failed in the panel: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The view could not be turned into an image: {0}', message));
+      return undefined;
     }
+    return this.savePng(png);
   }
 
-  private async savePng(message: PanelExportPng): Promise<ExportResult | undefined> {
+  private async savePng(message: PanelPng): Promise<ExportResult | undefined> {
     const data = toBytes(message.data);
     if (!data || !PNG_SIGNATURE.every((b, i) => data[i] === b) || !EXPORT_VIEWS.includes(message.view)) {
       log().warn(`ignored an exportPng message that holds no PNG image (${message.view})`);
@@ -146,7 +120,8 @@ export class Exporter extends Disposable {
     }
     const inspection = this.lens.inspection;
     const model = fileSafe(inspection?.started.model.id ?? 'view');
-    const { layer, head } = this.lens.viewState;
+    const { layer } = this.presenter.view;
+    const head = headChoice(this.presenter.view);
     const name = message.view === 'model'
       ? `attention-${model}-model.png`
       : message.view === 'heads'

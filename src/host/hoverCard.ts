@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { topK, type KeyWeight } from '../attention';
 import type { Inspection } from './inspection';
-import type { ViewState } from './viewState';
+import type { ViewState } from '../protocol';
+import { headChoice } from '../viewState';
 
 /** How many attended tokens the card lists. */
 export const CARD_ENTRIES = 5;
@@ -36,7 +37,8 @@ export function staleCard(): vscode.MarkdownString {
 /** The view state in the user's words, layers counted from 1 as the panel shows them. */
 export function describeView(view: ViewState, layers: number): string {
   const layer = view.layer + 1;
-  switch (view.head) {
+  const head = headChoice(view);
+  switch (head) {
     case 'mean':
       return vscode.l10n.t('layer {0} of {1}, mean over heads', layer, layers);
     case 'max':
@@ -44,7 +46,7 @@ export function describeView(view: ViewState, layers: number): string {
     case 'rollout':
       return vscode.l10n.t('rollout through layer {0} of {1}', layer, layers);
     default:
-      return vscode.l10n.t('layer {0} of {1}, head {2}', layer, layers, view.head + 1);
+      return vscode.l10n.t('layer {0} of {1}, head {2}', layer, layers, head + 1);
   }
 }
 

@@ -2,7 +2,7 @@
 // and shows the result in the panel and the editor. The engine worker starts on the first
 // inspection, not at activation, so opening VS Code costs nothing.
 import * as vscode from 'vscode';
-import { EngineClient } from '../engine/client';
+import { EngineClient, type InspectionResult } from '../engine/client';
 import { toEngineError } from '../engine/errors';
 import type { ModelSourceErrorCode } from '../models/errors';
 import type { EngineErrorCode, ModelInfo, Timings } from '../protocol';
@@ -12,6 +12,7 @@ import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
+import type { PanelPresenter } from './presenter';
 import { loadStageMessage, ProgressMessages, showProgress } from './progress';
 import { readSettings } from './settings';
 import { positionsIn } from './textPositions';
@@ -58,6 +59,28 @@ const SETTING_FIXES = new Set<string>([
   'fused-attention', 'no-attention', 'config-mismatch', 'provider-unavailable',
 ]);
 
+/** Text found and a model located: what a run needs. */
+interface Located {
+  document: vscode.TextDocument;
+  range: vscode.Range;
+  /** The text as inspected (lone surrogates replaced, same length). */
+  text: string;
+  /** Notices about the input, shown once the run is done. */
+  notices: string[];
+  settings: ReturnType<typeof readSettings>;
+  folder: string;
+  /** The model's name for messages. */
+  label: string;
+  cacheRoot: string;
+}
+
+/** Edits to the inspected document while the model runs, so results land where their text is now. */
+interface EditTracking extends vscode.Disposable {
+  tracked: TrackedRange;
+  /** Whether the document was closed. */
+  readonly closed: boolean;
+}
+
 export class SelectionInspector implements vscode.Disposable {
   private client: EngineClient | undefined;
   private latest = 0;
@@ -67,6 +90,7 @@ export class SelectionInspector implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly lens: EditorLens,
+    private readonly presenter: PanelPresenter,
   ) {}
 
   /** Inspects the primary selection of `editor`, or its cursor line when nothing is selected. */
@@ -78,10 +102,40 @@ export class SelectionInspector implements vscode.Disposable {
   }
 
   /**
-   * Inspects `range` of `document`; a newer call supersedes this one, whose results are then never
-   * shown. `model` replaces the setting (a panel restored after a reload runs the model it showed).
+   * Inspects `range` of `document`: locates the text and the model, runs the engine, presents the
+   * result. A newer call supersedes this one, whose results are then never shown. `model` replaces
+   * the setting (a panel restored after a reload runs the model it showed).
    */
-  async inspect({ document, range }: InspectTarget, options: { model?: string } = {}): Promise<InspectionOutcome> {
+  async inspect(target: InspectTarget, options: { model?: string } = {}): Promise<InspectionOutcome> {
+    const located = await this.locate(target, options);
+    if ('kind' in located) return located;
+    const id = ++this.latest;
+    this.running = { id, cancelledByUser: false };
+    const tracking = trackEdits(located.document, located.range);
+    try {
+      const result = await this.runEngine(id, located, tracking.tracked);
+      // The client rejects superseded runs; this also covers one superseded after its last message.
+      if (id !== this.latest) return { kind: 'cancelled' };
+      return this.present(id, located, result, tracking);
+    } catch (err) {
+      const e = toEngineError(err);
+      if (e.code === 'cancelled') {
+        const byUser = this.running?.id === id && this.running.cancelledByUser;
+        log().debug(`inspect #${id}: ${byUser ? 'cancelled' : 'superseded by a newer inspection'}`);
+        if (byUser) this.presenter.failed(vscode.l10n.t('The inspection was cancelled.'));
+        return { kind: 'cancelled' };
+      }
+      if (id !== this.latest) return { kind: 'cancelled' };
+      this.presenter.failed(e.message);
+      return this.fail(e.code, e.message, e.detail);
+    } finally {
+      tracking.dispose();
+      if (this.running?.id === id) this.running = undefined;
+    }
+  }
+
+  // The text to inspect and the model folder; a Hub model is downloaded here, before the panel opens.
+  private async locate({ document, range }: InspectTarget, options: { model?: string }): Promise<Located | InspectionOutcome> {
     const prepared = prepareText(document.getText(range));
     if (prepared.kind === 'empty') {
       return this.nothing(vscode.l10n.t('There is no text to inspect: select some text, or put the cursor on a line that has some.'));
@@ -92,112 +146,85 @@ export class SelectionInspector implements vscode.Disposable {
       void vscode.window.showWarningMessage(message);
       return { kind: 'not-text', message };
     }
-    const { text } = prepared;
     const settings = readSettings(document.uri);
     if (options.model) settings.model = options.model;
-    // A Hub model is downloaded here, before the panel opens; ModelSource shows its failures.
+    // ModelSource shows its own failures.
     const models = modelSource();
     const located = await models.locate(settings.model, settings.precision);
     if (located.kind === 'cancelled') return { kind: 'cancelled' };
     if (located.kind === 'failed') return { kind: 'failed', code: located.code, message: located.message };
-
-    const id = ++this.latest;
-    this.running = { id, cancelledByUser: false };
-    const modelName = located.label;
-    const panel = this.lens.showPanel();
-    panel.post({ type: 'busy', title: vscode.l10n.t('Running {0} on {1} characters…', modelName, text.length) });
-    log().info(`inspect #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${located.folder} (provider ${settings.provider})`);
     const notices: string[] = [];
     if (prepared.loneSurrogates > 0) {
       notices.push(vscode.l10n.t('{0} broken characters (lone UTF-16 surrogates) were inspected as U+FFFD.', prepared.loneSurrogates));
     }
+    return {
+      document, range, text: prepared.text, notices, settings, folder: located.folder, label: located.label, cacheRoot: models.cacheRoot,
+    };
+  }
 
-    // Follows edits made while the model runs, so results land where their text is now, or not at all.
-    const tracked = new TrackedRange(document.offsetAt(range.start), document.offsetAt(range.end));
-    let closed = false;
-    const watching = [
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document !== document) return;
-        for (const c of e.contentChanges) tracked.apply({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length });
-      }),
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        if (d === document) closed = true;
-      }),
-    ];
-
+  // Runs the engine on the located text; the presenter streams the tokens and each layer to the panel.
+  private runEngine(id: number, job: Located, tracked: TrackedRange): Promise<InspectionResult> {
+    const { document, text, settings } = job;
+    this.presenter.reveal();
+    this.presenter.busy(vscode.l10n.t('Running {0} on {1} characters…', job.label, text.length));
+    log().info(`inspect #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${job.folder} (provider ${settings.provider})`);
     const loading = new ProgressMessages();
-    try {
-      const work = this.engine().inspect(
-        { model: located.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens, cacheDir: models.cacheRoot },
-        {
-          onProgress: (stage) => loading.report(loadStageMessage(stage)),
-          onStarted: (s) => {
-            const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
-            log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
-            for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
-            panel.post({
-              type: 'inspection', id, text, model: s.model, tokens: s.tokens, provider: s.provider,
-              warnings: s.warnings, truncatedFrom: s.truncatedFrom, modelSetting: settings.model,
-              source: { uri: document.uri.toString(), start: tracked.start },
-            });
-          },
-          onLayer: (l, data) => panel.post({
-            type: 'layer', id, layer: l.layer, heads: l.heads, tokens: l.tokens, data: data.buffer as ArrayBuffer,
-          }),
+    const work = this.engine().inspect(
+      { model: job.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens, cacheDir: job.cacheRoot },
+      {
+        onProgress: (stage) => loading.report(loadStageMessage(stage)),
+        onStarted: (s) => {
+          const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
+          log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
+          for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
+          this.presenter.begin({
+            id, text, model: s.model, tokens: s.tokens, provider: s.provider, warnings: s.warnings,
+            truncatedFrom: s.truncatedFrom, modelSetting: settings.model, source: { uri: document.uri.toString(), start: tracked.start },
+          });
         },
-      );
-      const result = await showProgress(vscode.l10n.t('Attention Lens: running {0}', modelName), work, () => this.cancel(id), loading);
-      // The client rejects superseded runs; this also covers one superseded after its last message.
-      if (id !== this.latest) return { kind: 'cancelled' };
-      const { started, timings } = result;
-      log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}`);
-      panel.post({ type: 'done', id, timings });
+        onLayer: (layer, data) => this.presenter.layer(id, layer, data),
+      },
+    );
+    return showProgress(vscode.l10n.t('Attention Lens: running {0}', job.label), work, () => this.cancel(id), loading);
+  }
 
-      // When the text was cut to maxTokens, only the tokens' text was inspected: the editor's range
-      // ends where the last token does.
-      const coveredEnd = started.truncatedFrom === undefined ? text.length : started.tokens.reduce((end, t) => Math.max(end, t.end), 0);
-      if (started.truncatedFrom !== undefined) {
-        tracked.truncate(tracked.start + coveredEnd);
-        notices.push(vscode.l10n.t('The selection has {0} tokens; only the first {1} were inspected (setting "attentionLens.maxTokens").',
-          started.truncatedFrom, started.tokens.length));
-      }
-      for (const notice of notices) {
-        log().warn(`inspect #${id}: ${notice}`);
-        void vscode.window.showWarningMessage(notice);
-      }
+  // Hands a finished run to the panel and the editor, and describes it to the caller.
+  private present(id: number, job: Located, result: InspectionResult, { tracked, closed }: EditTracking): InspectionOutcome {
+    const { document, range, text, notices } = job;
+    const { started, timings } = result;
+    log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}`);
+    this.presenter.done(id, timings);
 
-      const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
-      inspection.modelSetting = settings.model;
-      // A closed document can never be shown again as it was; the panel keeps the result.
-      if (!closed) this.lens.attach(inspection);
-      // Placed on the text as it was inspected: the outcome describes the run, not later edits.
-      const toPosition = positionsIn(text, range.start);
-      const place = (start: number, end: number) => {
-        const a = toPosition(start);
-        const b = toPosition(end);
-        return new vscode.Range(a.line, a.character, b.line, b.character);
-      };
-      const tokens = started.tokens.map((t) => ({ text: t.text, special: t.special, range: place(t.start, t.end) }));
-      return {
-        kind: 'shown', id, uri: document.uri, range: place(0, coveredEnd), model: started.model,
-        provider: started.provider, tokens, layers: started.model.layers, heads: started.model.heads, timings,
-        truncatedFrom: started.truncatedFrom, notices, stale: tracked.stale || closed,
-      };
-    } catch (err) {
-      const e = toEngineError(err);
-      if (e.code === 'cancelled') {
-        const byUser = this.running?.id === id && this.running.cancelledByUser;
-        log().debug(`inspect #${id}: ${byUser ? 'cancelled' : 'superseded by a newer inspection'}`);
-        if (byUser) panel.post({ type: 'failed', message: vscode.l10n.t('The inspection was cancelled.') });
-        return { kind: 'cancelled' };
-      }
-      if (id !== this.latest) return { kind: 'cancelled' };
-      panel.post({ type: 'failed', message: e.message });
-      return this.fail(e.code, e.message, e.detail);
-    } finally {
-      for (const w of watching) w.dispose();
-      if (this.running?.id === id) this.running = undefined;
+    // When the text was cut to maxTokens, only the tokens' text was inspected: the editor's range
+    // ends where the last token does.
+    const coveredEnd = started.truncatedFrom === undefined ? text.length : started.tokens.reduce((end, t) => Math.max(end, t.end), 0);
+    if (started.truncatedFrom !== undefined) {
+      tracked.truncate(tracked.start + coveredEnd);
+      notices.push(vscode.l10n.t('The selection has {0} tokens; only the first {1} were inspected (setting "attentionLens.maxTokens").',
+        started.truncatedFrom, started.tokens.length));
     }
+    for (const notice of notices) {
+      log().warn(`inspect #${id}: ${notice}`);
+      void vscode.window.showWarningMessage(notice);
+    }
+
+    const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
+    inspection.modelSetting = job.settings.model;
+    // A closed document can never be shown again as it was; the panel keeps the result.
+    if (!closed) this.lens.attach(inspection);
+    // Placed on the text as it was inspected: the outcome describes the run, not later edits.
+    const toPosition = positionsIn(text, range.start);
+    const place = (start: number, end: number) => {
+      const a = toPosition(start);
+      const b = toPosition(end);
+      return new vscode.Range(a.line, a.character, b.line, b.character);
+    };
+    const tokens = started.tokens.map((t) => ({ text: t.text, special: t.special, range: place(t.start, t.end) }));
+    return {
+      kind: 'shown', id, uri: document.uri, range: place(0, coveredEnd), model: started.model,
+      provider: started.provider, tokens, layers: started.model.layers, heads: started.model.heads, timings,
+      truncatedFrom: started.truncatedFrom, notices, stale: tracked.stale || closed,
+    };
   }
 
   /** Whether an inspection is running (the model is loading or running). */
@@ -244,6 +271,29 @@ export class SelectionInspector implements vscode.Disposable {
     });
     return { kind: 'failed', code, message };
   }
+}
+
+function trackEdits(document: vscode.TextDocument, range: vscode.Range): EditTracking {
+  const tracked = new TrackedRange(document.offsetAt(range.start), document.offsetAt(range.end));
+  let closed = false;
+  const watching = [
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document !== document) return;
+      for (const c of e.contentChanges) tracked.apply({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length });
+    }),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d === document) closed = true;
+    }),
+  ];
+  return {
+    tracked,
+    get closed() {
+      return closed;
+    },
+    dispose: () => {
+      for (const w of watching) w.dispose();
+    },
+  };
 }
 
 function ms(value: number): string {

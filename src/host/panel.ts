@@ -1,24 +1,26 @@
-// The "Attention Lens" webview panel: one per window, created on first inspection or revived by the
-// serializer after a reload. The webview draws; this side only builds its HTML and forwards messages.
+// The "Attention Lens" webview panel: one per window, created when first shown or revived by the
+// serializer after a reload. It builds the page's HTML and gives each page it loads its own channel;
+// what the page shows is the presenter's business (src/host/presenter.ts).
 import * as vscode from 'vscode';
-import type { HostToPanel, PanelToHost } from '../protocol';
+import { Channel, ChannelError, type Handlers, type Port } from '../channel';
+import type { PageApi, PanelEnvelope, PresenterApi } from '../protocol';
 import { Disposable } from './disposable';
 import { panelLanguage, panelStrings } from './panelStrings';
 
 export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 
+/** The host's end of the channel to one page of the panel. */
+export type PageChannel = Channel<PageApi, PresenterApi>;
+
 export class AttentionPanel extends Disposable {
   private static current: AttentionPanel | undefined;
 
-  private ready = false;
-  // Messages posted before the webview's script runs would be dropped; they wait here instead.
-  private queue: HostToPanel[] = [];
-  private readonly onMessageEmitter = new vscode.EventEmitter<Exclude<PanelToHost, { type: 'ready' }>>();
-  /** Fires for what the user does in the panel: clicks and hovers tokens, picks a layer or head. */
-  readonly onMessage = this.onMessageEmitter.event;
+  // The page that spoke last, and the channel to it. A hidden panel's page is unloaded (no
+  // retainContextWhenHidden, to save memory) and a new page loads when it is shown again.
+  private page: { name: string; channel: PageChannel; deliver(message: unknown): void } | undefined;
 
   /** Reveals the panel, creating it beside the editor if there is none. */
-  static show(extensionUri: vscode.Uri): AttentionPanel {
+  static show(extensionUri: vscode.Uri, handlers: Handlers<PresenterApi>): AttentionPanel {
     if (AttentionPanel.current) {
       AttentionPanel.current.panel.reveal(undefined, true);
       return AttentionPanel.current;
@@ -29,14 +31,14 @@ export class AttentionPanel extends Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewOptions(extensionUri),
     );
-    return new AttentionPanel(panel, extensionUri);
+    return new AttentionPanel(panel, extensionUri, handlers);
   }
 
-  /** Adopts a panel VS Code restored after a reload; the webview redraws from its saved state. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): AttentionPanel {
+  /** Adopts a panel VS Code restored after a reload. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: Handlers<PresenterApi>): AttentionPanel {
     AttentionPanel.current?.dispose();
     panel.webview.options = webviewOptions(extensionUri);
-    return new AttentionPanel(panel, extensionUri);
+    return new AttentionPanel(panel, extensionUri, handlers);
   }
 
   /** The open panel, if any. */
@@ -47,53 +49,57 @@ export class AttentionPanel extends Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
+    private readonly handlers: Handlers<PresenterApi>,
   ) {
     super();
     AttentionPanel.current = this;
     this.register({
       dispose: () => {
         if (AttentionPanel.current === this) AttentionPanel.current = undefined;
-        this.queue = [];
+        this.endPage('The panel was closed.');
       },
     });
     this.register(panel);
     this.register(panel.onDidDispose(() => this.dispose()));
-    // A hidden webview loses its page (no retainContextWhenHidden, to save memory); when shown
-    // again it loads afresh and says 'ready' once it listens, so messages wait until then.
     this.register(panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
+      if (!panel.visible) this.endPage('The panel was hidden.');
     }));
-    this.register(panel.webview.onDidReceiveMessage((message: PanelToHost) => this.receive(message)));
-    this.register(this.onMessageEmitter);
+    this.register(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
     panel.webview.html = html(panel.webview, extensionUri);
   }
 
-  /** Sends a message to the webview, once it is listening. */
-  post(message: HostToPanel): void {
-    // The user may close the panel while an inspection streams in; its results are then dropped.
-    if (this.isDisposed) return;
-    if (this.ready) void this.panel.webview.postMessage(message);
-    // Focus follows every caret move: a panel that is not listening misses those, or a hidden
-    // panel would be sent a backlog of stale focus changes when shown again.
-    else if (message.type !== 'focusToken') this.queue.push(message);
+  /** The channel to the page loaded now, if one has spoken since the panel was last shown. */
+  get channel(): PageChannel | undefined {
+    return this.page?.channel;
   }
 
-  private receive(message: PanelToHost): void {
-    switch (message.type) {
-      case 'ready':
-        // A reloaded webview says ready again; queued messages go once, to whichever page listens.
-        this.ready = true;
-        for (const m of this.queue.splice(0)) void this.panel.webview.postMessage(m);
-        break;
-      case 'revealToken':
-      case 'hoverToken':
-      case 'viewState':
-      case 'exportPng':
-      case 'exportFailed':
-      case 'exportReport':
-        this.onMessageEmitter.fire(message);
-        break;
-    }
+  private receive(envelope: unknown): void {
+    const { page, message } = (envelope ?? {}) as Partial<PanelEnvelope>;
+    if (typeof page !== 'string' || this.isDisposed) return;
+    if (this.page?.name !== page) this.connect(page);
+    this.page!.deliver(message);
+  }
+
+  // A page the host has not heard from: the one before it is gone, and so are its requests.
+  private connect(name: string): void {
+    this.endPage('The panel loaded a new page.');
+    let listener: ((message: unknown) => void) | undefined;
+    const webview = this.panel.webview;
+    const port: Port = {
+      // ArrayBuffers in a webview message go as binary; postMessage takes no transfer list.
+      post: (message) => void webview.postMessage({ page: name, message } satisfies PanelEnvelope),
+      listen: (l) => {
+        listener = l;
+        return () => (listener = undefined);
+      },
+    };
+    const channel: PageChannel = new Channel<PageApi, PresenterApi>(port, this.handlers);
+    this.page = { name, channel, deliver: (message) => listener?.(message) };
+  }
+
+  private endPage(reason: string): void {
+    this.page?.channel.close(new ChannelError('page-gone', reason));
+    this.page = undefined;
   }
 }
 

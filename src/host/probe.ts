@@ -2,12 +2,12 @@
 // a status bar item's text is not readable from outside, and the webview's messages come from a
 // page the extension host cannot drive. Exposed only when the extension runs under a test runner.
 import type * as vscode from 'vscode';
-import type { PanelToHost, Token } from '../protocol';
+import type { PresenterApi, Token, ViewState } from '../protocol';
 import type { EditorLens, FocusSource } from './editorLens';
 import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
 import type { SelectionInspector } from './inspectSelection';
-import type { ViewState } from './viewState';
+import type { PanelPresenter } from './presenter';
 
 export interface ProbedInspection {
   id: number;
@@ -36,8 +36,8 @@ export interface EditorProbe {
   statusBar(): { visible: boolean; text: string; tooltip: string; command: string | undefined };
   /** The last `focusToken` index sent to the panel. */
   panelFocus(): number | null;
-  /** Delivers a message as if the panel's webview had sent it. */
-  fromPanel(message: PanelToHost): void;
+  /** Asks the presenter what the panel's page asks it (the view state changed, a token hovered…). */
+  fromPanel<M extends Exclude<keyof PresenterApi, 'show'>>(method: M, params: PresenterApi[M]['params']): void;
   /** Whether an inspection is running now. */
   running(): boolean;
   /** Presses the progress notification's Cancel button. */
@@ -46,7 +46,7 @@ export interface EditorProbe {
   stubSaveDialog(dialog: SaveDialog | undefined): void;
 }
 
-export function createProbe(lens: EditorLens, inspector: SelectionInspector, exporter: Exporter): EditorProbe {
+export function createProbe(lens: EditorLens, inspector: SelectionInspector, exporter: Exporter, presenter: PanelPresenter): EditorProbe {
   const realDialog = exporter.saveDialog;
   return {
     inspection() {
@@ -68,7 +68,10 @@ export function createProbe(lens: EditorLens, inspector: SelectionInspector, exp
     },
     statusBar: () => lens.statusNow,
     panelFocus: () => lens.focusSentToPanel,
-    fromPanel: (message) => lens.fromPanel(message),
+    fromPanel: (method, params) => {
+      const handler = presenter.handlers[method] as (params: unknown, context: { signal: AbortSignal; emit(): void }) => unknown;
+      void handler(params, { signal: new AbortController().signal, emit: () => undefined });
+    },
     running: () => inspector.isRunning,
     cancel: () => inspector.cancel(),
     stubSaveDialog: (dialog) => {

@@ -158,7 +158,43 @@ e2e('switching the aggregation changes the matrix', 60_000, async () => {
   await session.page.mouse.move(5, 5);
   await frame.locator('.al-matrix').screenshot({ path: path.join(shots, 'matrix-max.png') });
   await shot('4-max');
-  beforeReload = { pickers: await pickers(frame), caption: await caption(frame), hash: max.hash };
+  const locked = await canvasPixels(frame, '.al-matrix canvas');
+  beforeReload = { pickers: await pickers(frame), caption: await caption(frame), hash: locked.hash };
+});
+
+e2e('hidden behind another tab and shown again, the panel shows the same inspection, layer, head and lock', 120_000, async () => {
+  assert.ok(beforeReload, 'the aggregation test ran first');
+  const shown = await finishedPanel();
+  const tokensBefore = await shown.locator('.al-token').allTextContents();
+  const lockedBefore = await shown.locator('.al-token.al-locked').textContent();
+  // The panel's tab makes its editor group the active one; the explorer opens a file there, in
+  // front of the panel, whose page is then unloaded (the panel does not keep hidden pages alive).
+  const panelTab = session.page.locator('.tabs-container .tab', { hasText: 'Attention Lens' });
+  await panelTab.click();
+  await session.page.getByRole('treeitem', { name: 'README.md' }).click();
+  const readmeTab = session.page.locator('.tabs-container .tab', { hasText: 'README.md' });
+  await readmeTab.waitFor();
+  await waitFor('the panel to go behind the README tab', async () =>
+    (await session.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).count()) > 0
+    && (await session.page.locator('.tabs-container .tab.active', { hasText: 'Attention Lens' }).count()) === 0, { timeoutMs: 10_000 });
+  await shot('5-hidden');
+  await panelTab.click();
+  const frame = await finishedPanel();
+  await waitFor('the tokens to be shown again', async () => (await frame.locator('.al-token').count()) === tokensBefore.length, { timeoutMs: 30_000 });
+  const again = { pickers: await pickers(frame), caption: await caption(frame) };
+  const tokensAfter = await frame.locator('.al-token').allTextContents();
+  const lockedAfter = await frame.locator('.al-token.al-locked').textContent({ timeout: 5_000 });
+  const { hash } = await waitFor('the matrix drawn as before', async () => {
+    const pixels = await canvasPixels(frame, '.al-matrix canvas');
+    return pixels.hash === beforeReload!.hash && pixels;
+  }, { timeoutMs: 10_000 }).catch(() => canvasPixels(frame, '.al-matrix canvas'));
+  console.log(`before hiding ${JSON.stringify(beforeReload)}; shown again ${JSON.stringify({ ...again, hash })}; locked "${lockedBefore}" → "${lockedAfter}"`);
+  assert.deepEqual(tokensAfter, tokensBefore);
+  assert.deepEqual(again.pickers, beforeReload.pickers);
+  assert.equal(again.caption, beforeReload.caption);
+  assert.equal(lockedAfter, lockedBefore);
+  assert.equal(hash, beforeReload.hash, 'the matrix is drawn as it was');
+  await shot('6-shown-again');
 });
 
 e2e('a window reload restores the panel with the same layer, head and aggregation', 180_000, async () => {
@@ -170,12 +206,17 @@ e2e('a window reload restores the panel with the same layer, head and aggregatio
   await waitFor('the restored tokens', async () => (await frame.locator('.al-token').count()) > 0, { timeoutMs: 30_000 });
   const restored = { pickers: await pickers(frame), caption: await caption(frame) };
   const lockedAfter = await frame.locator('.al-token.al-locked').textContent({ timeout: 5_000 });
-  const { hash } = await canvasPixels(frame, '.al-matrix canvas');
+  // The matrix redraws on the next animation frame after the last layer; wait for a drawing like the one before.
+  const { hash } = await waitFor('the matrix drawn as before', async () => {
+    const pixels = await canvasPixels(frame, '.al-matrix canvas');
+    return pixels.hash === beforeReload!.hash && pixels;
+  }, { timeoutMs: 10_000 }).catch(() => canvasPixels(frame, '.al-matrix canvas'));
   console.log(`before reload ${JSON.stringify(beforeReload)}; after ${JSON.stringify({ ...restored, hash })}; locked "${lockedBefore}" → "${lockedAfter}"`);
   assert.deepEqual(restored.pickers, beforeReload.pickers);
   assert.equal(restored.caption, beforeReload.caption);
   assert.equal(lockedAfter, lockedBefore);
-  await shot('5-reloaded');
+  assert.equal(hash, beforeReload.hash, 'the matrix is drawn as it was');
+  await shot('7-reloaded');
 });
 
 e2e('with the panel locale set to Spanish the views speak Spanish', 180_000, async () => {
@@ -192,5 +233,5 @@ e2e('with the panel locale set to Spanish the views speak Spanish', 180_000, asy
     assert.ok(text.includes(expected), `"${expected}" is shown`);
   }
   assert.ok(!text.includes('Attention matrix'));
-  await shot('6-spanish');
+  await shot('8-spanish');
 });

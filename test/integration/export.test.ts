@@ -9,6 +9,7 @@ import type { Report } from '../../src/report/report';
 import type { ExportResult } from '../../src/host/exportCommands';
 import type { EditorProbe } from '../../src/host/probe';
 import { inspect, openFixture, select, shown } from './helpers';
+import { waitFor } from '../harness/wait';
 import { probe as getProbe } from './lens';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -91,6 +92,26 @@ describe('Export', function () {
       assert.deepEqual([width, height], [result.width, result.height], 'the image has the canvas size');
     });
   }
+
+  it('shows a panel hidden behind another tab to draw the view, and writes it', async () => {
+    const panelTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) =>
+      t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.panel'));
+    const tab = panelTab();
+    assert.ok(tab, 'the panel is open');
+    // Another file in the panel's editor group puts the panel behind a tab; its page is unloaded.
+    const other = await vscode.workspace.openTextDocument({ content: 'in front of the panel', language: 'plaintext' });
+    await vscode.window.showTextDocument(other, { viewColumn: tab.group.viewColumn, preview: false });
+    await waitFor('the panel to go behind the other tab', () => panelTab()?.isActive === false, { timeoutMs: 10_000, intervalMs: 50 });
+    const target = vscode.Uri.file(path.join(dir, 'hidden-heads.png'));
+    answer(target);
+    const result = await vscode.commands.executeCommand<ExportResult | undefined>('attentionLens.exportView', 'heads');
+    assert.ok(result, 'the export reported no file');
+    assert.equal(result.view, 'heads');
+    assert.equal(panelTab()?.isActive, true, 'the panel is shown again');
+    const png = fs.readFileSync(target.fsPath);
+    assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'the file starts with the PNG signature');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [result.width, result.height]);
+  });
 
   it('writes nothing when the save dialog is cancelled', async () => {
     answer(undefined);

@@ -63,14 +63,14 @@ describe('Highlights', function () {
     const girl = tokenIndex(inspection, 'girl');
     const was = tokenIndex(inspection, 'was');
     await moveCaret(editor, tokenStart(editor.document, inspection, girl), p, girl);
-    p.fromPanel({ type: 'hoverToken', index: was });
+    p.fromPanel('hoverToken', { index: was });
     assert.equal(p.highlights().focus, was);
     assert.equal(p.highlights().source, 'panel');
     assert.equal(p.panelFocus(), girl, 'the panel is not echoed the focus it set');
     assert.ok(p.highlights().painted.length > 0);
-    p.fromPanel({ type: 'hoverToken', index: null });
+    p.fromPanel('hoverToken', { index: null });
     assert.equal(p.highlights().focus, girl);
-    p.fromPanel({ type: 'hoverToken', index: 10_000 });
+    p.fromPanel('hoverToken', { index: 10_000 });
     assert.equal(p.highlights().focus, girl, 'an index past the tokens is ignored');
   });
 
@@ -78,7 +78,7 @@ describe('Highlights', function () {
     const editor = await inspectPhrase();
     const inspection = current(p);
     const lily = tokenIndex(inspection, 'Lily');
-    p.fromPanel({ type: 'revealToken', index: lily });
+    p.fromPanel('revealToken', { index: lily });
     const start = tokenStart(editor.document, inspection, lily);
     await waitFor('the token to be selected', () => vscode.window.activeTextEditor?.selection.start.isEqual(start) === true);
     await waitFor('the revealed token to be focused', () => p.highlights().focus === lily);

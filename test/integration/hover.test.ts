@@ -6,7 +6,7 @@ import type { EditorProbe } from '../../src/host/probe';
 import { inspect, openFixture, select, shown } from './helpers';
 import {
   assertCardMatches, closeWithoutSaving, current, expectedBuckets, expectedTop5, hoverCard, paintedBuckets, probe, tokenIndex, tokenStart,
-  withSetting,
+  viewOf, withSetting,
 } from './lens';
 
 describe('Hover', function () {
@@ -28,19 +28,22 @@ describe('Hover', function () {
 
   it('lists the 5 tokens a token attends to most, with the engine\'s weights (last layer, mean over heads)', async () => {
     const editor = await inspectStory();
+    p.fromPanel('viewState', viewOf(1, 'mean'));
     const inspection = current(p);
-    assert.deepEqual(inspection.view, { layer: 1, head: 'mean' });
+    assert.deepEqual(inspection.view, viewOf(1, 'mean'));
     const girl = tokenIndex(inspection, 'girl');
     const card = await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, girl).translate(0, 1));
     assert.ok(card, 'no Attention Lens hover card');
     assert.match(card.text, new RegExp(`#${girl} `));
-    const expected = expectedTop5(inspection, girl, { layer: 1, head: 'mean' });
+    assert.match(card.text, /layer 2 of 2, mean over heads/);
+    const expected = expectedTop5(inspection, girl, viewOf(1, 'mean'));
     assert.equal(expected.length, 5, 'the phrase is long enough for five attended tokens');
     assertCardMatches(card.rows, expected);
   });
 
   it('paints what the hovered token attends to, opacity following the weight, and tells the panel', async () => {
     const editor = await inspectStory();
+    p.fromPanel('viewState', viewOf(1, 'mean'));
     const inspection = current(p);
     const lily = tokenIndex(inspection, 'Lily');
     await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, lily));
@@ -50,7 +53,7 @@ describe('Hover', function () {
     assert.equal(highlights.editors, 1);
     assert.equal(p.panelFocus(), lily);
     // Independently: weights relative to the strongest key that has text, in BUCKETS steps.
-    const expected = expectedBuckets(inspection, lily, { layer: 1, head: 'mean' });
+    const expected = expectedBuckets(inspection, lily, viewOf(1, 'mean'));
     assert.ok(expected.size > 0);
     assert.deepEqual(paintedBuckets(p), expected);
     for (const token of highlights.painted) {
@@ -67,32 +70,33 @@ describe('Hover', function () {
     const girl = tokenIndex(inspection, 'girl');
     const at = tokenStart(editor.document, inspection, girl);
     for (const view of [
-      { layer: 0, head: 3 }, { layer: 1, head: 7 }, { layer: 0, head: 'max' }, { layer: 1, head: 'max' },
-      { layer: 0, head: 'rollout' }, { layer: 1, head: 'rollout' }, { layer: 0, head: 'mean' },
-    ] as const) {
-      p.fromPanel({ type: 'viewState', ...view });
+      viewOf(0, 3), viewOf(1, 7), viewOf(0, 'max'), viewOf(1, 'max'), viewOf(0, 'rollout'), viewOf(1, 'rollout'), viewOf(0, 'mean'),
+    ]) {
+      p.fromPanel('viewState', view);
       assert.deepEqual(current(p).view, view);
       const card = await hoverCard(editor.document.uri, at);
       assert.ok(card, `no card for ${JSON.stringify(view)}`);
       // Rollout is computed row by row in float64 on the host, the full matrix product here.
-      assertCardMatches(card.rows, expectedTop5(inspection, girl, view), view.head === 'rollout' ? 0.0006 : undefined);
+      assertCardMatches(card.rows, expectedTop5(inspection, girl, view), view.aggregation === 'rollout' ? 0.0006 : undefined);
     }
   });
 
   it('ignores a view state the model does not have', async () => {
     await inspectStory();
-    p.fromPanel({ type: 'viewState', layer: 1, head: 2 });
-    for (const bad of [{ layer: 2, head: 'mean' }, { layer: 0, head: 8 }, { layer: -1, head: 0 }, { layer: 0, head: 'median' }, { layer: 0.5, head: 1 }]) {
-      p.fromPanel({ type: 'viewState', ...bad } as never);
-      assert.deepEqual(current(p).view, { layer: 1, head: 2 }, JSON.stringify(bad));
+    p.fromPanel('viewState', viewOf(1, 2));
+    for (const bad of [
+      viewOf(2, 'mean'), viewOf(0, 8), viewOf(-1, 0), { ...viewOf(0, 0), aggregation: 'median' }, viewOf(0.5, 1), { ...viewOf(0, 0), locked: 10_000 },
+    ]) {
+      p.fromPanel('viewState', bad as never);
+      assert.deepEqual(current(p).view, viewOf(1, 2), JSON.stringify(bad));
     }
   });
 
-  it('resets to the last layer, mean over heads, on a new inspection', async () => {
+  it('keeps the panel\'s view state for the next inspection', async () => {
     await inspectStory();
-    p.fromPanel({ type: 'viewState', layer: 0, head: 4 });
+    p.fromPanel('viewState', viewOf(0, 4));
     await inspectStory();
-    assert.deepEqual(current(p).view, { layer: 1, head: 'mean' });
+    assert.deepEqual(current(p).view, viewOf(0, 4));
   });
 
   it('shows no card outside the inspected text, and none when attentionLens.hover.enabled is off', async () => {

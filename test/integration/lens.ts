@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { maxOverHeads, meanOverHeads, rollout, selectHead, topK, type KeyWeight } from '../../src/attention';
 import { BUCKETS } from '../../src/host/highlights';
 import type { EditorProbe, ProbedInspection } from '../../src/host/probe';
-import type { ViewState } from '../../src/host/viewState';
+import type { HeadChoice, ViewState } from '../../src/protocol';
+import { DEFAULT_VIEW_STATE, headChoice } from '../../src/viewState';
 import { extension } from './helpers';
 import { waitFor } from '../harness/wait';
 
@@ -48,15 +49,21 @@ export async function hoverCard(uri: vscode.Uri, position: vscode.Position): Pro
   return undefined;
 }
 
+/** The view state of a panel showing `head` (a head or an aggregate over heads) of `layer`. */
+export function viewOf(layer: number, head: HeadChoice): ViewState {
+  return typeof head === 'number' ? { ...DEFAULT_VIEW_STATE, layer, head } : { ...DEFAULT_VIEW_STATE, layer, aggregation: head };
+}
+
 /** Query `query`'s attention row under `view`, computed from the engine's layers with src/attention. */
 export function expectedRow(inspection: ProbedInspection, query: number, view: ViewState): Float32Array {
   const { layers, heads } = inspection;
   const T = inspection.tokens.length;
+  const head = headChoice(view);
   let matrix: Float32Array;
-  if (view.head === 'mean') matrix = meanOverHeads(layers[view.layer], heads, T);
-  else if (view.head === 'max') matrix = maxOverHeads(layers[view.layer], heads, T);
-  else if (view.head === 'rollout') matrix = rollout(layers, heads, T)[view.layer];
-  else matrix = selectHead(layers[view.layer], heads, T, view.head);
+  if (head === 'mean') matrix = meanOverHeads(layers[view.layer], heads, T);
+  else if (head === 'max') matrix = maxOverHeads(layers[view.layer], heads, T);
+  else if (head === 'rollout') matrix = rollout(layers, heads, T)[view.layer];
+  else matrix = selectHead(layers[view.layer], heads, T, head);
   return matrix.slice(query * T, (query + 1) * T);
 }
 
@@ -109,7 +116,7 @@ export function tokenStart(document: vscode.TextDocument, inspection: ProbedInsp
 /** Puts the caret at `position` and waits until the editor side has followed it. */
 export async function moveCaret(editor: vscode.TextEditor, position: vscode.Position, p: EditorProbe, expectFocus: number | undefined): Promise<void> {
   editor.selection = new vscode.Selection(position, position);
-  await waitFor(`the focus to follow the caret to ${expectFocus}`, () => p.highlights().focus === expectFocus);
+  await waitFor(`the focus to follow the caret to ${expectFocus}`, () => p.highlights().focus === expectFocus, { timeoutMs: 10_000, intervalMs: 50 });
 }
 
 /** Closes every editor without saving: edits made by the tests are thrown away, no dialog asks. */
@@ -120,7 +127,7 @@ export async function closeWithoutSaving(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   // Untitled documents are disposed a moment after their editors close; a new one opened before
   // that may be handed the old one's name (and, briefly, its text).
-  await waitFor('untitled documents to close', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled), { timeoutMs: 5_000 })
+  await waitFor('untitled documents to close', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled), { timeoutMs: 5_000, intervalMs: 50 })
     .catch(() => undefined);
 }
 

@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { AGGREGATIONS, type Aggregation, type ViewState, type ViewStateStore } from '../state';
+import { AGGREGATIONS, type Aggregation, type FocusedViewState, type ViewStateStore } from '../state';
 import type { StringKey, Translate } from './strings';
 
 let nextId = 0;
@@ -52,7 +52,7 @@ export class Controls {
   }
 
   /** Shows the state in the controls (after a click in another view, or a restored state). */
-  sync(state: ViewState): void {
+  sync(state: FocusedViewState): void {
     setValue(this.layer, String(state.layer));
     setValue(this.head, String(state.head));
     setValue(this.aggregation, state.aggregation);

@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { headColor } from '../palette';
 import { drawHeadLines } from './headLines';
-import { activeToken, type ViewState, type ViewStateStore } from '../state';
+import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
 import { isReady, type AttentionSource, type ShownMatrix } from './attentionSource';
 import { cssColor } from './color';
@@ -109,7 +109,7 @@ export class HeadView {
     this.theme = theme;
   }
 
-  render(state: ViewState): void {
+  render(state: FocusedViewState): void {
     const { source, theme } = this;
     if (!source || !theme) return;
     performance.mark('al-heads-start');

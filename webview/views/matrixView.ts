@@ -2,7 +2,7 @@
 // at one pixel per cell through the colour table; hover and focus only redraw the scaled copy and a
 // few outlines on top. Causal models get their upper triangle hatched, since a zero there means
 // "cannot look", not "chose not to look".
-import { activeToken, type ViewState, type ViewStateStore } from '../state';
+import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
 import { isReady, type AttentionSource, type ShownMatrix } from './attentionSource';
 import { cssColor } from './color';
@@ -112,7 +112,7 @@ export class MatrixView {
     this.theme = theme;
   }
 
-  render(state: ViewState): void {
+  render(state: FocusedViewState): void {
     const { source, theme } = this;
     if (!source || !theme) return;
     performance.mark('al-matrix-start');

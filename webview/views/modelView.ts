@@ -3,7 +3,7 @@
 // pixels once (again only on a resize or when special tokens are hidden or shown), recoloured from
 // the pooled values on a theme change, and kept in one off-screen canvas, so selection changes only
 // redraw outlines.
-import type { ViewState, ViewStateStore } from '../state';
+import type { FocusedViewState, ViewStateStore } from '../state';
 import type { Theme } from '../theme';
 import type { AttentionSource } from './attentionSource';
 import { cssColor } from './color';
@@ -92,7 +92,7 @@ export class ModelView {
     for (let h = 0; h < this.source.heads; h++) delete this.pooled[layer * this.source.heads + h];
   }
 
-  render(state: ViewState): void {
+  render(state: FocusedViewState): void {
     const { source, theme } = this;
     if (!source || !theme) return;
     performance.mark('al-model-start');

@@ -2,7 +2,7 @@
 // attention it pays them, or receives from them; a click or Enter locks it, Esc unlocks. Tints are
 // inline background colours on the existing spans, written only when their step changes, so a hover
 // costs style recalculation and paint of the changed spans, never a layout.
-import { activeToken, type ViewState, type ViewStateStore } from '../state';
+import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
 import { isReady, type AttentionSource } from './attentionSource';
 import { contrast, cssColor, over } from './color';
@@ -104,7 +104,7 @@ export class TokenStrip {
   }
 
   /** Re-tints for the current state; cheap enough to run on every hover. */
-  update(state: ViewState): void {
+  update(state: FocusedViewState): void {
     const source = this.source;
     if (!source || this.backgrounds.length === 0) return;
     performance.mark('al-strip-start');
@@ -129,7 +129,7 @@ export class TokenStrip {
     performance.measure('attention-lens:strip', 'al-strip-start');
   }
 
-  private paint(state: ViewState, active: number | null): void {
+  private paint(state: FocusedViewState, active: number | null): void {
     const source = this.source!;
     const shown = source.matrix(state);
     const steps = new Int16Array(this.spans.length);
