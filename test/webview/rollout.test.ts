@@ -63,8 +63,9 @@ for (const worker of [true, false]) {
     await feed(page, LARGE);
     await page.evaluate((layer) => window.harness.app!.setState({ ...window.harness.app!.getState(), layer }), LARGE.layers - 1);
     await settle(page);
-    // Let the model view's thumbnails and the first drawing finish before watching.
-    await page.waitForTimeout(500);
+    // Let the model view paint every thumbnail (it spreads them over frames) before watching.
+    await page.waitForFunction((all) => document.querySelector<HTMLElement>('.al-model')?.dataset.painted === String(all),
+      LARGE.layers * LARGE.heads);
     await settle(page);
     const seen = await switchToRollout(page, LARGE.layers);
     console.log(`  ${worker ? 'worker' : 'slices'}: rollout shown after ${seen.ms.toFixed(0)} ms; longest task ${seen.longest.toFixed(0)} ms, long tasks ${seen.total.toFixed(0)} ms in all`);
