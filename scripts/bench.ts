@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (process.argv.includes('--loading')) return loadingBench(process.argv.slice(2), log);
   const options = parseArgs(process.argv.slice(2));
-  const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
+  const workerPath = path.join(REPO_ROOT, 'dist', 'engine.js');
   if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm run bench does).`);
 
   // Other work on the machine inflates every time measured; the load average says how much to trust them.
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const start = performance.now();
   log(`bench: N=${options.runs} timed runs per measurement (medians), after ${warmupText(options)}; ` +
     'bare, raw and pipeline runs interleaved');
-  const client = new EngineClient({ workerPath });
+  const client = new EngineClient({ enginePath: workerPath });
   const workers: Workers = { client, floor: FloorClient.start(CACHE), hostGc: new GcWatch() };
   const rows: BenchRow[] = [];
   try {

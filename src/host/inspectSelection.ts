@@ -1,8 +1,8 @@
 // "Attention Lens: Inspect Selection": runs the engine on the selected text (or the cursor's line)
-// and shows the result in the panel and the editor. The engine worker starts on the first
+// and shows the result in the panel and the editor. The engine process starts on the first
 // inspection, not at activation, so opening VS Code costs nothing.
 import * as vscode from 'vscode';
-import { EngineClient } from '../engine/client';
+import { EngineClient, EngineStopped } from '../engine/client';
 import { toEngineError } from '../engine/errors';
 import type { ModelSourceErrorCode } from '../models/errors';
 import type { EngineErrorCode, ModelInfo, Timings } from '../protocol';
@@ -12,8 +12,9 @@ import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
+import { engineStopMessage } from './engineStopMessage';
 import { loadStageMessage, ProgressMessages, showProgress } from './progress';
-import { readSettings } from './settings';
+import { readEngineSettings, readSettings } from './settings';
 import { positionsIn } from './textPositions';
 import { TrackedRange } from './trackedRange';
 
@@ -192,8 +193,9 @@ export class SelectionInspector implements vscode.Disposable {
         return { kind: 'cancelled' };
       }
       if (id !== this.latest) return { kind: 'cancelled' };
-      panel.post({ type: 'failed', message: e.message });
-      return this.fail(e.code, e.message, e.detail);
+      const message = e instanceof EngineStopped ? engineStopMessage(e.stop, e.restarted) : e.message;
+      panel.post({ type: 'failed', message });
+      return this.fail(e.code, message, e.detail);
     } finally {
       for (const w of watching) w.dispose();
       if (this.running?.id === id) this.running = undefined;
@@ -220,8 +222,19 @@ export class SelectionInspector implements vscode.Disposable {
 
   private engine(): EngineClient {
     this.client ??= new EngineClient({
-      workerPath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath,
+      enginePath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine.js').fsPath,
       log: (line) => log().info(line),
+      limits: () => {
+        const { timeoutSeconds, memoryLimitMB, idleMinutes } = readEngineSettings();
+        return { timeoutMs: timeoutSeconds * 1000, memoryLimitMB, idleMs: idleMinutes * 60_000 };
+      },
+      onStopped: (stop, { restarted, duringInspection }) => {
+        // An inspection it took with it says so itself, as its failure.
+        if (duringInspection) return;
+        const message = engineStopMessage(stop, restarted);
+        log().warn(message);
+        void vscode.window.showWarningMessage(message);
+      },
     });
     return this.client;
   }
