@@ -3,7 +3,7 @@
 // Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
 // redraw; the token strip updates at once, because it is what the pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import type { ModelInfo, Token } from '../src/protocol';
+import type { ExportView, ModelInfo, Token } from '../src/protocol';
 import { sanitizeState, ViewStateStore, type SavedViewState, type StateBounds, type ViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { createRolloutComputer } from './rolloutComputer';
@@ -19,7 +19,7 @@ import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
 
 /** The views that export as PNG images. */
-export type ExportView = 'matrix' | 'heads' | 'model';
+export type { ExportView };
 
 /** Messages the views send to whoever mounted them (shaped like the panel's PanelToHost). */
 export type AttentionAppMessage =
