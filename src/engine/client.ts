@@ -143,7 +143,7 @@ export class EngineClient {
   }
 
   private ensureEngine(): Engine {
-    if (this.engine) return this.engine;
+    if (this.engine && !this.engine.ending) return this.engine; // one being ended takes no new work
     // The extension host's own runtime runs the engine: Node, or Electron acting as Node.
     const child = fork(this.options.enginePath, [], {
       serialization: 'advanced',
@@ -165,7 +165,11 @@ export class EngineClient {
       for (const line of text.split('\n')) if (line.trim()) this.options.log?.(`engine: ${line}`);
     });
     child.on('exit', (code, signal) => this.lost(engine, code, signal));
-    child.on('error', (err) => this.options.log?.(`engine process error: ${err.message}`));
+    child.on('error', (err) => {
+      this.options.log?.(`engine process error: ${err.message}`);
+      // A process that never started has no exit to report.
+      if (child.pid === undefined) this.lost(engine, null, null);
+    });
     this.engine = engine;
     this.options.log?.(`engine process ${child.pid} started (${this.options.enginePath})`);
     return engine;
