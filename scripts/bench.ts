@@ -21,11 +21,12 @@ import { inputOfLength, loadTokenizer } from './bench/inputText';
 import { loadingBench } from './bench/loading';
 import { FloorClient } from './bench/floorClient';
 import { ThreadEngine } from './bench/threadEngine';
+import { boundaryRows } from './bench/boundary';
 import { GcWatch } from './bench/gcWatch';
 import { CACHE, REPO_ROOT, benchModel, maxPositions } from './bench/models';
 import { pipelineProbe } from './bench/pipelineRuns';
 import { measureInterleaved, median, type Sample } from './bench/stats';
-import { HOST_BLOCK_MARGIN_MS, formatBreakdown, formatHostBlock, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
+import { HOST_BLOCK_MARGIN_MS, formatBoundary, formatBreakdown, formatHostBlock, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -99,7 +100,10 @@ function warmupText({ warmup, warmupMs }: BenchOptions): string {
 async function main(): Promise<void> {
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (process.argv.includes('--loading')) return loadingBench(process.argv.slice(2), log);
-  const options = parseArgs(process.argv.slice(2));
+  // `--boundary`: only the process boundary's own cost (no model), which takes seconds.
+  const boundaryOnly = process.argv.includes('--boundary');
+  const options = parseArgs(process.argv.slice(2).filter((a) => a !== '--boundary'));
+  if (boundaryOnly) return printBoundary(options);
   const enginePath = path.join(REPO_ROOT, 'dist', 'engine.js');
   if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
 
@@ -133,7 +137,15 @@ async function main(): Promise<void> {
     console.log(`\nthe host thread's longest block during an inspection (engine process) against its idle baseline ` +
       `(its longest block during raw runs, when it does nothing); target: no more than ${HOST_BLOCK_MARGIN_MS} ms over it:\n${formatHostBlock(rows)}`);
     console.log(`\nwhere the pipeline's time goes (engine-process timings, medians):\n${formatBreakdown(rows)}`);
+    await printBoundary(options);
   }
+}
+
+async function printBoundary(options: BenchOptions): Promise<void> {
+  log(`bench: the process boundary alone, N=${options.runs}`);
+  const rows = await boundaryRows(options.tokens, CACHE, { rounds: options.warmup, ms: options.warmupMs }, options.runs);
+  console.log(`\nthe process boundary alone: 12 layers of [12, T, T] float32 streamed to the host thread, ` +
+    `medians of N=${options.runs}; 1-min load average ${loadavg()[0].toFixed(2)}:\n${formatBoundary(rows)}`);
 }
 
 main().catch((err: unknown) => {

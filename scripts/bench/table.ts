@@ -1,4 +1,5 @@
 // The bench's output: one row per (model, T), as a table for people or as JSON for tools.
+import type { BoundaryRow } from './boundary';
 
 /** One measured configuration; times are medians in ms. */
 export interface BenchRow {
@@ -115,4 +116,12 @@ export function toJson(rows: BenchRow[]): string {
 
 function ms(v: number): string {
   return v >= 100 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** The boundary's own cost per T: worker thread against child process. */
+export function formatBoundary(rows: BoundaryRow[]): string {
+  return grid(['T', 'MB', 'thread ms', 'process, whole ms', 'process, sliced ms', 'sliced−thread ms',
+    'host block: thread ms', 'whole ms', 'sliced ms'],
+  rows.map((r) => [String(r.tokens), r.megabytes.toFixed(1), ms(r.threadMs), ms(r.wholeMs), ms(r.processMs), ms(r.processMs - r.threadMs),
+    ms(r.threadHostBlockMs), ms(r.wholeHostBlockMs), ms(r.processHostBlockMs)]));
 }

@@ -1,14 +1,15 @@
 // The host side of the engine: starts the engine process on first use, forwards inspections over
 // the channel, and ends and restarts the process when it crashes, grows past its memory limit or
 // stops answering. Nothing heavy happens here: the host only forwards what the engine streams.
-import { fork, type ChildProcess, type Serializable } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
-import { Channel, ChannelError, type Port } from '../channel';
+import { Channel, ChannelError } from '../channel';
 import type {
   EngineApi, EngineErrorCode, InspectOptions, InspectionStarted, LayerAttention, LoadStage, Timings,
 } from '../protocol';
 import { EngineError } from './errors';
 import { describeStop, EngineStopped, type EngineStop } from './engineStop';
+import { processPort } from './processPort';
 
 export { describeStop, EngineStopped, type EngineStop } from './engineStop';
 
@@ -151,16 +152,7 @@ export class EngineClient {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const port: Port = {
-      post: (message) => {
-        if (child.connected) child.send(message as Serializable);
-      },
-      listen: (listener) => {
-        child.on('message', listener);
-        return () => child.off('message', listener);
-      },
-    };
-    const engine: Engine = { child, channel: new Channel<EngineApi>(port) };
+    const engine: Engine = { child, channel: new Channel<EngineApi>(processPort(child)) };
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       for (const line of text.split('\n')) if (line.trim()) this.options.log?.(`engine: ${line}`);
     });

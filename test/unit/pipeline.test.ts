@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { EngineClient } from '../../src/engine/client';
 import { EngineError } from '../../src/engine/errors';
 import { Pipeline } from '../../src/engine/pipeline';
+import { CHUNK_BYTES } from '../../src/engine/processPort';
 import type { InspectionStarted } from '../../src/protocol';
 import { CLI, ENGINE, MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
 
@@ -71,5 +72,21 @@ describe('the CLI and the engine process run the same pipeline', () => {
     assert.equal(stderr.trim(), `warning: ${started.warnings[0]}`);
     assert.deepEqual(report.tokens.map((t) => t.id), started.tokens.map((t) => t.id));
     assert.ok(maxAttentionDiff(report.attention, result.layers, 7) < 1e-6);
+  });
+
+  it('layers larger than the port\'s slices cross the process boundary bit for bit', async () => {
+    const text = golden('stories260k')[0].text.repeat(40);
+    const inProcess = new Pipeline();
+    const local: Float32Array[] = [];
+    try {
+      await inProcess.inspect({ model: TINY, text, provider: 'cpu', maxTokens: 400 }, { onLayer: (l) => { local[l.layer] = new Float32Array(l.data); } });
+    } finally {
+      await inProcess.dispose();
+    }
+    const result = await client.inspect({ model: TINY, text, provider: 'cpu', maxTokens: 400 });
+    assert.equal(result.started.tokens.length, 400);
+    assert.ok(result.layers[0].byteLength > 2 * CHUNK_BYTES, `a layer is ${result.layers[0].byteLength} bytes`);
+    assert.equal(result.layers.length, local.length);
+    result.layers.forEach((layer, l) => assert.ok(Buffer.from(layer.buffer).equals(Buffer.from(local[l].buffer)), `layer ${l} is identical`));
   });
 });
