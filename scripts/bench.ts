@@ -62,11 +62,13 @@ async function benchModelRows(name: string, options: BenchOptions, { client, thr
         probes, { rounds: options.warmup, ms: options.warmupMs }, options.runs);
       const ms = (probe: string): number => median(samples.get(probe)!.map((s) => s.ms));
       const maxBlock = (probe: string): number => Math.max(...samples.get(probe)!.map((s) => s.hostBlockMs ?? 0));
+      const medianBlock = (probe: string): number => median(samples.get(probe)!.map((s) => s.hostBlockMs ?? 0));
       const [bareMs, rawAttentionMs, pipelineMs, threadMs] = [ms('bare'), ms('raw'), ms('pipeline'), ms('thread')];
       const row: BenchRow = {
         model: name, tokens: T, bareMs, rawAttentionMs, pipelineMs, threadMs,
         ratio: pipelineMs / rawAttentionMs, maxHostBlockMs: maxBlock('pipeline'), idleHostBlockMs: maxBlock('raw'),
         threadHostBlockMs: maxBlock('thread'), breakdown: breakdownOf(samples),
+        typicalHostBlockMs: medianBlock('pipeline'), typicalIdleHostBlockMs: medianBlock('raw'),
       };
       log(`${name} T=${T} (text of ${input.fullLength} tokens, ${warmupRounds} warm-up rounds): bare ${bareMs.toFixed(2)} ms, raw ${rawAttentionMs.toFixed(2)} ms, ` +
         `engine process ${pipelineMs.toFixed(2)} ms, thread ${threadMs.toFixed(2)} ms, ratio ${row.ratio.toFixed(3)}, ` +
