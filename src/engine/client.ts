@@ -31,7 +31,7 @@ export interface InspectionHandlers {
 
 /** When the host ends the engine. */
 export interface EngineLimits {
-  /** An inspection whose engine answers nothing (no event, reply or memory check) for this long ends it. */
+  /** An inspection that makes no progress (no loading stage, tokens, layer or result) for this long ends the engine. */
   timeoutMs: number;
   /** The engine's resident memory may not exceed this; 0 means three quarters of the machine's memory. */
   memoryLimitMB: number;
@@ -39,7 +39,7 @@ export interface EngineLimits {
   idleMs: number;
 }
 
-export const DEFAULT_LIMITS: EngineLimits = { timeoutMs: 120_000, memoryLimitMB: 0, idleMs: 10 * 60_000 };
+export const DEFAULT_LIMITS: EngineLimits = { timeoutMs: 300_000, memoryLimitMB: 0, idleMs: 10 * 60_000 };
 
 export interface EngineClientOptions {
   /** Absolute path of the bundled engine (dist/engine.js). */
@@ -196,7 +196,8 @@ export class EngineClient {
     engine.child.kill('SIGKILL');
   }
 
-  // While an inspection runs: the engine must keep answering, and stay within its memory.
+  // While an inspection runs: it must keep making progress (a stuck native run answers memory checks
+  // but streams nothing), and the engine must stay within its memory.
   private startWatch(engine: Engine): void {
     this.stopWatch();
     this.lastHeard = performance.now();
@@ -207,7 +208,6 @@ export class EngineClient {
       if (this.checking) return;
       this.checking = true;
       engine.channel.request('usage', null).then((usage) => {
-        this.lastHeard = performance.now();
         const usedMB = usage.rss / 2 ** 20;
         if (usedMB > limitMB) this.end(engine, { kind: 'memory', usedMB: Math.round(usedMB), limitMB });
       }, () => undefined).finally(() => {

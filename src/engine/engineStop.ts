@@ -8,7 +8,7 @@ export type EngineStop =
   | { kind: 'memory'; usedMB: number; limitMB: number }
   | { kind: 'timeout'; seconds: number };
 
-/** "signal SIGABRT", "exit code 70", "2100 MB over the limit of 2048 MB", "no answer for 120 s". */
+/** "signal SIGABRT", "exit code 70", "2100 MB over the limit of 2048 MB", "no progress for 300 s". */
 export function describeStop(stop: EngineStop): string {
   switch (stop.kind) {
     case 'crashed':
@@ -16,7 +16,7 @@ export function describeStop(stop: EngineStop): string {
     case 'memory':
       return `${stop.usedMB} MB over the limit of ${stop.limitMB} MB`;
     case 'timeout':
-      return `no answer for ${stop.seconds} s`;
+      return `no progress for ${stop.seconds} s`;
   }
 }
 

@@ -10,7 +10,7 @@ export function engineStopMessage(stop: EngineStop, restarted = true): string {
       return vscode.l10n.t('The attention engine used {0} MB, more than its limit of {1} MB (attentionLens.engine.memoryLimitMB), and was restarted.',
         stop.usedMB, stop.limitMB);
     case 'timeout':
-      return vscode.l10n.t('The attention engine did not answer for {0} seconds (attentionLens.engine.timeoutSeconds) and was restarted.', stop.seconds);
+      return vscode.l10n.t('The attention engine made no progress for {0} seconds (attentionLens.engine.timeoutSeconds) and was restarted.', stop.seconds);
     case 'crashed':
       return vscode.l10n.t('The attention engine stopped ({0}) and was restarted.', describeStop(stop));
   }

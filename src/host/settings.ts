@@ -28,7 +28,7 @@ export interface Settings {
 
 /** When the host ends the engine process (attentionLens.engine.*), in the units the settings use. */
 export interface EngineSettings {
-  /** Seconds an inspection may go without a word from the engine. */
+  /** Seconds an inspection may go without progress from the engine. */
   timeoutSeconds: number;
   /** The engine's memory limit in MB; 0 for three quarters of the machine's memory. */
   memoryLimitMB: number;
@@ -44,7 +44,7 @@ export function readEngineSettings(): EngineSettings {
     return typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
   };
   return {
-    timeoutSeconds: number('engine.timeoutSeconds', 120, 1),
+    timeoutSeconds: number('engine.timeoutSeconds', 300, 1),
     memoryLimitMB: number('engine.memoryLimitMB', 0, 0),
     idleMinutes: number('engine.idleMinutes', 10, 0.1),
   };
