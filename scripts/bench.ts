@@ -3,9 +3,14 @@
 //   bareMs          session.run of the unmodified graph, fetching its own outputs;
 //   rawAttentionMs  session.run of the surgered graph, fetching only the attention outputs (the floor
 //                   for any tool that shows attention); both timed in a worker thread of their own;
-//   pipelineMs      EngineClient.inspect(): tokenize, run and deliver every layer to this thread;
-// plus ratio = pipelineMs / rawAttentionMs and the host thread's longest event-loop delay during the
-// pipeline runs (every probe runs under the same event-loop watcher, so they are timed alike). Progress goes to stderr, so `--json` leaves exactly one JSON array on stdout.
+//   pipelineMs      EngineClient.inspect(): tokenize, run and deliver every layer to this thread from
+//                   the engine process, as the extension does;
+//   threadMs        the same pipeline in a worker thread (scripts/bench/engineThread.ts), as the
+//                   engine ran before it had a process: pipelineMs − threadMs is the process boundary;
+// plus ratio = pipelineMs / rawAttentionMs, this (host) thread's longest event-loop delay during the
+// engine-process runs, and the same during raw runs, when the host does nothing: its idle baseline
+// (every probe runs under the same event-loop watcher, so they are timed alike). Progress goes to
+// stderr, so `--json` leaves exactly one JSON array on stdout.
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -15,12 +20,14 @@ import { UsageError, parseArgs, type BenchOptions } from './bench/args';
 import { inputOfLength, loadTokenizer } from './bench/inputText';
 import { loadingBench } from './bench/loading';
 import { FloorClient } from './bench/floorClient';
+import { ThreadEngine } from './bench/threadEngine';
+import { boundaryRows } from './bench/boundary';
 import { GcWatch } from './bench/gcWatch';
 import { CACHE, REPO_ROOT, benchModel, maxPositions } from './bench/models';
 import { pipelineProbe } from './bench/pipelineRuns';
 import { formatStartup, startupFigures } from './bench/startup';
 import { measureInterleaved, median, type Sample } from './bench/stats';
-import { formatBreakdown, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
+import { HOST_BLOCK_MARGIN_MS, formatBoundary, formatBreakdown, formatHostBlock, formatTable, toJson, type BenchRow, type PipelineBreakdown } from './bench/table';
 
 /** Fresh processes (activation) and encodes (tokenizer) behind the startup figures of a full run. */
 const STARTUP_RUNS = 5;
@@ -31,12 +38,13 @@ const log = (line: string): void => {
 
 interface Workers {
   client: EngineClient;
+  thread: ThreadEngine;
   floor: FloorClient;
   /** GC pauses of this (host) thread. */
   hostGc: GcWatch;
 }
 
-async function benchModelRows(name: string, options: BenchOptions, { client, floor, hostGc }: Workers): Promise<BenchRow[]> {
+async function benchModelRows(name: string, options: BenchOptions, { client, thread, floor, hostGc }: Workers): Promise<BenchRow[]> {
   const folder = benchModel(name, log);
   const tokenizer = loadTokenizer(folder.dir);
   const lengths = options.tokens.filter((T) => T <= maxPositions(folder));
@@ -49,18 +57,26 @@ async function benchModelRows(name: string, options: BenchOptions, { client, flo
   try {
     for (const T of lengths) {
       const input = inputOfLength(tokenizer, T);
-      const probes = [...await floor.probes(input), await pipelineProbe(client, hostGc, folder.dir, input, layers)];
+      const probes = [
+        ...await floor.probes(input),
+        await pipelineProbe('pipeline', (r) => client.inspect(r), hostGc, folder.dir, input, layers),
+        await pipelineProbe('thread', (r) => thread.inspect(r), hostGc, folder.dir, input, layers),
+      ];
       const { samples, warmupRounds } = await measureInterleaved(
         probes, { rounds: options.warmup, ms: options.warmupMs }, options.runs);
       const ms = (probe: string): number => median(samples.get(probe)!.map((s) => s.ms));
-      const [bareMs, rawAttentionMs, pipelineMs] = [ms('bare'), ms('raw'), ms('pipeline')];
-      const maxHostBlockMs = Math.max(...samples.get('pipeline')!.map((s) => s.hostBlockMs ?? 0));
+      const maxBlock = (probe: string): number => Math.max(...samples.get(probe)!.map((s) => s.hostBlockMs ?? 0));
+      const medianBlock = (probe: string): number => median(samples.get(probe)!.map((s) => s.hostBlockMs ?? 0));
+      const [bareMs, rawAttentionMs, pipelineMs, threadMs] = [ms('bare'), ms('raw'), ms('pipeline'), ms('thread')];
       const row: BenchRow = {
-        model: name, tokens: T, bareMs, rawAttentionMs, pipelineMs,
-        ratio: pipelineMs / rawAttentionMs, maxHostBlockMs, breakdown: breakdownOf(samples),
+        model: name, tokens: T, bareMs, rawAttentionMs, pipelineMs, threadMs,
+        ratio: pipelineMs / rawAttentionMs, maxHostBlockMs: maxBlock('pipeline'), idleHostBlockMs: maxBlock('raw'),
+        threadHostBlockMs: maxBlock('thread'), breakdown: breakdownOf(samples),
+        typicalHostBlockMs: medianBlock('pipeline'), typicalIdleHostBlockMs: medianBlock('raw'),
       };
       log(`${name} T=${T} (text of ${input.fullLength} tokens, ${warmupRounds} warm-up rounds): bare ${bareMs.toFixed(2)} ms, raw ${rawAttentionMs.toFixed(2)} ms, ` +
-        `pipeline ${pipelineMs.toFixed(2)} ms, ratio ${row.ratio.toFixed(3)}, max host block ${row.maxHostBlockMs.toFixed(2)} ms`);
+        `engine process ${pipelineMs.toFixed(2)} ms, thread ${threadMs.toFixed(2)} ms, ratio ${row.ratio.toFixed(3)}, ` +
+        `max host block ${row.maxHostBlockMs.toFixed(2)} ms (idle ${row.idleHostBlockMs.toFixed(2)} ms)`);
       rows.push(row);
     }
   } finally {
@@ -75,7 +91,6 @@ function breakdownOf(samples: Map<string, Sample[]>): PipelineBreakdown | undefi
   const of = (part: (s: Sample, t: Timings) => number): number => median(timed.map((s) => part(s, s.timings!)));
   return {
     rawGcMs: median(samples.get('raw')!.map((s) => s.gcMs ?? 0)),
-    rawHostBlockMs: Math.max(...samples.get('raw')!.map((s) => s.hostBlockMs ?? 0)),
     hostGcMs: of((s) => s.gcMs ?? 0),
     tokenizeMs: of((_, t) => t.tokenizeMs),
     runMs: of((_, t) => t.runMs),
@@ -97,8 +112,10 @@ async function main(): Promise<void> {
     console.log(options.json ? JSON.stringify(figures) : formatStartup(figures));
     return;
   }
-  const workerPath = path.join(REPO_ROOT, 'dist', 'worker.js');
-  if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run \`npm run build\` first (npm run bench does).`);
+  // `--boundary`: only the process boundary's own cost (no model), which takes seconds.
+  if (options.mode === 'boundary') return printBoundary(options);
+  const enginePath = path.join(REPO_ROOT, 'dist', 'engine.js');
+  if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
 
   // Other work on the machine inflates every time measured; the load average says how much to trust them.
   const cpus = availableParallelism();
@@ -106,14 +123,15 @@ async function main(): Promise<void> {
   if (loadBefore > cpus / 2) log(`bench: warning: load average ${loadBefore.toFixed(2)} on ${cpus} CPUs before starting; timings will be noisy`);
   const start = performance.now();
   log(`bench: N=${options.runs} timed runs per measurement (medians), after ${warmupText(options)}; ` +
-    'bare, raw and pipeline runs interleaved');
-  const client = new EngineClient({ workerPath });
-  const workers: Workers = { client, floor: FloorClient.start(CACHE), hostGc: new GcWatch() };
+    'bare, raw, engine-process and worker-thread runs interleaved');
+  const client = new EngineClient({ enginePath });
+  const workers: Workers = { client, thread: ThreadEngine.start(CACHE), floor: FloorClient.start(CACHE), hostGc: new GcWatch() };
   const rows: BenchRow[] = [];
   try {
     for (const name of options.models) rows.push(...await benchModelRows(name, options, workers));
   } finally {
     client.dispose();
+    await workers.thread.dispose();
     await workers.floor.dispose();
     workers.hostGc.dispose();
   }
@@ -128,9 +146,19 @@ async function main(): Promise<void> {
     console.log(formatTable(rows));
     console.log(`\nmedians of N=${options.runs} runs after ${warmupText(options)}; CPU provider; ` +
       `${wallSeconds.toFixed(1)} s wall time; ${cpus} CPUs, 1-min load average ${loadBefore.toFixed(2)} before`);
-    console.log(`\nwhere the pipeline's time goes (engine timings, medians):\n${formatBreakdown(rows)}`);
+    console.log(`\nthe host thread's longest block during an inspection (engine process) against its idle baseline ` +
+      `(its longest block during raw runs, when it does nothing); target: no more than ${HOST_BLOCK_MARGIN_MS} ms over it:\n${formatHostBlock(rows)}`);
+    console.log(`\nwhere the pipeline's time goes (engine-process timings, medians):\n${formatBreakdown(rows)}`);
     if (startup) console.log(`\nstartup:\n${formatStartup(startup)}`);
+    await printBoundary(options);
   }
+}
+
+async function printBoundary(options: BenchOptions): Promise<void> {
+  log(`bench: the process boundary alone, N=${options.runs}`);
+  const rows = await boundaryRows(options.tokens, CACHE, { rounds: options.warmup, ms: options.warmupMs }, options.runs);
+  console.log(`\nthe process boundary alone: 12 layers of [12, T, T] float32 streamed to the host thread, ` +
+    `medians of N=${options.runs}; 1-min load average ${loadavg()[0].toFixed(2)}:\n${formatBoundary(rows)}`);
 }
 
 main().catch((err: unknown) => {

@@ -22,7 +22,7 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir },
-  { ...node, entryPoints: { worker: 'src/engine/worker.ts' }, outdir },
+  { ...node, entryPoints: { engine: 'src/engine/engineProcess.ts' }, outdir },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,

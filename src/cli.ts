@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRECISION_CHOICES, PROVIDERS, type LoadStage, type PrecisionChoice, type Provider } from './protocol';
-import { AttentionModel } from './engine/attentionModel';
+import { PRECISION_CHOICES, PROVIDERS, type InspectionStarted, type LoadStage, type PrecisionChoice, type Provider } from './protocol';
+import { Pipeline } from './engine/pipeline';
 import { EngineError } from './engine/errors';
 import { parseRange, sliceRange } from './cli/range';
 import { summarize } from './cli/summary';
@@ -114,29 +114,23 @@ async function main(argv: string[]): Promise<void> {
     precision,
   });
 
-  const t0 = performance.now();
   const stages: Record<LoadStage, string> = { reading: 'reading the model files', building: 'building the graph from safetensors', optimising: 'onnxruntime is loading and optimising the graph' };
-  const model = await AttentionModel.load(folder, provider, cacheRoot,
-    (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); }, precision);
-  const loadMs = performance.now() - t0;
-  const t1 = performance.now();
-  const encoded = model.encode(text, maxTokens);
-  const tokenizeMs = performance.now() - t1;
-  const t2 = performance.now();
-  const layers = await model.run(encoded);
-  const runMs = performance.now() - t2;
-  const warnings = encoded.truncatedFrom !== undefined
-    ? [`The text has ${encoded.truncatedFrom} tokens; only the first ${maxTokens} were inspected (--max-tokens).`] : [];
-  const T = encoded.tokens.length;
-  const info = { ...model.info, heads: model.info.heads || model.headsOf(layers[0], T), provider: model.provider };
-  const timings = { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 };
-  const report = { format: 'attention-lens/v1' as const, model: info, text, tokens: encoded.tokens, warnings, timings };
-  await model.dispose();
+  const pipeline = new Pipeline();
+  const layers: Float32Array[] = [];
+  let started: InspectionStarted | undefined;
+  const { timings } = await pipeline.inspect({ model: folder, text, provider, precision, maxTokens, cacheDir: cacheRoot }, {
+    onProgress: (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); },
+    onStarted: (s) => { started = s; },
+    onLayer: (l) => { layers[l.layer] = new Float32Array(l.data); },
+  }).finally(() => pipeline.dispose());
+  const { tokens, warnings } = started!;
+  const info = { ...started!.model, provider: started!.provider };
+  const report = { format: 'attention-lens/v1' as const, model: info, text, tokens, warnings, timings };
 
   for (const out of outs) await writeReport(out, { ...report, layers }, outPrecision);
   let htmlNote = '';
   if (values.html && bundle !== undefined) {
-    const page = reportHtml({ model: info, text, tokens: encoded.tokens, layers, warnings }, bundle, htmlPrecision);
+    const page = reportHtml({ model: info, text, tokens, layers, warnings }, bundle, htmlPrecision);
     writeFileSync(values.html, page.html);
     const stored = page.precision === 'float32' ? 'float32' : `${page.precision}, error ≤ ${page.maxError.toPrecision(2)}`;
     htmlNote = `Page written to ${path.resolve(values.html)} (attention as ${stored})`;

@@ -1,5 +1,5 @@
 // Entry point. Activation registers commands, the panel serializer and the editor listeners: the
-// engine worker, the output channel, decoration types, the status bar item and the webview are all
+// engine process, the output channel, decoration types, the status bar item and the webview are all
 // created on first use, so activation stays cheap.
 import * as vscode from 'vscode';
 import { EditorLens } from './host/editorLens';

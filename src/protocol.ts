@@ -1,6 +1,8 @@
-// The one file of message types shared by the extension host, the engine worker and the webview.
-// Every message is a member of a discriminated union on `type`; requests carry `id`, replies
-// carry `inReplyTo`. Attention matrices never travel as JSON: they are transferred ArrayBuffers.
+// The one file of message types shared by the extension host, the engine process and the webview.
+// Every message is a member of a discriminated union on `type`; the channel (src/channel.ts) wraps
+// them with request ids and replies. Attention matrices never travel as JSON: they are ArrayBuffers,
+// transferred where the transport can (a worker, a webview) and sent as binary where it cannot (the
+// engine's process boundary).
 
 /** A token of the inspected text; `start`/`end` are UTF-16 offsets into that text. */
 export interface Token {
@@ -61,32 +63,13 @@ export interface InspectOptions {
   precision?: PrecisionChoice;
 }
 
-// ── host → worker ────────────────────────────────────────────────────────────
-
-export interface InspectRequest extends InspectOptions {
-  type: 'inspect';
-  id: number;
-}
-
-export interface CancelRequest {
-  type: 'cancel';
-  id: number;
-}
-
-/** Test hook: makes the worker exit abruptly, as a native crash would. */
-export interface CrashRequest {
-  type: 'crash';
-  id: number;
-}
-
-export type HostToWorker = InspectRequest | CancelRequest | CrashRequest;
-
-// ── worker → host ────────────────────────────────────────────────────────────
+// ── host ↔ engine process ────────────────────────────────────────────────────
+// One request, 'inspect', streams events (load progress, then the tokens, then one layer at a time)
+// and replies with the timings. The channel (src/channel.ts) carries ids, cancellation and errors.
 
 /** Sent once tokens are known and the model is loaded, before any attention. */
 export interface InspectionStarted {
   type: 'started';
-  inReplyTo: number;
   model: ModelInfo;
   tokens: Token[];
   provider: string;
@@ -99,7 +82,6 @@ export interface InspectionStarted {
 /** One layer's attention probabilities: Float32 [heads][T][T], row-major. */
 export interface LayerAttention {
   type: 'layer';
-  inReplyTo: number;
   layer: number;
   heads: number;
   tokens: number;
@@ -109,15 +91,28 @@ export interface LayerAttention {
 /** Sent while a model loads: what it is doing now. */
 export interface LoadProgress {
   type: 'progress';
-  inReplyTo: number;
   stage: LoadStage;
 }
 
+/** What an inspection streams before its reply. */
+export type InspectionEvent = InspectionStarted | LoadProgress | LayerAttention;
+
+/** The reply that ends an inspection. */
 export interface InspectionDone {
-  type: 'done';
-  inReplyTo: number;
   timings: Timings;
 }
+
+/** What the engine process reports about itself when asked (the host's memory and liveness check). */
+export interface EngineUsage {
+  /** Resident set size in bytes. */
+  rss: number;
+}
+
+/** The calls the engine process answers. */
+export type EngineApi = {
+  inspect: { params: InspectOptions; result: InspectionDone; event: InspectionEvent };
+  usage: { params: null; result: EngineUsage };
+};
 
 export type EngineErrorCode =
   | 'model-not-found'
@@ -133,20 +128,9 @@ export type EngineErrorCode =
   | 'provider-unavailable'
   | 'empty-input'
   | 'cancelled'
-  | 'worker-crashed'
+  | 'engine-stopped'
   | 'internal';
 
-export interface EngineFailure {
-  type: 'error';
-  inReplyTo: number;
-  code: EngineErrorCode;
-  /** Plain words the user can act on. */
-  message: string;
-  /** Technical detail for the output channel. */
-  detail?: string;
-}
-
-export type WorkerToHost = InspectionStarted | LoadProgress | LayerAttention | InspectionDone | EngineFailure;
 
 // ── host ↔ webview (the panel) ───────────────────────────────────────────────
 // One Channel (src/channel.ts) per page the panel loads. The page asks the presenter what it shows

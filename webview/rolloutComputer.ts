@@ -5,8 +5,9 @@
 // In a VS Code webview the script's asWebviewUri URL is on another origin than the page, and a
 // Worker must be same-origin; so the script is fetched (the webview's resource loading serves it)
 // and started from a Blob URL, which the panel's CSP allows with `worker-src blob:`.
+import { Channel, type Port } from '../src/channel';
 import { rolloutInSteps } from '../src/attention/rollout';
-import type { RolloutReply, RolloutRequest } from './rolloutMessages';
+import type { RolloutApi } from './rolloutMessages';
 
 export interface RolloutComputer {
   /** The cumulative rollout after each layer; resolves undefined when cancelled by a later call or `cancel`. */
@@ -21,10 +22,26 @@ export interface RolloutComputer {
 // The main thread's share of each task in the fallback: well under the 50 ms of a long task.
 const SLICE_MS = 12;
 
+interface RolloutWorker {
+  worker: Worker;
+  channel: Channel<RolloutApi>;
+}
+
+function portOf(worker: Worker): Port {
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen: (listener) => {
+      const onMessage = (event: MessageEvent): void => listener(event.data);
+      worker.addEventListener('message', onMessage);
+      return () => worker.removeEventListener('message', onMessage);
+    },
+  };
+}
+
 export function createRolloutComputer(workerUrl?: string): RolloutComputer {
   let generation = 0;
   let pending: { id: number; resolve: (result: Float32Array[] | undefined) => void; fallback: () => void } | undefined;
-  let worker: Promise<Worker | undefined> | undefined;
+  let worker: Promise<RolloutWorker | undefined> | undefined;
   let workerFailed = !workerUrl || typeof Worker === 'undefined';
   let blobUrl: string | undefined;
   let via: RolloutComputer['via'];
@@ -35,7 +52,7 @@ export function createRolloutComputer(workerUrl?: string): RolloutComputer {
     current?.resolve(result);
   };
 
-  const startWorker = async (): Promise<Worker | undefined> => {
+  const startWorker = async (): Promise<RolloutWorker | undefined> => {
     try {
       if (!blobUrl) {
         const response = await fetch(workerUrl!);
@@ -43,23 +60,13 @@ export function createRolloutComputer(workerUrl?: string): RolloutComputer {
         blobUrl = URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
       }
       const started = new Worker(blobUrl);
-      started.onmessage = (event: MessageEvent<RolloutReply>) => {
-        const reply = event.data;
-        if (!pending || reply.id !== pending.id) return;
-        if ('error' in reply) {
-          console.error('rollout worker failed:', reply.error);
-          return pending.fallback();
-        }
-        via = 'worker';
-        settle(reply.rollout.map((buffer) => new Float32Array(buffer)));
-      };
       started.onerror = (event) => {
         console.warn('rollout worker stopped; computing on the main thread:', event.message);
         event.preventDefault();
         workerFailed = true;
         pending?.fallback();
       };
-      return started;
+      return { worker: started, channel: new Channel<RolloutApi>(portOf(started)) };
     } catch (error) {
       console.warn('rollout worker unavailable; computing on the main thread:', error);
       workerFailed = true;
@@ -69,7 +76,10 @@ export function createRolloutComputer(workerUrl?: string): RolloutComputer {
 
   // A computation the worker is busy with cannot be interrupted: a new worker takes over instead.
   const restartWorker = () => {
-    void worker?.then((w) => w?.terminate());
+    void worker?.then((w) => {
+      w?.channel.close();
+      w?.worker.terminate();
+    });
     worker = undefined;
   };
 
@@ -121,10 +131,21 @@ export function createRolloutComputer(workerUrl?: string): RolloutComputer {
           let index = 0;
           const sendNext = () => {
             if (pending?.id !== id) return;
-            if (index === layers.length) return started.postMessage({ type: 'run', id, heads, T, count: layers.length } satisfies RolloutRequest);
-            const buffer = layers[index].slice().buffer as ArrayBuffer;
-            started.postMessage({ type: 'layer', id, index: index++, buffer } satisfies RolloutRequest, [buffer]);
-            setTimeout(sendNext, 0);
+            if (index < layers.length) {
+              const buffer = layers[index].slice().buffer as ArrayBuffer;
+              void started.channel.request('layer', { id, index: index++, buffer }, { transfer: [buffer] }).catch(() => undefined);
+              setTimeout(sendNext, 0);
+              return;
+            }
+            started.channel.request('run', { id, heads, T, count: layers.length }).then((rollout) => {
+              if (pending?.id !== id) return;
+              via = 'worker';
+              settle(rollout.map((buffer) => new Float32Array(buffer)));
+            }, (error: unknown) => {
+              if (pending?.id !== id) return;
+              console.error('rollout worker failed:', error);
+              pending.fallback();
+            });
           };
           sendNext();
         });

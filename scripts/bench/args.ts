@@ -11,7 +11,7 @@ export class UsageError extends Error {
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
   /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, or loading. */
-  mode: 'pipeline' | 'startup' | 'loading';
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary';
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -36,13 +36,14 @@ export const ALL_TOKENS = [32, 128, 512];
 // the millisecond-scale fixture rows stay stable to a few tenths of a millisecond. Odd, so the
 // median is one measured run.
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3 } as const;
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
 const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128] [--runs N] [--warmup N] [--warmup-ms MS]
        npm run bench -- --startup [--json] [--runs N]     (activation and tokenizer figures only)
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
+       npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
   models: ${ALL_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
@@ -60,6 +61,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         'warmup-ms': { type: 'string' },
         startup: { type: 'boolean' },
         loading: { type: 'boolean' },
+        boundary: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -69,8 +71,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if (values.startup && values.loading) throw new UsageError(`--startup and --loading are separate runs\n${USAGE}`);
-  const mode = values.loading ? 'loading' : values.startup ? 'startup' : 'pipeline';
+  if ([values.startup, values.loading, values.boundary].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading and --boundary are separate runs\n${USAGE}`);
+  }
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : 'pipeline';
   const options: BenchOptions = {
     mode,
     json: values.json,

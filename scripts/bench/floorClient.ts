@@ -3,71 +3,52 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
-import type { FloorGraph, FloorReply, FloorRequest } from './floorProtocol';
+import { Channel, ChannelError } from '../../src/channel';
+import type { FloorApi, FloorGraph } from './floorProtocol';
 import type { BenchInput } from './inputText';
 import type { Probe } from './stats';
+import { threadPort } from './threadPort';
 
 /** The floor worker, holding one model's sessions at a time. */
 export class FloorClient {
-  private constructor(private readonly worker: Worker) {}
+  private constructor(private readonly worker: Worker, private readonly channel: Channel<FloorApi>) {}
 
   /** Bundles and starts the worker; `cacheDir` receives the bundle. */
   static start(cacheDir: string): FloorClient {
-    const outfile = path.join(cacheDir, 'floor-worker.js');
-    buildSync({
-      entryPoints: [path.join(__dirname, 'floorWorker.ts')], outfile, bundle: true, platform: 'node',
-      format: 'cjs', target: 'node20', external: ['onnxruntime-node'], logLevel: 'warning',
-    });
-    return new FloorClient(new Worker(outfile));
+    const worker = new Worker(bundleWorker(path.join(__dirname, 'floorWorker.ts'), cacheDir));
+    const channel = new Channel<FloorApi>(threadPort(worker));
+    worker.on('error', (err) => channel.close(new ChannelError('failed', `floor worker: ${err.stack ?? err.message}`)));
+    return new FloorClient(worker, channel);
   }
 
   /** Opens the model's sessions; returns how many attention layers the surgered graph exposes. */
   async open(modelDir: string): Promise<number> {
-    const reply = await this.request({ type: 'open', modelDir });
-    if (reply.type !== 'opened') throw new Error(`unexpected reply ${reply.type}`);
-    return reply.layers;
+    return (await this.channel.request('open', { modelDir })).layers;
   }
 
   /** Feeds the input's ids to the sessions, then returns one probe per graph. */
   async probes(input: BenchInput): Promise<Probe[]> {
-    await this.request({ type: 'prepare', ids: input.ids, typeIds: input.typeIds });
-    const probe = (graph: FloorGraph): Probe => ({
-      name: graph,
-      run: async () => {
-        const reply = await this.request({ type: 'run', graph });
-        if (reply.type !== 'ran') throw new Error(`unexpected reply ${reply.type}`);
-        return { ms: reply.ms, gcMs: reply.gcMs };
-      },
-    });
+    await this.channel.request('prepare', { ids: input.ids, typeIds: input.typeIds });
+    const probe = (graph: FloorGraph): Probe => ({ name: graph, run: () => this.channel.request('run', { graph }) });
     return [probe('bare'), probe('raw')];
   }
 
   async release(): Promise<void> {
-    await this.request({ type: 'release' });
+    await this.channel.request('release', null);
   }
 
   async dispose(): Promise<void> {
+    this.channel.close();
     await this.worker.terminate();
   }
+}
 
-  private request(request: FloorRequest): Promise<FloorReply> {
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        this.worker.off('message', onMessage);
-        this.worker.off('error', onError);
-      };
-      const onMessage = (reply: FloorReply): void => {
-        cleanup();
-        if (reply.type === 'failed') reject(new Error(`floor worker: ${reply.message}`));
-        else resolve(reply);
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      this.worker.on('message', onMessage);
-      this.worker.on('error', onError);
-      this.worker.postMessage(request);
-    });
-  }
+/** Bundles a worker script with esbuild into `cacheDir` (worker threads do not inherit tsx); returns its path. */
+export function bundleWorker(entry: string, cacheDir: string): string {
+  const outfile = path.join(cacheDir, `${path.basename(entry, '.ts')}.js`);
+  buildSync({
+    entryPoints: [entry], outfile, bundle: true, platform: 'node',
+    format: 'cjs', target: 'node20', external: ['onnxruntime-node'], logLevel: 'warning',
+  });
+  return outfile;
 }

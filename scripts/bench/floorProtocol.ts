@@ -1,17 +1,13 @@
-// Messages between the bench (host thread) and its floor worker; one request in flight at a time.
+// The calls the bench's floor worker answers over the channel; one request in flight at a time.
 
 /** Which graph a floor run uses: the unmodified one, or the surgered one fetching attention only. */
 export type FloorGraph = 'bare' | 'raw';
 
-export type FloorRequest =
-  | { type: 'open'; modelDir: string }
-  | { type: 'prepare'; ids: number[]; typeIds: number[] }
-  | { type: 'run'; graph: FloorGraph }
-  | { type: 'release' };
-
-export type FloorReply =
-  | { type: 'opened'; layers: number }
-  | { type: 'prepared' }
-  | { type: 'ran'; ms: number; gcMs: number }
-  | { type: 'released' }
-  | { type: 'failed'; message: string };
+export type FloorApi = {
+  /** Opens a model's sessions; replies with how many attention layers the surgered graph exposes. */
+  open: { params: { modelDir: string }; result: { layers: number } };
+  prepare: { params: { ids: number[]; typeIds: number[] }; result: null };
+  /** One timed session.run, and the GC pauses inside it. */
+  run: { params: { graph: FloorGraph }; result: { ms: number; gcMs: number } };
+  release: { params: null; result: null };
+};

@@ -1,19 +1,22 @@
-// The full pipeline as the extension sees it: EngineClient.inspect() from the host thread, through the
-// worker (tokenize → run → one transferred buffer per layer), until every layer is on the host.
+// The full pipeline as the extension sees it: an inspect call from the host thread, through an
+// engine (the engine process, or the bench's worker-thread engine), until every layer is on the host.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EngineClient, InspectionResult } from '../../src/engine/client';
+import type { InspectionResult } from '../../src/engine/client';
+import type { InspectOptions } from '../../src/protocol';
 import type { BenchInput } from './inputText';
 import type { GcWatch } from './gcWatch';
 import type { Probe, Sample } from './stats';
 
-/** A probe timing `client.inspect` for one model and input (stats.ts watches the host thread meanwhile). */
+/** What a pipeline probe calls: EngineClient.inspect or ThreadEngine.inspect. */
+export type Inspect = (request: InspectOptions) => Promise<InspectionResult>;
+
+/** A probe named `name` timing `inspect` for one model and input (stats.ts watches the host thread meanwhile). */
 export async function pipelineProbe(
-  client: EngineClient, gc: GcWatch, modelDir: string, input: BenchInput, layers: number,
+  name: string, inspectWith: Inspect, gc: GcWatch, modelDir: string, input: BenchInput, layers: number,
 ): Promise<Probe> {
   const T = input.ids.length;
   // maxTokens: T with a text of at least T tokens, so the engine runs exactly the raw runs' ids.
-  const inspect = (): Promise<InspectionResult> =>
-    client.inspect({ model: modelDir, text: input.text, provider: 'cpu', maxTokens: T });
+  const inspect = (): Promise<InspectionResult> => inspectWith({ model: modelDir, text: input.text, provider: 'cpu', maxTokens: T });
 
   // One checked call first (it also loads the model): the pipeline must see exactly the raw runs' input.
   const first = await inspect();
@@ -34,5 +37,5 @@ export async function pipelineProbe(
     await sleep(1); // GC entries are delivered asynchronously
     return { ms, timings, gcMs: gc.take(start, start + ms) };
   };
-  return { name: 'pipeline', run };
+  return { name, run };
 }

@@ -1,4 +1,5 @@
 // The bench's output: one row per (model, T), as a table for people or as JSON for tools.
+import type { BoundaryRow } from './boundary';
 
 /** One measured configuration; times are medians in ms. */
 export interface BenchRow {
@@ -6,34 +7,44 @@ export interface BenchRow {
   tokens: number;
   bareMs: number;
   rawAttentionMs: number;
+  /** The extension's path: EngineClient.inspect through the engine process. */
   pipelineMs: number;
+  /** The same pipeline in a worker thread of this process (bench only): the process boundary's baseline. */
+  threadMs: number;
   /** pipelineMs / rawAttentionMs: what the engine costs on top of the floor. */
   ratio: number;
+  /** The host thread's longest event-loop delay during engine-process inspections (it only forwards). */
   maxHostBlockMs: number;
+  /** The same during raw runs, when the host thread does nothing: its idle baseline. */
+  idleHostBlockMs: number;
+  /** The same during worker-thread inspections. */
+  threadHostBlockMs: number;
+  /** The median over runs of each engine-process inspection's longest block: less at the mercy of one unlucky run. */
+  typicalHostBlockMs: number;
+  /** The same for raw runs (idle host). */
+  typicalIdleHostBlockMs: number;
   /** Where the pipeline's time goes, from the engine's own timings (medians); table output only. */
   breakdown?: PipelineBreakdown;
 }
 
 /** Medians of the engine's timings per pipeline run, and what is left for messaging. */
 export interface PipelineBreakdown {
-  /** Worker: tokenizing the whole text, with offsets, and cutting it to T. */
+  /** Engine: tokenizing the whole text, with offsets, and cutting it to T. */
   tokenizeMs: number;
-  /** Worker: building feeds and session.run, output conversion included. */
+  /** Engine: building feeds and session.run, output conversion included. */
   runMs: number;
-  /** Worker: the rest of its handler (posting `started` and the layers). */
+  /** Engine: the rest of its handler (sending `started` and the layers). */
   workerOtherMs: number;
-  /** Host wall time not spent inside the worker's handler: messages both ways, queueing, wake-ups. */
+  /** Host wall time not spent inside the engine's handler: messages both ways, queueing, wake-ups. */
   messagingMs: number;
   /** GC pauses of the host thread during a pipeline run (part of messagingMs when they delay it). */
   hostGcMs: number;
   /** GC pauses inside a raw run (the floor worker collecting earlier outputs). */
   rawGcMs: number;
-  /**
-   * The host thread's longest event-loop delay while a raw run happened in the floor worker: the
-   * host does nothing then, so this is the machine's own jitter under a model run's load.
-   */
-  rawHostBlockMs: number;
 }
+
+/** How far over its idle baseline the host's longest block may go during an inspection. */
+export const HOST_BLOCK_MARGIN_MS = 5;
 
 const COLUMNS: { title: string; cell(r: BenchRow): string }[] = [
   { title: 'model', cell: (r) => r.model },
@@ -43,8 +54,28 @@ const COLUMNS: { title: string; cell(r: BenchRow): string }[] = [
   { title: 'pipeline ms', cell: (r) => ms(r.pipelineMs) },
   { title: 'ratio', cell: (r) => r.ratio.toFixed(3) },
   { title: 'pipe−raw ms', cell: (r) => ms(r.pipelineMs - r.rawAttentionMs) },
+  { title: 'thread ms', cell: (r) => ms(r.threadMs) },
+  { title: 'process−thread ms', cell: (r) => ms(r.pipelineMs - r.threadMs) },
   { title: 'max host block ms', cell: (r) => ms(r.maxHostBlockMs) },
+  { title: 'idle host block ms', cell: (r) => ms(r.idleHostBlockMs) },
 ];
+
+const HOST_BLOCK: { title: string; cell(r: BenchRow): string }[] = [
+  { title: 'model', cell: (r) => r.model },
+  { title: 'T', cell: (r) => String(r.tokens) },
+  { title: 'idle baseline ms', cell: (r) => ms(r.idleHostBlockMs) },
+  { title: 'engine process ms', cell: (r) => ms(r.maxHostBlockMs) },
+  { title: 'over idle ms', cell: (r) => ms(r.maxHostBlockMs - r.idleHostBlockMs) },
+  { title: `within ${HOST_BLOCK_MARGIN_MS} ms`, cell: (r) => (r.maxHostBlockMs <= r.idleHostBlockMs + HOST_BLOCK_MARGIN_MS ? 'yes' : 'NO') },
+  { title: 'worker thread ms', cell: (r) => ms(r.threadHostBlockMs) },
+  { title: 'median run: idle ms', cell: (r) => ms(r.typicalIdleHostBlockMs) },
+  { title: 'engine process ms', cell: (r) => ms(r.typicalHostBlockMs) },
+];
+
+/** The host thread's longest block per row, against its idle baseline. */
+export function formatHostBlock(rows: BenchRow[]): string {
+  return grid(HOST_BLOCK.map((c) => c.title), rows.map((r) => HOST_BLOCK.map((c) => c.cell(r))));
+}
 
 /** The main table: one line per (model, T). */
 export function formatTable(rows: BenchRow[]): string {
@@ -64,14 +95,12 @@ const BREAKDOWN: { title: string; cell(r: BenchRow, b: PipelineBreakdown): strin
   { title: 'T', cell: (r) => String(r.tokens) },
   { title: 'raw attn ms', cell: (r) => ms(r.rawAttentionMs) },
   { title: '(raw GC ms)', cell: (_, b) => ms(b.rawGcMs) },
-  { title: 'worker run ms', cell: (_, b) => ms(b.runMs) },
+  { title: 'engine run ms', cell: (_, b) => ms(b.runMs) },
   { title: 'tokenize ms', cell: (_, b) => ms(b.tokenizeMs) },
-  { title: 'worker other ms', cell: (_, b) => ms(b.workerOtherMs) },
+  { title: 'engine other ms', cell: (_, b) => ms(b.workerOtherMs) },
   { title: 'messaging ms', cell: (_, b) => ms(b.messagingMs) },
   { title: '(host GC ms)', cell: (_, b) => ms(b.hostGcMs) },
   { title: 'pipeline ms', cell: (r) => ms(r.pipelineMs) },
-  { title: 'max host block ms', cell: (r) => ms(r.maxHostBlockMs) },
-  { title: '(idle host, raw runs)', cell: (_, b) => ms(b.rawHostBlockMs) },
 ];
 
 /** The pipeline's time split by stage, for rows that carry a breakdown. */
@@ -86,10 +115,19 @@ export function toJson(rows: BenchRow[]): string {
   return JSON.stringify(rows.map((r) => ({
     model: r.model, tokens: r.tokens,
     bareMs: round(r.bareMs, 3), rawAttentionMs: round(r.rawAttentionMs, 3), pipelineMs: round(r.pipelineMs, 3),
-    ratio: round(r.ratio, 4), maxHostBlockMs: round(r.maxHostBlockMs, 3),
+    threadMs: round(r.threadMs, 3), ratio: round(r.ratio, 4), maxHostBlockMs: round(r.maxHostBlockMs, 3),
+    idleHostBlockMs: round(r.idleHostBlockMs, 3), threadHostBlockMs: round(r.threadHostBlockMs, 3),
   })));
 }
 
 function ms(v: number): string {
   return v >= 100 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** The boundary's own cost per T: worker thread against child process. */
+export function formatBoundary(rows: BoundaryRow[]): string {
+  return grid(['T', 'MB', 'thread ms', 'process, whole ms', 'process, sliced ms', 'sliced−thread ms',
+    'host block: thread ms', 'whole ms', 'sliced ms'],
+  rows.map((r) => [String(r.tokens), r.megabytes.toFixed(1), ms(r.threadMs), ms(r.wholeMs), ms(r.processMs), ms(r.processMs - r.threadMs),
+    ms(r.threadHostBlockMs), ms(r.wholeHostBlockMs), ms(r.processHostBlockMs)]));
 }

@@ -1,8 +1,17 @@
-import { Worker } from 'node:worker_threads';
+// The host side of the engine: starts the engine process on first use, forwards inspections over
+// the channel, and ends and restarts the process when it crashes, grows past its memory limit or
+// stops answering. Nothing heavy happens here: the host only forwards what the engine streams.
+import { fork, type ChildProcess } from 'node:child_process';
+import { totalmem } from 'node:os';
+import { Channel, ChannelError } from '../channel';
 import type {
-  HostToWorker, InspectOptions, InspectionStarted, LayerAttention, LoadStage, Timings, WorkerToHost,
+  EngineApi, EngineErrorCode, InspectOptions, InspectionStarted, LayerAttention, LoadStage, Timings,
 } from '../protocol';
 import { EngineError } from './errors';
+import { describeStop, EngineStopped, type EngineStop } from './engineStop';
+import { processPort } from './processPort';
+
+export { describeStop, EngineStopped, type EngineStop } from './engineStop';
 
 /** Everything one inspection produced. */
 export interface InspectionResult {
@@ -20,110 +29,226 @@ export interface InspectionHandlers {
   onLayer?(layer: LayerAttention, data: Float32Array): void;
 }
 
-interface Pending {
-  handlers: InspectionHandlers;
-  started?: InspectionStarted;
-  layers: Float32Array[];
-  resolve(result: InspectionResult): void;
-  reject(err: EngineError): void;
+/** When the host ends the engine. */
+export interface EngineLimits {
+  /** An inspection that makes no progress (no loading stage, tokens, layer or result) for this long ends the engine. */
+  timeoutMs: number;
+  /** The engine's resident memory may not exceed this; 0 means three quarters of the machine's memory. */
+  memoryLimitMB: number;
+  /** The engine exits after this long without an inspection, returning its memory. */
+  idleMs: number;
 }
+
+export const DEFAULT_LIMITS: EngineLimits = { timeoutMs: 300_000, memoryLimitMB: 0, idleMs: 10 * 60_000 };
 
 export interface EngineClientOptions {
-  /** Absolute path of the bundled worker (dist/worker.js). */
-  workerPath: string;
+  /** Absolute path of the bundled engine (dist/engine.js). */
+  enginePath: string;
   log?: (line: string) => void;
+  /** Read at each inspection, so changed settings apply to the next one. */
+  limits?: () => Partial<EngineLimits>;
+  /**
+   * The engine stopped without being asked to (or was ended by a limit). `restarted` says whether a
+   * new one was started at once; `duringInspection` whether an inspection failed with it (its
+   * promise rejects with EngineStopped, so the caller may already be telling the user).
+   */
+  onStopped?(stop: EngineStop, how: { restarted: boolean; duringInspection: boolean }): void;
 }
 
-/** The host side of the engine: starts the worker on first use, restarts it after a crash. */
+interface Engine {
+  child: ChildProcess;
+  channel: Channel<EngineApi>;
+  /** Set when the host ends the process itself: the limit it broke, or 'retired' (idle, disposed). */
+  ending?: EngineStop | 'retired';
+  stopped?: { stop: EngineStop; restarted: boolean };
+}
+
+// More unexpected stops than this within a minute: the next inspection starts the engine, not the crash.
+const RESTARTS_PER_MINUTE = 3;
+
 export class EngineClient {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private engine: Engine | undefined;
+  private current: { controller: AbortController; engine: Engine } | undefined;
+  private limits: EngineLimits = DEFAULT_LIMITS;
+  private lastHeard = 0;
+  private watch: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
+  private checking = false;
+  private stops: number[] = [];
+  private disposed = false;
 
   constructor(private readonly options: EngineClientOptions) {}
 
-  /** Runs an inspection; a newer call supersedes (rejects with code 'cancelled') any older one. */
-  inspect(request: InspectOptions, handlers: InspectionHandlers = {}): Promise<InspectionResult> {
-    this.cancel();
-    const id = this.nextId++;
-    const worker = this.ensureWorker();
-    return new Promise<InspectionResult>((resolve, reject) => {
-      this.pending.set(id, { handlers, layers: [], resolve, reject });
-      this.post(worker, { ...request, type: 'inspect', id });
-    });
+  /** The engine process's id while one runs. */
+  get pid(): number | undefined {
+    return this.engine?.child.pid;
   }
 
-  /** Cancels every inspection in flight; their promises reject with code 'cancelled'. */
-  cancel(): void {
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      if (this.worker) this.post(this.worker, { type: 'cancel', id });
-      pending.reject(new EngineError('cancelled', 'The inspection was superseded by a newer one.'));
+  /** Runs an inspection; a newer call supersedes (rejects with code 'cancelled') any older one. */
+  async inspect(request: InspectOptions, handlers: InspectionHandlers = {}): Promise<InspectionResult> {
+    this.cancel();
+    this.limits = { ...DEFAULT_LIMITS, ...this.options.limits?.() };
+    const engine = this.ensureEngine();
+    const controller = new AbortController();
+    this.current = { controller, engine };
+    this.stopIdle();
+    this.startWatch(engine);
+    let started: InspectionStarted | undefined;
+    const layers: Float32Array[] = [];
+    try {
+      const done = await engine.channel.request('inspect', request, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          this.lastHeard = performance.now();
+          if (event.type === 'progress') handlers.onProgress?.(event.stage);
+          else if (event.type === 'started') {
+            started = event;
+            handlers.onStarted?.(event);
+          } else {
+            const data = new Float32Array(event.data);
+            layers[event.layer] = data;
+            handlers.onLayer?.(event, data);
+          }
+        },
+      });
+      if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+      return { started, layers, timings: done.timings };
+    } catch (err) {
+      throw engineError(err, engine);
+    } finally {
+      if (this.current?.controller === controller) {
+        this.current = undefined;
+        this.stopWatch();
+        this.startIdle();
+      }
     }
   }
 
-  /** Test hook: makes the worker die as a native crash would. */
-  crashForTesting(): void {
-    if (this.worker) this.post(this.worker, { type: 'crash', id: 0 });
+  /** Cancels the inspection in flight; its promise rejects with code 'cancelled'. */
+  cancel(): void {
+    this.current?.controller.abort();
   }
 
   dispose(): void {
+    this.disposed = true;
     this.cancel();
-    void this.worker?.terminate();
-    this.worker = undefined;
-  }
-
-  private post(worker: Worker, message: HostToWorker): void {
-    worker.postMessage(message);
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerPath);
-    worker.on('message', (message: WorkerToHost) => this.receive(message));
-    worker.on('error', (err) => this.lost(worker, `error: ${err.stack ?? err.message}`));
-    worker.on('exit', (code) => this.lost(worker, `exit code ${code}`));
-    this.worker = worker;
-    this.options.log?.(`engine worker started (${this.options.workerPath})`);
-    return worker;
-  }
-
-  private lost(worker: Worker, why: string): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    this.options.log?.(`engine worker stopped: ${why}`);
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      pending.reject(new EngineError('worker-crashed',
-        'The attention engine stopped unexpectedly. It restarts on the next inspection; see the output channel for details.', why));
+    this.stopWatch();
+    this.stopIdle();
+    const engine = this.engine;
+    this.engine = undefined;
+    if (engine) {
+      engine.ending = 'retired';
+      engine.channel.close();
+      engine.child.kill();
     }
   }
 
-  private receive(message: WorkerToHost): void {
-    const pending = this.pending.get(message.inReplyTo);
-    if (!pending) return; // a superseded request: its results are never shown
-    switch (message.type) {
-      case 'started':
-        pending.started = message;
-        pending.handlers.onStarted?.(message);
-        break;
-      case 'progress':
-        pending.handlers.onProgress?.(message.stage);
-        break;
-      case 'layer': {
-        const data = new Float32Array(message.data);
-        pending.layers[message.layer] = data;
-        pending.handlers.onLayer?.(message, data);
-        break;
-      }
-      case 'done':
-        this.pending.delete(message.inReplyTo);
-        pending.resolve({ started: pending.started!, layers: pending.layers, timings: message.timings });
-        break;
-      case 'error':
-        this.pending.delete(message.inReplyTo);
-        pending.reject(new EngineError(message.code, message.message, message.detail));
-        break;
-    }
+  private ensureEngine(): Engine {
+    if (this.engine && !this.engine.ending) return this.engine; // one being ended takes no new work
+    // The extension host's own runtime runs the engine: Node, or Electron acting as Node.
+    const child = fork(this.options.enginePath, [], {
+      serialization: 'advanced',
+      execArgv: [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const engine: Engine = { child, channel: new Channel<EngineApi>(processPort(child)) };
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      for (const line of text.split('\n')) if (line.trim()) this.options.log?.(`engine: ${line}`);
+    });
+    child.on('exit', (code, signal) => this.lost(engine, code, signal));
+    child.on('error', (err) => {
+      this.options.log?.(`engine process error: ${err.message}`);
+      // A process that never started has no exit to report.
+      if (child.pid === undefined) this.lost(engine, null, null);
+    });
+    this.engine = engine;
+    this.options.log?.(`engine process ${child.pid} started (${this.options.enginePath})`);
+    return engine;
   }
+
+  private lost(engine: Engine, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.engine === engine) this.engine = undefined;
+    const stop: EngineStop = engine.ending && engine.ending !== 'retired' ? engine.ending : { kind: 'crashed', code, signal };
+    const duringInspection = this.current?.engine === engine;
+    const retired = engine.ending === 'retired' || this.disposed;
+    const now = performance.now();
+    if (!retired) this.stops = [...this.stops.filter((t) => now - t < 60_000), now];
+    const restarted = !retired && this.stops.length <= RESTARTS_PER_MINUTE;
+    engine.stopped = { stop, restarted };
+    engine.channel.close(new ChannelError('engine-stopped', `The attention engine stopped (${describeStop(stop)}).`));
+    if (retired) {
+      this.options.log?.(`engine process ${engine.child.pid} exited (${describeStop(stop)})`);
+      return;
+    }
+    this.options.log?.(`engine process ${engine.child.pid} stopped: ${describeStop(stop)}${restarted ? '; restarting it' : ''}`);
+    if (restarted) {
+      this.ensureEngine();
+      this.startIdle();
+    }
+    this.options.onStopped?.(stop, { restarted, duringInspection });
+  }
+
+  /** Ends the engine for breaking a limit; its exit reports `stop`. */
+  private end(engine: Engine, stop: EngineStop): void {
+    if (engine.ending) return;
+    engine.ending = stop;
+    engine.child.kill('SIGKILL');
+  }
+
+  // While an inspection runs: it must keep making progress (a stuck native run answers memory checks
+  // but streams nothing), and the engine must stay within its memory.
+  private startWatch(engine: Engine): void {
+    this.stopWatch();
+    this.lastHeard = performance.now();
+    const { timeoutMs, memoryLimitMB } = this.limits;
+    const limitMB = memoryLimitMB > 0 ? memoryLimitMB : Math.floor((totalmem() * 0.75) / 2 ** 20);
+    const check = (): void => {
+      if (performance.now() - this.lastHeard > timeoutMs) return this.end(engine, { kind: 'timeout', seconds: timeoutMs / 1000 });
+      if (this.checking) return;
+      this.checking = true;
+      engine.channel.request('usage', null).then((usage) => {
+        const usedMB = usage.rss / 2 ** 20;
+        if (usedMB > limitMB) this.end(engine, { kind: 'memory', usedMB: Math.round(usedMB), limitMB });
+      }, () => undefined).finally(() => {
+        this.checking = false;
+      });
+    };
+    check();
+    this.watch = setInterval(check, Math.min(2_000, Math.max(100, timeoutMs / 4)));
+    this.watch.unref();
+  }
+
+  private stopWatch(): void {
+    clearInterval(this.watch);
+    this.watch = undefined;
+  }
+
+  private startIdle(): void {
+    this.stopIdle();
+    const engine = this.engine;
+    if (!engine) return;
+    this.idle = setTimeout(() => {
+      if (this.engine !== engine || this.current) return;
+      this.engine = undefined;
+      engine.ending = 'retired';
+      this.options.log?.(`engine process ${engine.child.pid} idle for ${(this.limits.idleMs / 60_000).toFixed(1)} min: letting it exit`);
+      engine.child.disconnect(); // the engine exits when its channel to the host closes
+      setTimeout(() => engine.child.kill('SIGKILL'), 5_000).unref();
+    }, this.limits.idleMs);
+    this.idle.unref();
+  }
+
+  private stopIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+  }
+}
+
+function engineError(err: unknown, engine: Engine): EngineError {
+  if (err instanceof EngineError) return err;
+  if (!(err instanceof ChannelError)) return new EngineError('internal', String(err));
+  if (err.code === 'engine-stopped' && engine.stopped) return new EngineStopped(engine.stopped.stop, engine.stopped.restarted);
+  if (err.code === 'cancelled') return new EngineError('cancelled', 'The inspection was superseded by a newer one.');
+  return new EngineError(err.code as EngineErrorCode, err.message, err.detail);
 }

@@ -1,8 +1,8 @@
 // "Attention Lens: Inspect Selection": runs the engine on the selected text (or the cursor's line)
-// and shows the result in the panel and the editor. The engine worker starts on the first
+// and shows the result in the panel and the editor. The engine process starts on the first
 // inspection, not at activation, so opening VS Code costs nothing.
 import * as vscode from 'vscode';
-import { EngineClient, type InspectionResult } from '../engine/client';
+import { EngineClient, EngineStopped, type InspectionResult } from '../engine/client';
 import { toEngineError } from '../engine/errors';
 import type { ModelSourceErrorCode } from '../models/errors';
 import type { EngineErrorCode, ModelInfo, Timings } from '../protocol';
@@ -12,9 +12,10 @@ import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
+import { engineStopMessage } from './engineStopMessage';
 import type { PanelPresenter } from './presenter';
 import { loadStageMessage, ProgressMessages, showProgress } from './progress';
-import { readSettings } from './settings';
+import { readEngineSettings, readSettings } from './settings';
 import { positionsIn } from './textPositions';
 import { TrackedRange } from './trackedRange';
 
@@ -126,8 +127,9 @@ export class SelectionInspector implements vscode.Disposable {
         return { kind: 'cancelled' };
       }
       if (id !== this.latest) return { kind: 'cancelled' };
-      this.presenter.failed(e.message);
-      return this.fail(e.code, e.message, e.detail);
+      const message = e instanceof EngineStopped ? engineStopMessage(e.stop, e.restarted) : e.message;
+      this.presenter.failed(message);
+      return this.fail(e.code, message, e.detail);
     } finally {
       tracking.dispose();
       if (this.running?.id === id) this.running = undefined;
@@ -247,8 +249,19 @@ export class SelectionInspector implements vscode.Disposable {
 
   private engine(): EngineClient {
     this.client ??= new EngineClient({
-      workerPath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath,
+      enginePath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine.js').fsPath,
       log: (line) => log().info(line),
+      limits: () => {
+        const { timeoutSeconds, memoryLimitMB, idleMinutes } = readEngineSettings();
+        return { timeoutMs: timeoutSeconds * 1000, memoryLimitMB, idleMs: idleMinutes * 60_000 };
+      },
+      onStopped: (stop, { restarted, duringInspection }) => {
+        // An inspection it took with it says so itself, as its failure.
+        if (duringInspection) return;
+        const message = engineStopMessage(stop, restarted);
+        log().warn(message);
+        void vscode.window.showWarningMessage(message);
+      },
     });
     return this.client;
   }

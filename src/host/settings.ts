@@ -26,6 +26,30 @@ export interface Settings {
   followSelection: boolean;
 }
 
+/** When the host ends the engine process (attentionLens.engine.*), in the units the settings use. */
+export interface EngineSettings {
+  /** Seconds an inspection may go without progress from the engine. */
+  timeoutSeconds: number;
+  /** The engine's memory limit in MB; 0 for three quarters of the machine's memory. */
+  memoryLimitMB: number;
+  /** Minutes without an inspection after which the engine exits. */
+  idleMinutes: number;
+}
+
+/** Reads the engine's limits (window-wide settings: there is one engine). */
+export function readEngineSettings(): EngineSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const number = (key: string, fallback: number, min: number): number => {
+    const value = config.get<number>(key, fallback);
+    return typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
+  };
+  return {
+    timeoutSeconds: number('engine.timeoutSeconds', 300, 1),
+    memoryLimitMB: number('engine.memoryLimitMB', 0, 0),
+    idleMinutes: number('engine.idleMinutes', 10, 0.1),
+  };
+}
+
 /** The settings the editor reads on every cursor move and hover: no path resolution. */
 export type EditorSettings = Pick<Settings, 'hoverEnabled' | 'followSelection'>;
 

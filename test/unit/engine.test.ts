@@ -1,5 +1,5 @@
 // Fidelity of the whole engine against the fixtures' independent numpy references, through both
-// ways users reach it: the CLI (in-process engine) and the worker client (the extension's path).
+// ways users reach it: the CLI (in-process engine) and the engine client (the extension's path: a child process).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { EngineClient } from '../../src/engine/client';
 import { reportLayers, type Report } from '../../src/report/report';
-import { CLI, FIXTURES, MODELS_DIR, WORKER, golden, maxAttentionDiff } from './fixtures';
+import { CLI, FIXTURES, MODELS_DIR, ENGINE, golden, maxAttentionDiff } from './fixtures';
 
 const run = promisify(execFile);
 const TOLERANCE = 1e-4;
@@ -19,8 +19,8 @@ const EXPECTED_SHAPE: Record<string, { layers: number; heads: number; causal: bo
   'bert-tiny-random': { layers: 2, heads: 4, causal: false },
 };
 
-describe('fidelity through the worker client', () => {
-  const client = new EngineClient({ workerPath: WORKER });
+describe('fidelity through the engine process', () => {
+  const client = new EngineClient({ enginePath: ENGINE });
   after(() => client.dispose());
 
   for (const model of FIXTURES) {
@@ -54,7 +54,7 @@ describe('fidelity through the worker client', () => {
 });
 
 describe('checkpoints without an ONNX export', () => {
-  const client = new EngineClient({ workerPath: WORKER });
+  const client = new EngineClient({ enginePath: ENGINE });
   after(() => client.dispose());
 
   for (const model of ['tinystories-656k', 'stories260k']) {

@@ -1,7 +1,7 @@
 // The corpus of fused-attention export styles, generated here from the fixtures' own weights: each
 // graph really uses the fused kernel; rewritten, it computes the same outputs as the fused original
 // (logits or hidden states, and presents); its attention equals the fixture's golden.json; and it
-// inspects through the engine worker and through the CLI.
+// inspects through the engine process and through the CLI.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { resolveModelFolder } from '../../src/engine/modelFolder';
 import { unfuseAttention } from '../../src/engine/exports';
 import { exposeAttention, parseModel } from '../../src/engine/surgery';
 import type { Report } from '../../src/report/report';
-import { CLI, golden, maxAttentionDiff, ROOT, WORKER } from './fixtures';
+import { CLI, golden, maxAttentionDiff, ROOT, ENGINE } from './fixtures';
 import { maxDiff } from './fusedGraphs';
 
 const OUT = path.join(ROOT, '.cache', 'export-styles-test');
@@ -52,7 +52,7 @@ describe('export styles with fused attention', () => {
   before(async () => {
     for (const style of EXPORT_STYLES) await style.build(path.join(OUT, style.name));
   });
-  const client = new EngineClient({ workerPath: WORKER });
+  const client = new EngineClient({ enginePath: ENGINE });
   after(() => client.dispose());
 
   it('every fused style is in the registry', () => {
@@ -96,7 +96,7 @@ describe('export styles with fused attention', () => {
         assert.ok(attentionDiff < TOL, `attention differs from golden.json by ${attentionDiff}`);
       });
 
-      it('inspects through the engine worker: token ids and attention equal golden.json', async () => {
+      it('inspects through the engine process: token ids and attention equal golden.json', async () => {
         for (const prompt of golden(style.fixture)) {
           const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu' });
           assert.deepEqual(result.started.tokens.map((tk) => tk.id), prompt.input_ids);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MODELS_DIR = path.resolve(ROOT, '..', 'shared', 'models');
 export const FIXTURES = ['tinystories-656k', 'stories260k', 'bert-tiny-random'] as const;
-export const WORKER = path.join(ROOT, 'dist', 'worker.js');
+export const ENGINE = path.join(ROOT, 'dist', 'engine.js');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 export interface GoldenPrompt {

@@ -1,5 +1,5 @@
 // The export styles that change how weights are stored (external data, fp16, 8-bit, 4-bit), built
-// from tinystories-656k's own export: each loads through the worker, the CLI and a Hub download,
+// from tinystories-656k's own export: each loads through the engine process, the CLI and a Hub download,
 // its attention matches golden.json within the bound stated in the README, and rows sum to 1.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +14,7 @@ import { reportLayers, type Report } from '../../src/report/report';
 import { ensureHubModel } from '../../src/models/download';
 import type { Precision, PrecisionChoice } from '../../src/protocol';
 import { HubEmulator } from '../hub/server';
-import { CLI, MODELS_DIR, ROOT, WORKER, golden, maxAttentionDiff } from './fixtures';
+import { CLI, MODELS_DIR, ROOT, ENGINE, golden, maxAttentionDiff } from './fixtures';
 
 const run = promisify(execFile);
 const STYLES_DIR = path.join(ROOT, '.cache', 'export-styles');
@@ -49,8 +49,8 @@ before(async () => {
   for (const style of styles) await style.build(path.join(STYLES_DIR, style.name));
 });
 
-describe('precision and external-data styles through the worker and the CLI', () => {
-  const client = new EngineClient({ workerPath: WORKER });
+describe('precision and external-data styles through the engine process and the CLI', () => {
+  const client = new EngineClient({ enginePath: ENGINE });
   after(() => client.dispose());
 
   for (const style of styles) {
@@ -70,7 +70,7 @@ describe('precision and external-data styles through the worker and the CLI', ()
         assert.ok(rowSumError(result.layers, T) <= 1e-3);
         worst = Math.max(worst, diff);
       }
-      report(`${style.name} (worker)`, worst);
+      report(`${style.name} (engine)`, worst);
 
       const out = path.join(mkdtempSync(path.join(tmpdir(), 'attention-lens-style-')), 'report.json');
       const prompt = golden(FIXTURE)[0];
@@ -85,7 +85,7 @@ describe('precision and external-data styles through the worker and the CLI', ()
 
 describe('a folder or Hub repo with every variant', () => {
   const variants = path.join(STYLES_DIR, 'variants');
-  const client = new EngineClient({ workerPath: WORKER });
+  const client = new EngineClient({ enginePath: ENGINE });
   let hub: HubEmulator;
   const envToken = process.env.HF_TOKEN;
 

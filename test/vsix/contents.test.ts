@@ -33,7 +33,7 @@ describe('the linux-x64 VSIX', () => {
 
   it('carries the bundles, the manifest and the Marketplace files', () => {
     for (const file of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'images/icon.png', 'package.nls.json',
-      'dist/extension.js', 'dist/worker.js', 'dist/webview.js', 'dist/webview.css', 'dist/rolloutWorker.js', 'dist/notebookRenderer.js']) {
+      'dist/extension.js', 'dist/engine.js', 'dist/webview.js', 'dist/webview.css', 'dist/rolloutWorker.js', 'dist/notebookRenderer.js']) {
       assert.ok(names.includes(`extension/${file}`), `missing ${file}`);
     }
   });
@@ -75,7 +75,7 @@ describe('the linux-x64 VSIX', () => {
 
   it('bundles require nothing beyond Node, vscode and onnxruntime-node', async () => {
     const allowed = new Set(['vscode', 'onnxruntime-node', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    for (const bundle of ['extension.js', 'worker.js', 'webview.js']) {
+    for (const bundle of ['extension.js', 'engine.js', 'webview.js']) {
       const required = [...(await text(`extension/dist/${bundle}`)).matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]);
       assert.deepEqual(required.filter((r) => !allowed.has(r)), [], `dist/${bundle}`);
     }

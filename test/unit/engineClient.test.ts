@@ -1,13 +1,14 @@
-// The worker client as the extension uses it: superseding, crash recovery, and the errors a
-// user sees for broken model folders.
+// The engine client as the extension uses it: superseding, the engine process's crashes and limits,
+// and the errors a user sees for broken model folders. Crashes are real ones: signals sent to the
+// engine's pid.
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineClient } from '../../src/engine/client';
+import { EngineClient, EngineStopped, type EngineStop } from '../../src/engine/client';
 import { EngineError } from '../../src/engine/errors';
-import { MODELS_DIR, WORKER, golden } from './fixtures';
+import { ENGINE, MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
 
 const TINY = path.join(MODELS_DIR, 'tinystories-656k');
 const STORIES = path.join(MODELS_DIR, 'stories260k');
@@ -37,8 +38,26 @@ function variantOf(fixture: string, files: Record<string, string | Uint8Array | 
   return dir;
 }
 
-describe('worker client', () => {
-  const client = new EngineClient({ workerPath: WORKER });
+/** Whether a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A promise of the client's next report that the engine stopped. */
+function nextStop(stops: { resolve?: (s: { stop: EngineStop; restarted: boolean; duringInspection: boolean }) => void }) {
+  return new Promise<{ stop: EngineStop; restarted: boolean; duringInspection: boolean }>((resolve) => {
+    stops.resolve = resolve;
+  });
+}
+
+describe('engine client', () => {
+  const stops: { resolve?: (s: { stop: EngineStop; restarted: boolean; duringInspection: boolean }) => void } = {};
+  const client = new EngineClient({ enginePath: ENGINE, onStopped: (stop, how) => stops.resolve?.({ stop, ...how }) });
   after(() => client.dispose());
 
   it('a newer inspection supersedes an older one, whose results are never delivered', async () => {
@@ -53,14 +72,40 @@ describe('worker client', () => {
     assert.deepEqual(firstLayers, []);
   });
 
-  it('a crashed worker fails the inspection in flight, then restarts on the next one', async () => {
+  it('the engine is a child process of this one', () => {
+    const pid = client.pid!;
+    assert.ok(pid && pid !== process.pid);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), process.pid, 'its parent is this process');
+  });
+
+  it('an engine that aborts mid-inspection fails it with the signal, is restarted, and the next inspection works', async () => {
+    const pid = client.pid!;
+    // Stopped first, so the abort lands while the inspection is in flight however fast the model is.
+    process.kill(pid, 'SIGSTOP');
     const inFlight = client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' });
-    client.crashForTesting();
+    const stopped = nextStop(stops);
+    process.kill(pid, 'SIGABRT');
+    process.kill(pid, 'SIGCONT');
     const err = await failure(inFlight);
-    assert.equal(err.code, 'worker-crashed');
+    assert.equal(err.code, 'engine-stopped');
+    assert.ok(err instanceof EngineStopped);
+    assert.match(err.message, /stopped \(signal SIGABRT\) and was restarted/);
+    assert.deepEqual(await stopped, { stop: { kind: 'crashed', code: null, signal: 'SIGABRT' }, restarted: true, duringInspection: true });
+    assert.ok(client.pid && client.pid !== pid, 'a new engine runs');
     const prompt = golden('tinystories-656k')[0];
     const result = await client.inspect({ model: TINY, text: prompt.text, provider: 'cpu' });
     assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
+    assert.ok(maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length) < 1e-4);
+  });
+
+  it('an engine killed while idle is restarted and reported', async () => {
+    const pid = client.pid!;
+    const stopped = nextStop(stops);
+    process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await stopped, { stop: { kind: 'crashed', code: null, signal: 'SIGKILL' }, restarted: true, duringInspection: false });
+    const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+    assert.ok(result.layers.length === 2);
   });
 
   it('text longer than maxTokens is truncated, with a warning', async () => {
@@ -117,3 +162,64 @@ describe('worker client', () => {
   });
 });
 
+
+describe('engine limits', () => {
+  it('an engine that stops answering is ended after the time limit and restarted', async () => {
+    let reported: EngineStop | undefined;
+    let timeoutMs = 60_000;
+    const client = new EngineClient({ enginePath: ENGINE, limits: () => ({ timeoutMs }), onStopped: (stop) => { reported = stop; } });
+    try {
+      await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      const pid = client.pid!;
+      process.kill(pid, 'SIGSTOP'); // alive, but answers nothing
+      timeoutMs = 1_000;
+      const err = await failure(client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' }));
+      assert.equal(err.code, 'engine-stopped');
+      assert.deepEqual((err as EngineStopped).stop, { kind: 'timeout', seconds: 1 });
+      assert.deepEqual(reported, { kind: 'timeout', seconds: 1 });
+      assert.equal(alive(pid), false, 'the stuck engine was ended');
+      timeoutMs = 60_000;
+      const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      assert.equal(result.layers.length, 2);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('an engine over its memory limit is ended and restarted', async () => {
+    const client = new EngineClient({ enginePath: ENGINE, limits: () => ({ memoryLimitMB: 1 }) });
+    try {
+      const err = await failure(client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' }));
+      assert.equal(err.code, 'engine-stopped');
+      const stop = (err as EngineStopped).stop;
+      assert.equal(stop.kind, 'memory');
+      assert.ok(stop.kind === 'memory' && stop.usedMB > 1 && stop.limitMB === 1, JSON.stringify(stop));
+      assert.match(err.message, /MB over the limit of 1 MB/);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('an idle engine exits after the idle time, and the next inspection starts a new one', async () => {
+    const client = new EngineClient({ enginePath: ENGINE, limits: () => ({ idleMs: 200 }) });
+    try {
+      await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      const pid = client.pid!;
+      const exited = new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (!alive(pid)) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 20);
+      });
+      await exited;
+      assert.equal(client.pid, undefined, 'no engine runs');
+      const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      assert.equal(result.layers.length, 2);
+      assert.notEqual(client.pid, pid);
+    } finally {
+      client.dispose();
+    }
+  });
+});

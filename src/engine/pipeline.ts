@@ -1,0 +1,100 @@
+// tokenize → run → deliver: the one path from a text to its attention, shared by the engine process
+// (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
+// the caller's callbacks, and the only files read are the model's, through AttentionModel.
+import type {
+  InspectionDone, InspectionStarted, InspectOptions, LayerAttention, LoadStage,
+} from '../protocol';
+import { AttentionModel } from './attentionModel';
+import { EngineError } from './errors';
+
+export const DEFAULT_MAX_TOKENS = 512;
+
+/** Where an inspection's results go as they are produced. */
+export interface Delivery {
+  /** What model loading is doing (only while a model loads). */
+  onProgress?(stage: LoadStage): void;
+  /** The tokens and model shape, before any attention. */
+  onStarted?(started: InspectionStarted): void;
+  /** One layer; its buffer is the caller's to keep or transfer. */
+  onLayer?(layer: LayerAttention): void;
+}
+
+/** The warning an inspection carries when the text was cut to `kept` tokens. */
+export function truncationWarning(total: number, kept: number): string {
+  return `The text has ${total} tokens; only the first ${kept} were inspected.`;
+}
+
+/** Inspections of one model at a time: the last model loaded stays loaded for the next request. */
+export class Pipeline {
+  private loaded: { key: string; model: Promise<AttentionModel> } | undefined;
+  // Requests run one after another: a newer one waits for the session rather than competing for it.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs one inspection after those already queued; `signal` abandons it between stages. */
+  inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionDone> {
+    const run = this.queue.then(() => this.run(request, delivery, signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Releases the loaded model's session. */
+  async dispose(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    await loaded?.model.then((m) => m.dispose(), () => undefined);
+  }
+
+  private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionDone> {
+    const stillWanted = (): void => {
+      if (signal?.aborted) throw new EngineError('cancelled', 'The inspection was superseded by a newer one.');
+    };
+    const t0 = performance.now();
+    stillWanted();
+    const { model, loadMs } = await this.modelFor(request, delivery);
+    stillWanted();
+    const t1 = performance.now();
+    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const encoded = model.encode(request.text, maxTokens);
+    const tokenizeMs = performance.now() - t1;
+    const warnings = encoded.truncatedFrom === undefined ? [] : [truncationWarning(encoded.truncatedFrom, maxTokens)];
+    const T = encoded.tokens.length;
+    const started = (heads: number): void => delivery.onStarted?.({
+      type: 'started', model: { ...model.info, heads }, tokens: encoded.tokens, provider: model.provider,
+      attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom,
+    });
+    // Tokens go out before the run when config.json gives the head count, so they can be shown
+    // while a large model is still running; otherwise the first layer's shape tells.
+    if (model.info.heads) started(model.info.heads);
+    const t2 = performance.now();
+    const layers = await model.run(encoded);
+    const runMs = performance.now() - t2;
+    stillWanted();
+    const heads = model.info.heads || model.headsOf(layers[0], T);
+    if (!model.info.heads) started(heads);
+    layers.forEach((data, layer) => {
+      // onnxruntime hands back a fresh buffer per output: pass it on whole when it is exactly the
+      // layer, and copy only in the unexpected case that it is a view into something larger.
+      const buffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+        ? data.buffer as ArrayBuffer : data.slice().buffer;
+      delivery.onLayer?.({ type: 'layer', layer, heads, tokens: T, data: buffer });
+    });
+    return { timings: { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 } };
+  }
+
+  private async modelFor(request: InspectOptions, delivery: Delivery): Promise<{ model: AttentionModel; loadMs: number }> {
+    const key = `${request.model}\0${request.provider ?? 'auto'}\0${request.precision ?? 'auto'}`;
+    if (this.loaded?.key === key) return { model: await this.loaded.model, loadMs: 0 };
+    const previous = this.loaded?.model;
+    const progress = (stage: LoadStage): void => delivery.onProgress?.(stage);
+    const loading = AttentionModel.load(request.model, request.provider ?? 'auto', request.cacheDir, progress, request.precision);
+    this.loaded = { key, model: loading };
+    previous?.then((m) => m.dispose()).catch(() => undefined);
+    const start = performance.now();
+    try {
+      return { model: await loading, loadMs: performance.now() - start };
+    } catch (err) {
+      if (this.loaded?.model === loading) this.loaded = undefined; // a failed load is retried next time
+      throw err;
+    }
+  }
+}
