@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Channel, ChannelError, type Handlers, type Port } from '../channel';
 import type { PageApi, PanelEnvelope, PresenterApi } from '../protocol';
 import { Disposable } from './disposable';
-import { panelLanguage, panelStrings } from './panelStrings';
+import { panelStrings } from './panelStrings';
 
 export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 
@@ -128,7 +128,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   ].join('; ');
   const strings = escapeAttribute(JSON.stringify(panelStrings()));
   return `<!DOCTYPE html>
-<html lang="${escapeAttribute(panelLanguage())}">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
+import { spanish } from '../harness/languagePack';
 import { workbenchSession } from '../harness/session';
 import { waitFor } from '../harness/wait';
 import { openFromExplorer, pointAt, runFromPalette, selectionStatus, selectWithKeyboard, waitForWorkbench, webviewContent } from '../harness/workbench';
@@ -219,19 +220,21 @@ e2e('a window reload restores the panel with the same layer, head and aggregatio
   await shot('7-reloaded');
 });
 
-e2e('with the panel locale set to Spanish the views speak Spanish', 180_000, async () => {
+e2e('in VS Code in Spanish the views speak Spanish', 180_000, async () => {
   await session.stopServer();
-  // code-server without a Spanish language pack keeps VS Code in English: the panel's locale comes
-  // from ATTENTION_LENS_LOCALE, which the extension host reads in place of vscode.env.language.
-  await session.open({ name: 'e2e-views-es', env: { ATTENTION_LENS_LOCALE: 'es' } });
+  // code-server ships no Spanish: a generated language pack and --locale es make VS Code Spanish
+  // (vscode.env.language is es), so the panel's strings come from the extension's Spanish l10n bundle.
+  await session.open({ name: 'e2e-views-es', languagePack: spanish });
   await openFromExplorer(session.page, 'story.txt');
   await selectWithKeyboard(session.page, 1, 19, PHRASE.length);
-  await runFromPalette(session.page, 'Attention Lens: Inspect Selection');
+  // The command's title comes from package.nls.es.json.
+  await runFromPalette(session.page, 'Attention Lens: Inspeccionar la selección');
   const frame = await finishedPanel();
   const text = (await frame.locator('.al-app').textContent()) ?? '';
   for (const expected of ['Matriz de atención', 'Vista de cabezas', 'Vista del modelo', 'Capa']) {
     assert.ok(text.includes(expected), `"${expected}" is shown`);
   }
   assert.ok(!text.includes('Attention matrix'));
+  assert.equal(await frame.locator('html').getAttribute('lang'), 'es', 'the page is in vscode.env.language');
   await shot('8-spanish');
 });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { installLanguagePack, type LanguagePack } from './languagePack';
 import { codeServerEntry, resultsRoot, runsRoot } from './paths';
 import { waitFor } from './wait';
 
@@ -18,6 +19,8 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** Extensions folder to serve (e.g. one a VSIX was installed into); else an empty one in the run folder. */
   extensionsDir?: string;
+  /** Display language: this language pack is installed into the extensions folder and the server started with `--locale`. */
+  languagePack?: LanguagePack;
 }
 
 export interface WorkbenchOptions {
@@ -58,6 +61,9 @@ export class CodeServer {
     // with a fresh profile.
     for (let attempt = 1; ; attempt++) {
       const tmpDir = prepare(runDir, logDir, options.settings ?? {});
+      if (options.languagePack) {
+        await installLanguagePack(options.languagePack, options.extensionsDir ?? path.join(runDir, 'extensions'), path.join(runDir, 'data'));
+      }
       const port = await freePort();
       const server = launch(options, runDir, tmpDir, logDir, port);
       try {
@@ -110,6 +116,7 @@ export class CodeServer {
         '--disable-getting-started-override',
         '--disable-proxy',
         '--ignore-last-opened',
+        ...(opts.languagePack ? ['--locale', opts.languagePack.languageId] : []),
       ];
       // detached: the server leads a new session and process group (setsid), so one signal to the
       // group reaches the extension hosts and language servers it forks.

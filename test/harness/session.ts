@@ -6,6 +6,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newLoggedPage } from './browser';
 import { CodeServer } from './codeServer';
+import type { LanguagePack } from './languagePack';
 import { modelFixture, repoRoot, resultsRoot, workspaceFixture } from './paths';
 import { quietSettings } from './profile';
 import { waitForWorkbench } from './workbench';
@@ -17,6 +18,8 @@ export interface OpenOptions {
   env?: Record<string, string>;
   /** Serve this extensions folder and load no development extension (an installed VSIX). */
   extensionsDir?: string;
+  /** Run VS Code in this display language (a generated language pack and `--locale`). */
+  languagePack?: LanguagePack;
   /** Open this folder instead of the test workspace, and wait for the explorer to list `firstFile`. */
   folder?: string;
   firstFile?: string;
@@ -42,6 +45,7 @@ export class WorkbenchSession {
       env: { ATTENTION_LENS_MODEL: process.env.ATTENTION_LENS_MODEL ?? modelFixture, ...options.env },
       settings: quietSettings,
       extensionsDir: options.extensionsDir,
+      languagePack: options.languagePack,
     });
     this.page = await newLoggedPage(this.browser, this.server.logDir);
     await this.page.goto(this.server.workbenchUrl({

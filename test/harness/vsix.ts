@@ -56,6 +56,15 @@ export async function ensureVsix(target = 'linux-x64'): Promise<string> {
 export async function installVsix(vsix: string, extensionsDir: string): Promise<string> {
   rmSync(extensionsDir, { recursive: true, force: true });
   mkdirSync(extensionsDir, { recursive: true });
+  await installExtension(vsix, extensionsDir);
+  const installed = readdirSync(extensionsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith('attention-lens.attention-lens-'));
+  if (installed.length !== 1) throw new Error(`expected one installed Attention Lens in ${extensionsDir}, found ${installed.map((e) => e.name).join(', ') || 'none'}`);
+  return path.join(extensionsDir, installed[0].name);
+}
+
+/** Installs the extension in `vsix` into `extensionsDir` with code-server's `--install-extension`. */
+export async function installExtension(vsix: string, extensionsDir: string): Promise<void> {
   // The CLI writes a profile and logs; keep them out of the real home.
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-install-'));
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: scratch, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch, XDG_CACHE_HOME: scratch };
@@ -66,15 +75,12 @@ export async function installVsix(vsix: string, extensionsDir: string): Promise<
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const installed = readdirSync(extensionsDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name.startsWith('attention-lens.attention-lens-'));
-  if (installed.length !== 1) throw new Error(`expected one installed Attention Lens in ${extensionsDir}, found ${installed.map((e) => e.name).join(', ') || 'none'}`);
-  return path.join(extensionsDir, installed[0].name);
 }
 
-function runNode(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
+/** Runs a Node script to completion; rejects with the tail of its output when it fails. */
+export function runNode(args: string[], env: NodeJS.ProcessEnv, what: string, cwd = repoRoot): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
