@@ -10,8 +10,12 @@ const MIN_WEIGHT = 0.01;
 const ALPHA_STEPS = 16;
 // With no token active every row's lines are drawn, and 512 tokens × 12 heads can mean a quarter of
 // a million long translucent lines: seconds of rasterising for a haze nobody can read. Past this many
-// lines only the strongest opacity steps are drawn, and the caption says so.
+// lines only the strongest opacity steps are drawn, and the caption says so. Lines get longer as the
+// canvas gets taller, so long inputs get a smaller budget: at 512 tokens × 12 heads, 6000 lines made
+// the notebook renderer's longest task 0.7–1.4 s in software rendering, 1500 lines 0.36–0.54 s.
 const LINE_BUDGET = 6000;
+const LONG_INPUT_TOKENS = 256;
+const LONG_INPUT_LINE_BUDGET = 1500;
 
 /**
  * Draws one line per weight from query rows (x1) to key rows (x2), only the active row's (or with
@@ -45,9 +49,10 @@ export function drawHeadLines(
       }
     }
   }
+  const budget = size > LONG_INPUT_TOKENS ? LONG_INPUT_LINE_BUDGET : LINE_BUDGET;
   let lowest = ALPHA_STEPS - 1;
   let total = counts[lowest];
-  while (lowest > 0 && total + counts[lowest - 1] <= LINE_BUDGET) total += counts[--lowest];
+  while (lowest > 0 && total + counts[lowest - 1] <= budget) total += counts[--lowest];
   const thinned = counts.slice(0, lowest).some((n) => n > 0);
   const floor = Math.max(MIN_WEIGHT, lowest / ALPHA_STEPS);
   for (const { h, shown } of heads) {
