@@ -6,19 +6,20 @@
 import * as vscode from 'vscode';
 import { ChannelError, type Handlers, type RequestContext } from '../channel';
 import type { ExportView, PanelInspection, PanelLayer, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState } from '../protocol';
+import { Disposable } from './disposable';
 import { log } from './log';
 import { AttentionPanel, type PageChannel } from './panel';
 import { PanelContent, type SavedInspection, type ShownInspection } from './panelContent';
 
-export class PanelPresenter implements vscode.Disposable {
+export class PanelPresenter extends Disposable {
   private readonly content = new PanelContent();
   // The page that asked what to show, as a function that sends it one update.
   private page: ((update: PanelUpdate) => void) | undefined;
   private readonly pageWaiters = new Set<() => void>();
-  private readonly viewEmitter = new vscode.EventEmitter<ViewState>();
-  private readonly revealEmitter = new vscode.EventEmitter<number>();
-  private readonly hoverEmitter = new vscode.EventEmitter<number | null>();
-  private readonly exportEmitter = new vscode.EventEmitter<ExportView | 'report'>();
+  private readonly viewEmitter = this.register(new vscode.EventEmitter<ViewState>());
+  private readonly revealEmitter = this.register(new vscode.EventEmitter<number>());
+  private readonly hoverEmitter = this.register(new vscode.EventEmitter<number | null>());
+  private readonly exportEmitter = this.register(new vscode.EventEmitter<ExportView | 'report'>());
 
   /** The view state changed: the user changed it in the panel, or a new inspection kept what it could. */
   readonly onDidChangeView = this.viewEmitter.event;
@@ -38,7 +39,10 @@ export class PanelPresenter implements vscode.Disposable {
     export: ({ what }) => this.exportEmitter.fire(what),
   };
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(private readonly extensionUri: vscode.Uri) {
+    super();
+    this.register({ dispose: () => AttentionPanel.open?.dispose() });
+  }
 
   /** The view state the panel shows, which the editor's highlights and hover cards follow. */
   get view(): ViewState {
@@ -102,11 +106,6 @@ export class PanelPresenter implements vscode.Disposable {
     const signal = AbortSignal.timeout(timeoutMs);
     const channel = await this.pageChannel(signal);
     return channel.request('exportView', { view }, { signal });
-  }
-
-  dispose(): void {
-    AttentionPanel.open?.dispose();
-    for (const emitter of [this.viewEmitter, this.revealEmitter, this.hoverEmitter, this.exportEmitter]) emitter.dispose();
   }
 
   // "What do you show?": everything now, then every change, until the page goes.
