@@ -61,6 +61,8 @@ export interface InspectOptions {
   cacheDir?: string;
   /** Which of the folder's variant graphs to load; `auto` by default. */
   precision?: PrecisionChoice;
+  /** The caller's id for this inspection: later view requests name it. */
+  inspection?: number;
 }
 
 // ── host ↔ engine process ────────────────────────────────────────────────────
@@ -107,6 +109,77 @@ export interface EngineUsage {
   /** Resident set size in bytes. */
   rss: number;
 }
+
+// ── views on demand ─────────────────────────────────────────────────────────
+// An inspection's attention stays in the engine process (its attention store). The panel, the editor's
+// highlights and hover cards ask for what they show, and only that crosses: a head's matrix pooled to
+// the canvas, one query's row, thumbnails. Requests name token indices of the inspection (0..T-1);
+// a matrix window is in shown positions (the rows and columns left after hiding special tokens).
+
+/** Which attention a view shows: one head, the mean or max over heads, or the rollout through `layer`. */
+export interface AttentionChoice {
+  layer: number;
+  aggregation: Aggregation;
+  /** Used when `aggregation` is 'head'. */
+  head: number;
+  /** Special tokens left out and each row renormalised over the tokens kept. */
+  hideSpecial: boolean;
+}
+
+/** A rectangle of the shown matrix, [q0, q1) query rows × [k0, k1) key columns, in shown positions. */
+export interface MatrixWindow {
+  q0: number;
+  q1: number;
+  k0: number;
+  k1: number;
+}
+
+/** What a view asks the attention store for. A request for a layer not computed yet waits for it. */
+export type AttentionRequest =
+  /** The shown matrix over `window` (all of it when absent), max-pooled to at most `cells` rows and columns. */
+  | { type: 'matrix'; choice: AttentionChoice; window?: MatrixWindow; cells: number }
+  /** How much `token` attends to each token, or with `received` how much each token attends to it. */
+  | { type: 'row'; choice: AttentionChoice; token: number; received: boolean }
+  /** The same row for every head of a layer. */
+  | { type: 'headRows'; layer: number; token: number; received: boolean; hideSpecial: boolean }
+  /** A layer's strongest links over all its heads, at most `budget` of them: the head view with no token active. */
+  | { type: 'links'; layer: number; heads: number[]; hideSpecial: boolean; budget: number }
+  /** Each head of `layers` pooled to `pixels` × `pixels` (by max), for the model view. */
+  | { type: 'thumbnails'; layers: number[]; pixels: number; hideSpecial: boolean }
+  /** The `k` strongest keys of `token`'s row (or, with `received`, the strongest queries of its column). */
+  | { type: 'topk'; choice: AttentionChoice; token: number; received: boolean; k: number };
+
+/** The answer to an AttentionRequest of the same `type`. Float arrays are Float32, row-major. */
+export type AttentionReply =
+  /**
+   * `rows` × `cols` values covering `window`; when pooled, row r covers shown rows
+   * [q0 + floor(r·(q1−q0)/rows), q0 + floor((r+1)·(q1−q0)/rows)) and holds their maximum (columns alike).
+   */
+  | { type: 'matrix'; window: MatrixWindow; rows: number; cols: number; pooled: boolean; max: number; values: ArrayBuffer }
+  /** T values in token order; hidden tokens are 0. */
+  | { type: 'row'; values: ArrayBuffer }
+  /** heads × T values. */
+  | { type: 'headRows'; heads: number; values: ArrayBuffer }
+  /** Parallel arrays, one entry per link: Int32 head, query, key (token indices) and Float32 weight; `thinned` when weaker links were left out. */
+  | { type: 'links'; head: ArrayBuffer; query: ArrayBuffer; key: ArrayBuffer; weight: ArrayBuffer; thinned: boolean }
+  /** [layers.length][heads][pixels][pixels] values and each thumbnail's maximum [layers.length][heads]. */
+  | { type: 'thumbnails'; layers: number[]; heads: number; pixels: number; values: ArrayBuffer; max: ArrayBuffer }
+  | { type: 'topk'; tokens: number[]; weights: number[] }
+  /** The store cannot answer this in interactive time (the full rollout of a long input); `reason` says why in the user's words. */
+  | { type: 'unavailable'; reason: string };
+
+/**
+ * The view calls: the engine answers them from its store, and the presenter forwards the panel's to it.
+ * `inspection` is the id the inspect request gave.
+ */
+export type ViewCalls = {
+  view: { params: { inspection: number; request: AttentionRequest }; result: AttentionReply };
+  /** The host no longer shows `inspection`: the store may drop it. */
+  release: { params: { inspection: number }; result: void };
+};
+
+/** How the attention store keeps an inspection: float32, float16, or queries and keys with exact recompute. */
+export type StoreMode = 'float32' | 'float16' | 'recompute';
 
 /** The calls the engine process answers. */
 export type EngineApi = {
