@@ -63,6 +63,28 @@ export interface InspectOptions {
   precision?: PrecisionChoice;
   /** The caller's id for this inspection: later view requests name it. */
   inspection?: number;
+  /**
+   * Which window (0-based) of a text longer than maxTokens to run; see TextWindow. Without it a long
+   * text is cut to its first maxTokens tokens, with a warning.
+   */
+  window?: number;
+}
+
+/**
+ * One of the overlapping windows a text longer than the model's context is inspected in
+ * (src/engine/windows.ts). A text that fits is one window.
+ */
+export interface TextWindow {
+  /** 0-based. */
+  index: number;
+  count: number;
+  /** [firstToken, endToken) of the text's `textTokens` tokens (the special tokens the tokenizer adds left out). */
+  firstToken: number;
+  endToken: number;
+  textTokens: number;
+  /** [start, end): the window's text, in UTF-16 offsets of the inspected text. */
+  start: number;
+  end: number;
 }
 
 // ── host ↔ engine process ────────────────────────────────────────────────────
@@ -79,6 +101,8 @@ export interface InspectionStarted {
   warnings: string[];
   /** Set when the input was cut to maxTokens: how many tokens the full text had. */
   truncatedFrom?: number;
+  /** Set when a window was asked for: which one ran; its tokens keep their offsets in the whole text. */
+  window?: TextWindow;
 }
 
 /** One layer's attention probabilities: Float32 [heads][T][T], row-major. */
@@ -200,6 +224,7 @@ export type EngineErrorCode =
   | 'config-mismatch'
   | 'provider-unavailable'
   | 'empty-input'
+  | 'no-such-window'
   | 'cancelled'
   | 'engine-stopped'
   | 'internal';
