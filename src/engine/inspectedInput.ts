@@ -19,10 +19,22 @@ export interface InspectedInput {
   window?: TextWindow;
 }
 
-/** Tokenizes the request's text once and picks the tokens to run: a window, or the first maxTokens. */
+// The last text each model tokenized: stepping through the windows of a long text tokenizes it once
+// (100 000 characters take seconds), not once per window.
+const lastTokenized = new WeakMap<AttentionModel, { text: string; whole: EncodedText }>();
+
+function tokenized(model: AttentionModel, text: string): EncodedText {
+  const last = lastTokenized.get(model);
+  if (last?.text === text) return last.whole;
+  const whole = model.encode(text, Infinity);
+  lastTokenized.set(model, { text, whole });
+  return whole;
+}
+
+/** Tokenizes the request's text (once for a run of windows) and picks the tokens to run: a window, or the first maxTokens. */
 export function inspectedInput(model: AttentionModel, request: InspectOptions): InspectedInput {
   const size = windowTokens(request.maxTokens, modelContext(model.folder.config), model.provider, model.info);
-  const whole = model.encode(request.text, Infinity);
+  const whole = tokenized(model, request.text);
   if (request.window === undefined) {
     if (whole.tokens.length <= size) return { encoded: whole, warnings: [] };
     const encoded = { tokens: whole.tokens.slice(0, size), typeIds: whole.typeIds.slice(0, size), truncatedFrom: whole.tokens.length };

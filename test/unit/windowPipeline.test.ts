@@ -1,7 +1,11 @@
 // The pipeline runs one window of a text longer than the context: its tokens keep their offsets in
 // the whole text, so the editor places them on the right characters with no arithmetic.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
 import { Pipeline } from '../../src/engine/pipeline';
@@ -9,7 +13,7 @@ import { TextTokenizer } from '../../src/engine/tokenizer';
 import { insertedCounts } from '../../src/engine/windows';
 import { positionsIn } from '../../src/host/textPositions';
 import type { InspectionStarted } from '../../src/protocol';
-import { MODELS_DIR } from './fixtures';
+import { CLI, MODELS_DIR } from './fixtures';
 
 const PARAGRAPH = 'La autoatención es un tipo de mecanismo de atención: relaciona posiciones 👍🏽 distintas\r\n'
   + 'de una secuencia e\u0301te\u0301 para calcular su representación.\tOnce upon a time there was a girl named Lily.\r\n';
@@ -88,3 +92,27 @@ for (const model of ['bert-tiny-random', 'tinystories-656k']) {
     });
   });
 }
+
+describe('the CLI inspects windows', () => {
+  const dir = path.join(MODELS_DIR, 'bert-tiny-random');
+  const run = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, 'inspect', '--model', dir, '--text', LONG, '--provider', 'cpu', ...args]);
+
+  it('window 1 by default, saying how many there are; --window 2 is the pipeline\'s window 1', async () => {
+    const first = await run('--quiet');
+    assert.match(first.stderr, /this is window 1 of \d+ \(text tokens 1–510, characters 0–\d+\); --window N inspects another/);
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'attention-lens-windows-')), 'report.json');
+    await run('--window', '2', '--out', out, '--quiet');
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { tokens: { id: number; start: number; end: number }[]; text: string };
+    const pipeline = new Pipeline();
+    let started: InspectionStarted | undefined;
+    await pipeline.inspect({ model: dir, text: LONG, provider: 'cpu', window: 1 }, { onStarted: (s) => { started = s; } }).finally(() => pipeline.dispose());
+    assert.equal(report.text, LONG, 'the report keeps the whole text, which the offsets index');
+    assert.deepEqual(report.tokens.map((t) => [t.id, t.start, t.end]), started!.tokens.map((t) => [t.id, t.start, t.end]));
+  });
+
+  it('--window past the last fails in words; --max-tokens alone still cuts the text', async () => {
+    await assert.rejects(run('--window', '99', '--quiet'), (err: { stderr: string }) => /there is no window 99/.test(err.stderr));
+    const cut = await run('--max-tokens', '40', '--quiet');
+    assert.match(cut.stderr, /warning: The text has \d+ tokens; only the first 40 were inspected/);
+  });
+});
