@@ -264,7 +264,7 @@ export interface ViewState {
 }
 
 /** The tokens and model shape of an inspection as the engine reported them, with what a reload needs. */
-export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'provider' | 'warnings' | 'truncatedFrom'> & {
+export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'provider' | 'warnings' | 'truncatedFrom' | 'window'> & {
   id: number;
   text: string;
   /** The model as the setting named it (folder or Hub id): what a reload inspects the text with again. */
@@ -333,6 +333,8 @@ export type PresenterApi = {
   hoverToken: { params: { index: number | null }; result: void };
   /** The panel's Export menu: the report as JSON, or a view as PNG, saved where the user picks. */
   export: { params: { what: ExportView | 'report' }; result: void };
+  /** The panel's window stepper: inspect window `index` (0-based) of the shown text. */
+  showWindow: { params: { index: number }; result: void };
 };
 
 /** What the panel's page answers for the presenter. */
