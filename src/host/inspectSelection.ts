@@ -12,12 +12,13 @@ import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
+import { trackEdits, type EditTracking } from './editTracking';
 import { engineStopMessage } from './engineStopMessage';
 import type { PanelPresenter } from './presenter';
 import { layerMessage, loadStageMessage, ProgressMessages, showProgress } from './progress';
 import { readEngineSettings, readSettings } from './settings';
 import { positionsIn } from './textPositions';
-import { TrackedRange } from './trackedRange';
+import type { TrackedRange } from './trackedRange';
 
 export const INSPECT_COMMAND = 'attentionLens.inspectSelection';
 
@@ -73,17 +74,12 @@ interface Located {
   settings: ReturnType<typeof readSettings>;
   /** Which window of a text longer than the model's context to run (0-based). */
   window: number;
+  /** Whether the user stepped here from another window (the text's windows were announced then). */
+  stepped: boolean;
   folder: string;
   /** The model's name for messages. */
   label: string;
   cacheRoot: string;
-}
-
-/** Edits to the inspected document while the model runs, so results land where their text is now. */
-interface EditTracking extends vscode.Disposable {
-  tracked: TrackedRange;
-  /** Whether the document was closed. */
-  readonly closed: boolean;
 }
 
 export class SelectionInspector implements vscode.Disposable {
@@ -164,7 +160,8 @@ export class SelectionInspector implements vscode.Disposable {
       notices.push(vscode.l10n.t('{0} broken characters (lone UTF-16 surrogates) were inspected as U+FFFD.', prepared.loneSurrogates));
     }
     return {
-      document, range, text: prepared.text, notices, settings, window: options.window ?? 0, folder: located.folder, label: located.label, cacheRoot: models.cacheRoot,
+      document, range, text: prepared.text, notices, settings, window: options.window ?? 0, stepped: options.window !== undefined,
+      folder: located.folder, label: located.label, cacheRoot: models.cacheRoot,
     };
   }
 
@@ -226,8 +223,8 @@ export class SelectionInspector implements vscode.Disposable {
     const window = started.window;
     if (window && window.count > 1) {
       log().info(`inspect #${id}: window ${window.index + 1} of ${window.count}, text tokens ${window.firstToken}–${window.endToken - 1} of ${window.textTokens}`);
-      // Said once per text: stepping to another window needs no reminder.
-      if (window.index === 0) void vscode.window.showInformationMessage(windowsNotice(window, started.tokens.length));
+      // Said when a text is first inspected: stepping to another window needs no reminder.
+      if (!job.stepped) void vscode.window.showInformationMessage(windowsNotice(window, started.tokens.length));
     }
 
     const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
@@ -322,29 +319,6 @@ export interface InspectOptionsOfHost {
 function windowsNotice(window: TextWindow, size: number): string {
   return vscode.l10n.t('The selection has {0} tokens, more than the model reads at once ({1}): it is inspected in {2} overlapping windows. Step through them in the panel.',
     window.textTokens, size, window.count);
-}
-
-function trackEdits(document: vscode.TextDocument, range: vscode.Range): EditTracking {
-  const tracked = new TrackedRange(document.offsetAt(range.start), document.offsetAt(range.end));
-  let closed = false;
-  const watching = [
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document !== document) return;
-      for (const c of e.contentChanges) tracked.apply({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length });
-    }),
-    vscode.workspace.onDidCloseTextDocument((d) => {
-      if (d === document) closed = true;
-    }),
-  ];
-  return {
-    tracked,
-    get closed() {
-      return closed;
-    },
-    dispose: () => {
-      for (const w of watching) w.dispose();
-    },
-  };
 }
 
 function ms(value: number): string {
