@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
   const windowNumber = values.window === undefined ? undefined : Number(values.window);
   if (windowNumber !== undefined && (!Number.isInteger(windowNumber) || windowNumber < 1)) throw new UsageError('--window must be a positive integer (1 for the first window)');
   // An explicit --max-tokens alone asks for a cut, not windows.
-  const window = windowNumber !== undefined ? windowNumber - 1 : maxTokens === undefined ? 0 : undefined;
+  const windowIndex = windowNumber !== undefined ? windowNumber - 1 : maxTokens === undefined ? 0 : undefined;
 
   let text: string;
   if (values.file !== undefined) {
@@ -132,12 +132,15 @@ async function main(argv: string[]): Promise<void> {
   const pipeline = new Pipeline();
   const layers: Float32Array[] = [];
   let started: InspectionStarted | undefined;
-  const { timings } = await pipeline.inspect({ model: folder, text, provider, precision, maxTokens, window, cacheDir: cacheRoot }, {
+  const { timings } = await pipeline.inspect({ model: folder, text, provider, precision, maxTokens, window: windowIndex, cacheDir: cacheRoot }, {
     onProgress: (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); },
     onStarted: (s) => { started = s; },
     onLayer: (l) => { layers[l.layer] = new Float32Array(l.data); },
   }).finally(() => pipeline.dispose());
-  const { tokens, warnings } = started!;
+  const { tokens } = started!;
+  // A report of one window says so, in the page and the JSON, as it would say the text was cut.
+  const window = started!.window && started!.window.count > 1 ? started!.window : undefined;
+  const warnings = window ? [...started!.warnings, windowWarning(window, tokens.length)] : started!.warnings;
   const info = { ...started!.model, provider: started!.provider };
   const report = { format: 'attention-lens/v1' as const, model: info, text, tokens, warnings, timings };
 
@@ -149,8 +152,8 @@ async function main(argv: string[]): Promise<void> {
     const stored = page.precision === 'float32' ? 'float32' : `${page.precision}, error ≤ ${page.maxError.toPrecision(2)}`;
     htmlNote = `Page written to ${path.resolve(values.html)} (attention as ${stored})`;
   }
-  for (const w of warnings) console.error(`warning: ${w}`);
-  if (started!.window && started!.window.count > 1) console.error(windowNote(started!.window, tokens.length));
+  for (const w of started!.warnings) console.error(`warning: ${w}`);
+  if (window) console.error(`note: ${windowWarning(window, tokens.length)} --window N inspects another.`);
   if (!values.quiet) {
     console.log(summarize(report, layers));
     if (outs.length) console.log('');
@@ -159,10 +162,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Which window of a long text ran, and how to reach the others. */
-function windowNote(w: TextWindow, size: number): string {
-  return `note: the text has ${w.textTokens} tokens, more than the model reads at once (${size}): this is window ${w.index + 1} of ${w.count} ` +
-    `(text tokens ${w.firstToken + 1}–${w.endToken}, characters ${w.start}–${w.end}); --window N inspects another.`;
+/** Which window of a long text ran. */
+function windowWarning(w: TextWindow, size: number): string {
+  return `The text has ${w.textTokens} tokens, more than the model reads at once (${size}): this is window ${w.index + 1} of ${w.count} ` +
+    `(text tokens ${w.firstToken + 1}–${w.endToken}, characters ${w.start}–${w.end}).`;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -99,7 +99,7 @@ describe('the CLI inspects windows', () => {
 
   it('window 1 by default, saying how many there are; --window 2 is the pipeline\'s window 1', async () => {
     const first = await run('--quiet');
-    assert.match(first.stderr, /this is window 1 of \d+ \(text tokens 1–510, characters 0–\d+\); --window N inspects another/);
+    assert.match(first.stderr, /^note: The text has \d+ tokens, more than the model reads at once \(512\): this is window 1 of \d+ \(text tokens 1–510, characters 0–\d+\)\. --window N inspects another\.$/m);
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'attention-lens-windows-')), 'report.json');
     await run('--window', '2', '--out', out, '--quiet');
     const report = JSON.parse(readFileSync(out, 'utf8')) as { tokens: { id: number; start: number; end: number }[]; text: string };
@@ -107,6 +107,7 @@ describe('the CLI inspects windows', () => {
     let started: InspectionStarted | undefined;
     await pipeline.inspect({ model: dir, text: LONG, provider: 'cpu', window: 1 }, { onStarted: (s) => { started = s; } }).finally(() => pipeline.dispose());
     assert.equal(report.text, LONG, 'the report keeps the whole text, which the offsets index');
+    assert.ok((report as { warnings?: string[] }).warnings?.some((w) => /this is window 2 of/.test(w)), 'the report says which window it is');
     assert.deepEqual(report.tokens.map((t) => [t.id, t.start, t.end]), started!.tokens.map((t) => [t.id, t.start, t.end]));
   });
 
