@@ -17,3 +17,14 @@ export function paintHeat(values: Float32Array, max: number, lut: Uint32Array, i
     pixels[i] = lut[step];
   }
 }
+
+/** A width × height canvas of row-major values painted through `lut`, scaled so `max` is the hottest. */
+export function heatImage(values: Float32Array, width: number, height: number, max: number, lut: Uint32Array): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, width);
+  canvas.height = Math.max(1, height);
+  const image = new ImageData(canvas.width, canvas.height);
+  paintHeat(values, max, lut, image);
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return canvas;
+}

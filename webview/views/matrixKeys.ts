@@ -31,8 +31,11 @@ export class MatrixKeys {
     const move = MOVES[event.key];
     if (move && event.shiftKey) {
       event.preventDefault();
-      const step = Math.max(1, this.zoom.size / 4);
-      if (this.zoom.panBy(move[0] * step, move[1] * step)) this.target.zoomed();
+      const step = Math.max(1, Math.round(this.zoom.size / 4));
+      if (this.zoom.panBy(move[0] * step, move[1] * step)) {
+        this.zoom.snap();
+        this.target.zoomed();
+      }
     } else if (move) {
       event.preventDefault();
       const cursor = this.target.cursor();
@@ -44,7 +47,10 @@ export class MatrixKeys {
       event.preventDefault();
       const cursor = this.target.cursor();
       const factor = event.key === '+' || event.key === '=' ? ZOOM_STEP : 1 / ZOOM_STEP;
-      if (this.zoom.zoomBy(factor, cursor.r + 0.5, cursor.c + 0.5)) this.target.zoomed();
+      if (this.zoom.zoomBy(factor, cursor.r + 0.5, cursor.c + 0.5)) {
+        this.zoom.snap();
+        this.target.zoomed();
+      }
     } else if (event.key === '0') {
       event.preventDefault();
       if (!this.zoom.whole) {

@@ -3,7 +3,7 @@
 // drawn for the part of the matrix the view shows (zoomed and panned), clipped to the cells' square.
 import type { Theme } from '../theme';
 import { cssColor } from './color';
-import { fitText } from './hiDpiCanvas';
+import { fitText, sizeCanvas } from './hiDpiCanvas';
 
 /**
  * Where the cells are: the cells' square starts at (x0, x0) and is `area` CSS pixels across; shown
@@ -152,6 +152,23 @@ export function drawHighlights(ctx: CanvasRenderingContext2D, theme: Theme, g: M
     ctx.strokeRect(x - 1, y - 1, w + 2, h + 2);
   }
   ctx.restore();
+}
+
+/** Instead of the matrix: `message`, word-wrapped (a reason from the attention data can be a long sentence). */
+export function drawMessage(canvas: HTMLCanvasElement, theme: Theme, message: string, width: number): void {
+  const ctx = sizeCanvas(canvas, width, 120);
+  ctx.fillStyle = cssColor(theme.background);
+  ctx.fillRect(0, 0, width, 120);
+  ctx.fillStyle = cssColor(theme.muted);
+  ctx.font = `12px ${theme.fontFamily}`;
+  ctx.textBaseline = 'middle';
+  const lines = [''];
+  for (const word of message.split(' ')) {
+    const line = lines[lines.length - 1] ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines[lines.length - 1] && ctx.measureText(line).width > width - 16) lines.push(word);
+    else lines[lines.length - 1] = line;
+  }
+  lines.slice(0, 6).forEach((line, i, shown) => ctx.fillText(line, 8, 60 + (i - (shown.length - 1) / 2) * 16));
 }
 
 // Diagonal stripes in the muted text colour: visible on any background, and distinct from the heat

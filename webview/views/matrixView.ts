@@ -9,12 +9,12 @@ import { activeToken, type FocusedViewState, type ViewStateStore } from '../stat
 import type { Theme } from '../theme';
 import { cssColor } from './color';
 import { tokenLabel } from './format';
-import { paintHeat } from './heatmap';
-import { scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
-import { heatLegend } from './legend';
+import { heatImage } from './heatmap';
+import { sizeCanvas, watchWidth } from './hiDpiCanvas';
 import { MatrixGestures } from './matrixGestures';
 import { MatrixKeys } from './matrixKeys';
-import { drawAxisLabels, drawCausalMask, drawCellBorders, drawHighlights, type MatrixCell, type MatrixGrid } from './matrixPainting';
+import { drawAxisLabels, drawCausalMask, drawCellBorders, drawHighlights, drawMessage, type MatrixCell, type MatrixGrid } from './matrixPainting';
+import { matrixCaption, MatrixNotes } from './matrixNotes';
 import { MatrixTooltip } from './matrixTooltip';
 import { MatrixZoom } from './matrixZoom';
 import { ReplySlot } from './replySlot';
@@ -35,8 +35,7 @@ export class MatrixView {
   private readonly caption: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: MatrixTooltip;
-  private readonly notes: HTMLElement;
-  private readonly legend: HTMLElement;
+  private readonly notes: MatrixNotes;
   private readonly gestures: MatrixGestures;
   private readonly replies = new ReplySlot(() => this.invalidate(), { keep: 6 });
   private width = MAX_SIDE;
@@ -49,7 +48,6 @@ export class MatrixView {
   private kept: readonly number[] = [];
   private position: Int32Array = new Int32Array(0);
   private cursor: MatrixCell | null = null;
-  private legendFor?: { theme: Theme; max: number };
 
   constructor(
     private readonly store: ViewStateStore,
@@ -73,11 +71,8 @@ export class MatrixView {
     this.canvas.setAttribute('role', 'img');
     this.tooltip = new MatrixTooltip(t);
     wrap.append(this.canvas, this.tooltip.element);
-    this.legend = document.createElement('div');
-    this.legend.className = 'al-legend-row';
-    this.notes = document.createElement('div');
-    this.notes.className = 'al-notes';
-    this.element.append(title, this.caption, axes, wrap, this.legend, this.notes);
+    this.notes = new MatrixNotes(t);
+    this.element.append(title, this.caption, axes, wrap, this.notes.legend, this.notes.notes);
 
     watchWidth(wrap, (width) => {
       this.width = width;
@@ -156,7 +151,7 @@ export class MatrixView {
     this.canvas.dataset.cells = String(request.cells);
     const reply = this.replies.get(request);
     const choiceKey = JSON.stringify(choice);
-    this.caption.textContent = this.captionText(state);
+    this.caption.textContent = matrixCaption(this.t, state, this.zoom, kept);
     if (reply?.type === 'matrix') this.drawn = { reply, choice: choiceKey };
     else if (this.drawn?.choice !== choiceKey) this.drawn = undefined;
     this.element.dataset.pending = String(reply === undefined);
@@ -171,7 +166,7 @@ export class MatrixView {
       return;
     }
     this.draw(state, theme, this.drawn);
-    this.describe(state, theme, this.drawn.reply);
+    this.notes.show(theme, this.drawn.reply, this.zoom, inspection.hides(state.hideSpecial), inspection.model.causal);
     this.element.dataset.size = String(kept.length);
     performance.measure('attention-lens:matrix', 'al-matrix-start');
   }
@@ -207,10 +202,7 @@ export class MatrixView {
     if (g.n === 0) return;
     const { reply } = drawn;
     if (!drawn.image || drawn.theme !== theme) {
-      drawn.image = scratchCanvas(undefined, reply.cols, reply.rows);
-      const image = new ImageData(Math.max(1, reply.cols), Math.max(1, reply.rows));
-      paintHeat(new Float32Array(reply.values), reply.max, theme.heat, image);
-      drawn.image.getContext('2d')!.putImageData(image, 0, 0);
+      drawn.image = heatImage(new Float32Array(reply.values), reply.cols, reply.rows, reply.max, theme.heat);
       drawn.theme = theme;
     }
     const { q0, q1, k0, k1 } = reply.window;
@@ -230,54 +222,10 @@ export class MatrixView {
     drawHighlights(ctx, theme, g, at, state.received, this.cursor);
   }
 
-  // The legend and the notes under the matrix.
-  private describe(state: FocusedViewState, theme: Theme, reply: MatrixReply): void {
-    if (this.legendFor?.theme !== theme || this.legendFor.max !== reply.max) {
-      this.legendFor = { theme, max: reply.max };
-      this.legend.replaceChildren(...heatLegend(theme, reply.max, this.t));
-    }
-    const notes: string[] = [];
-    if (this.inspection!.hides(state.hideSpecial)) notes.push(this.t('matrix.renormalised'));
-    if (this.inspection!.model.causal) notes.push(this.t('matrix.causal'));
-    const across = (reply.window.q1 - reply.window.q0) / Math.max(1, reply.rows);
-    if (reply.pooled) notes.push(this.t('matrix.pooled', across >= 10 ? Math.round(across) : across.toFixed(1)));
-    else if (!this.zoom.whole) notes.push(this.t('matrix.zoomed'));
-    this.setNotes(notes, false);
-  }
-
-  private captionText(state: FocusedViewState): string {
-    const what =
-      state.aggregation === 'head' ? this.t('matrix.caption.head', state.layer, state.head)
-      : state.aggregation === 'rollout' ? this.t('matrix.caption.rollout', state.layer)
-      : this.t(`matrix.caption.${state.aggregation}`, state.layer);
-    if (this.zoom.whole) return what;
-    const { q0, q1, k0, k1 } = this.zoom.window();
-    const factor = this.zoom.factor;
-    const zoomed = factor >= 10 ? String(Math.round(factor)) : factor.toFixed(1).replace(/\.0$/, '');
-    return `${what} · ${this.t('matrix.window', this.kept[q0], this.kept[q1 - 1], this.kept[k0], this.kept[k1 - 1], zoomed)}`;
-  }
-
-  private setNotes(notes: string[], pending: boolean): void {
-    const text = notes.join('\n');
-    if (this.notes.dataset.text === text) return;
-    this.notes.dataset.text = text;
-    const className = pending ? 'al-note al-pending' : 'al-note';
-    this.notes.replaceChildren(...notes.map((note) => Object.assign(document.createElement('p'), { className, textContent: note })));
-  }
-
   private placeholder(theme: Theme, message: string): void {
-    const side = Math.min(this.width, 320);
-    const ctx = sizeCanvas(this.canvas, side, 120);
-    ctx.fillStyle = cssColor(theme.background);
-    ctx.fillRect(0, 0, side, 120);
-    ctx.fillStyle = cssColor(theme.muted);
-    ctx.font = `12px ${theme.fontFamily}`;
-    ctx.textBaseline = 'middle';
-    ctx.fillText(message, 8, 60);
-    this.legend.replaceChildren();
-    this.legendFor = undefined;
+    drawMessage(this.canvas, theme, message, Math.min(this.width, 320));
     this.tooltip.hide();
-    this.setNotes([message], true);
+    this.notes.pending(message);
   }
 
   private zoomed(): void {

@@ -67,6 +67,14 @@ export class MatrixZoom {
     return this.panBy(shift(this.q, r), shift(this.k, c));
   }
 
+  /** Aligns the window on whole positions (keyboard steps), so it shows no sliver of a cell at its edges. */
+  snap(): void {
+    this.size = Math.max(this.minSize, Math.min(this.n, Math.round(this.size)));
+    this.q = Math.round(this.q);
+    this.k = Math.round(this.k);
+    this.clamp();
+  }
+
   /** The whole positions covering the window: what to ask for. */
   window(): MatrixWindow {
     const cover = (start: number) => [Math.max(0, Math.floor(start + 1e-9)), Math.min(this.n, Math.ceil(start + this.size - 1e-9))];
