@@ -63,11 +63,15 @@ export interface InspectOptions {
   precision?: PrecisionChoice;
   /** The caller's id for this inspection: later view requests name it. */
   inspection?: number;
+  /** The attention store's budget in MB (`attentionLens.engine.memoryBudgetMB`); 0 or absent for the default. */
+  memoryBudgetMB?: number;
+  /** Inspections the caller still shows: the store never evicts them to make room for this one. */
+  onScreen?: number[];
 }
 
 // ── host ↔ engine process ────────────────────────────────────────────────────
-// One request, 'inspect', streams events (load progress, then the tokens, then one layer at a time)
-// and replies with the timings. The channel (src/channel.ts) carries ids, cancellation and errors.
+// One request, 'inspect', streams events (load progress, then the tokens, then a notice per layer as
+// the engine's attention store receives it) and replies with the timings and how the store keeps it. The channel (src/channel.ts) carries ids, cancellation and errors.
 
 /** Sent once tokens are known and the model is loaded, before any attention. */
 export interface InspectionStarted {
@@ -81,7 +85,7 @@ export interface InspectionStarted {
   truncatedFrom?: number;
 }
 
-/** One layer's attention probabilities: Float32 [heads][T][T], row-major. */
+/** One layer's attention probabilities: Float32 [heads][T][T], row-major (what the pipeline delivers in-process). */
 export interface LayerAttention {
   type: 'layer';
   layer: number;
@@ -96,12 +100,33 @@ export interface LoadProgress {
   stage: LoadStage;
 }
 
+/** Layer `layer` is in the engine's attention store: views of it answer without waiting. */
+export interface LayerReady {
+  type: 'layer';
+  layer: number;
+}
+
 /** What an inspection streams before its reply. */
-export type InspectionEvent = InspectionStarted | LoadProgress | LayerAttention;
+export type InspectionEvent = InspectionStarted | LoadProgress | LayerReady;
 
 /** The reply that ends an inspection. */
 export interface InspectionDone {
   timings: Timings;
+  /** How the engine's attention store keeps this inspection. */
+  store: StoreMode;
+  /** The bytes the store holds for it now. */
+  storeBytes: number;
+}
+
+/** What a report written by the engine from its store holds besides the attention. */
+export type ReportFormat = 'json' | 'safetensors';
+
+/** Asks the engine to write an inspection's `attention-lens/v1` report from its store to `file`. */
+export interface ReportRequest {
+  inspection: number;
+  /** An absolute path on the engine's machine; written under a temporary name, renamed when complete. */
+  file: string;
+  format: ReportFormat;
 }
 
 /** What the engine process reports about itself when asked (the host's memory and liveness check). */
@@ -182,9 +207,11 @@ export type ViewCalls = {
 export type StoreMode = 'float32' | 'float16' | 'recompute';
 
 /** The calls the engine process answers. */
-export type EngineApi = {
+export type EngineApi = ViewCalls & {
   inspect: { params: InspectOptions; result: InspectionDone; event: InspectionEvent };
   usage: { params: null; result: EngineUsage };
+  /** Writes a report from the store, streaming the fraction done (0..1); answers the bytes written. */
+  report: { params: ReportRequest; result: { bytes: number }; event: { fraction: number } };
 };
 
 export type EngineErrorCode =
@@ -202,6 +229,8 @@ export type EngineErrorCode =
   | 'empty-input'
   | 'cancelled'
   | 'engine-stopped'
+  /** The store no longer keeps the inspection a view names (evicted, released, or the engine restarted): run it again. */
+  | 'attention-evicted'
   | 'internal';
 
 
@@ -248,9 +277,6 @@ export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'prov
   source?: { uri: string; start: number };
 };
 
-/** One layer's attention as the engine sent it, Float32 [heads][T][T] row-major. */
-export type PanelLayer = Pick<LayerAttention, 'layer' | 'heads' | 'tokens' | 'data'>;
-
 /**
  * What the panel keeps with `vscode.setState` for the serializer to read after a window reload: the
  * view state and enough of the inspection to run it again (matrices are not kept; they can be large
@@ -276,7 +302,8 @@ export type PanelUpdate =
   | { type: 'failed'; message: string }
   /** A new inspection, before any attention, and the view state to show it in. */
   | { type: 'inspection'; inspection: PanelInspection; view: ViewState }
-  | ({ type: 'layer'; id: number } & PanelLayer)
+  /** Layer `layer` of inspection `id` is ready: views of it answer without waiting. */
+  | { type: 'layer'; id: number; layer: number }
   | { type: 'done'; id: number; timings: Timings }
   /** The view state changed other than by the page itself (a restore). */
   | { type: 'view'; view: ViewState }
@@ -297,7 +324,7 @@ export interface PanelPng {
 }
 
 /** What the presenter (extension host) answers for the panel's page. */
-export type PresenterApi = {
+export type PresenterApi = ViewCalls & {
   /** "What do you show?": streams the present state, then every change, until the page goes. */
   show: { params: Record<string, never>; result: void; event: PanelUpdate };
   /** The user changed the view state in the panel. */

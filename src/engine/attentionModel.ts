@@ -66,6 +66,8 @@ export interface EncodedText {
 
 /** A loaded model: tokenizer, surgered graph and session, ready to return attention. */
 export class AttentionModel {
+  private released = false;
+
   private constructor(
     readonly folder: ModelFolder,
     readonly tokenizer: TextTokenizer,
@@ -119,26 +121,39 @@ export class AttentionModel {
 
   /** Runs the graph and returns each layer's probabilities as Float32 [heads][T][T]. */
   async run(encoded: EncodedText): Promise<Float32Array[]> {
-    const ids = encoded.tokens.map((t) => t.id);
-    const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
-    const out = await this.session.run(feeds, this.graph.attentionOutputs);
-    const T = ids.length;
-    return this.graph.attentionOutputs.map((name, layer) => {
-      const tensor = out[name];
-      const dims = tensor.dims;
-      if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
-        throw new EngineError('no-attention',
-          `Layer ${layer}'s Softmax has shape [${dims.join(', ')}], not [batch, heads, ${T}, ${T}]: it is not token-to-token attention.`);
-      }
-      if (this.info.heads && dims[1] !== this.info.heads) {
-        throw new EngineError('config-mismatch',
-          `config.json says ${this.info.heads} attention heads, but the graph produces ${dims[1]} in layer ${layer}.`);
-      }
-      if (tensor.type !== 'float32') {
-        throw new EngineError('no-attention', `Layer ${layer}'s attention is ${tensor.type}; only float32 is supported.`);
-      }
-      return tensor.data as Float32Array;
-    });
+    const out = await this.session.run(this.feeds(encoded), this.graph.attentionOutputs);
+    return this.graph.attentionOutputs.map((name, layer) => this.checked(out[name], layer, encoded.tokens.length));
+  }
+
+  /**
+   * Layer `layer`'s probabilities alone, exactly as `run` gives them: onnxruntime computes only what
+   * that output depends on (the layers up to it). What the attention store recomputes from.
+   */
+  async runLayer(encoded: EncodedText, layer: number): Promise<Float32Array> {
+    if (this.released) throw new EngineError('attention-evicted', 'The model of this inspection is no longer loaded. Run the inspection again.');
+    const name = this.graph.attentionOutputs[layer];
+    const out = await this.session.run(this.feeds(encoded), [name]);
+    return this.checked(out[name], layer, encoded.tokens.length);
+  }
+
+  private feeds(encoded: EncodedText): ort.InferenceSession.FeedsType {
+    return buildFeeds(this.graph.inputs, encoded.tokens.map((t) => t.id), encoded.typeIds, this.folder.config);
+  }
+
+  private checked(tensor: ort.Tensor, layer: number, T: number): Float32Array {
+    const dims = tensor.dims;
+    if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
+      throw new EngineError('no-attention',
+        `Layer ${layer}'s Softmax has shape [${dims.join(', ')}], not [batch, heads, ${T}, ${T}]: it is not token-to-token attention.`);
+    }
+    if (this.info.heads && dims[1] !== this.info.heads) {
+      throw new EngineError('config-mismatch',
+        `config.json says ${this.info.heads} attention heads, but the graph produces ${dims[1]} in layer ${layer}.`);
+    }
+    if (tensor.type !== 'float32') {
+      throw new EngineError('no-attention', `Layer ${layer}'s attention is ${tensor.type}; only float32 is supported.`);
+    }
+    return tensor.data as Float32Array;
   }
 
   /** Heads as the graph produced them (config.json may not say). */
@@ -147,6 +162,7 @@ export class AttentionModel {
   }
 
   async dispose(): Promise<void> {
+    this.released = true;
     await this.session.release();
   }
 }

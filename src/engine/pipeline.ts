@@ -2,7 +2,7 @@
 // (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
 // the caller's callbacks, and the only files read are the model's, through AttentionModel.
 import type {
-  InspectionDone, InspectionStarted, InspectOptions, LayerAttention, LoadStage,
+  InspectionStarted, InspectOptions, LayerAttention, LoadStage, Timings,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError } from './errors';
@@ -13,10 +13,18 @@ export const DEFAULT_MAX_TOKENS = 512;
 export interface Delivery {
   /** What model loading is doing (only while a model loads). */
   onProgress?(stage: LoadStage): void;
-  /** The tokens and model shape, before any attention. */
-  onStarted?(started: InspectionStarted): void;
+  /**
+   * The tokens and model shape, before any attention; `recompute` gives any layer of this inspection
+   * again, exactly, for as long as its model stays loaded (the attention store's recompute mode).
+   */
+  onStarted?(started: InspectionStarted, recompute: (layer: number) => Promise<Float32Array>): void;
   /** One layer; its buffer is the caller's to keep or transfer. */
   onLayer?(layer: LayerAttention): void;
+}
+
+/** What the pipeline answers once every layer is delivered. */
+export interface InspectionRun {
+  timings: Timings;
 }
 
 /** The warning an inspection carries when the text was cut to `kept` tokens. */
@@ -31,7 +39,7 @@ export class Pipeline {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Runs one inspection after those already queued; `signal` abandons it between stages. */
-  inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionDone> {
+  inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionRun> {
     const run = this.queue.then(() => this.run(request, delivery, signal));
     this.queue = run.catch(() => undefined);
     return run;
@@ -44,7 +52,7 @@ export class Pipeline {
     await loaded?.model.then((m) => m.dispose(), () => undefined);
   }
 
-  private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionDone> {
+  private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionRun> {
     const stillWanted = (): void => {
       if (signal?.aborted) throw new EngineError('cancelled', 'The inspection was superseded by a newer one.');
     };
@@ -61,7 +69,7 @@ export class Pipeline {
     const started = (heads: number): void => delivery.onStarted?.({
       type: 'started', model: { ...model.info, heads }, tokens: encoded.tokens, provider: model.provider,
       attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom,
-    });
+    }, (layer) => model.runLayer(encoded, layer));
     // Tokens go out before the run when config.json gives the head count, so they can be shown
     // while a large model is still running; otherwise the first layer's shape tells.
     if (model.info.heads) started(model.info.heads);
