@@ -4,20 +4,14 @@
 // views are answered from it by the views module after the layers they need are made resident.
 // Inspections are evicted least recently used first to make room for a new one, but never the newest
 // nor one the host says it shows; a view of an evicted one fails with code 'attention-evicted'.
+import { AttentionViews, type AttentionShape as ViewShape } from '../attention/views';
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
 import { planStore, type AttentionShape } from './storeBudget';
 import { StoredInspection, type RecomputeLayer } from './storedInspection';
 
-/** What the views module needs to know of an inspection besides its layers. */
-export interface ViewShape {
-  T: number;
-  heads: number;
-  layers: number;
-  /** Per token, whether it is special (hidden by `hideSpecial`). */
-  special: boolean[];
-}
+export type { ViewShape };
 
 /** Answers view requests from layers the store has made resident. */
 export interface ViewAnswers {
@@ -28,6 +22,9 @@ export interface ViewAnswers {
 
 /** Makes the views of one inspection over a synchronous accessor of its resident layers. */
 export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array) => ViewAnswers;
+
+/** The views module's answers (src/attention/views.ts). */
+export const attentionViews: ViewsFactory = (shape, layer) => new AttentionViews(shape, layer);
 
 /** The facts of an inspection a report carries besides its attention. */
 export type ReportFacts = Omit<ReportInput, 'layers'>;
@@ -46,7 +43,7 @@ export class AttentionStore {
   private readonly entries = new Map<number, Entry>();
   private onScreen = new Set<number>();
 
-  constructor(public budget: number, private readonly views: ViewsFactory) {}
+  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews) {}
 
   /**
    * Starts keeping inspection `id`, the newest, which is always kept: planned in what the inspections
