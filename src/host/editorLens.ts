@@ -1,16 +1,19 @@
 // The editor side of an inspection: hover cards, highlights of what the focused token attends to,
 // the status bar item, and the link to the panel (hover there, highlight here, and back). It keeps
 // the inspection in step with edits, so attention is never painted on text it was not computed for.
+// The rows and strongest keys come from the engine's store, asynchronously: an answer that arrives
+// after the focus, the view or the inspection changed is dropped.
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import { FollowSelection, type InspectTarget } from './followSelection';
 import { AttentionHighlights, planHighlights } from './highlights';
-import { attentionCard, staleCard } from './hoverCard';
+import { attentionCard, CARD_ENTRIES, goneCard, staleCard } from './hoverCard';
+import type { HostEngine } from './hostEngine';
 import type { Inspection } from './inspection';
 import { log } from './log';
 import type { PanelPresenter } from './presenter';
-import type { ViewState } from '../protocol';
-import { sanitizeViewState } from '../viewState';
+import type { AttentionRequest, ViewState } from '../protocol';
+import { editorChoice, sanitizeViewState } from '../viewState';
 import { readEditorSettings } from './settings';
 import { InspectionStatus } from './statusBar';
 
@@ -33,9 +36,12 @@ export class EditorLens extends Disposable {
   private readonly highlights = new AttentionHighlights();
   private readonly status = new InspectionStatus();
   private readonly follow: FollowSelection;
+  // The highlight request in flight: a newer one abandons it.
+  private painting: { controller: AbortController; done: Promise<void> } | undefined;
 
   constructor(
     private readonly presenter: PanelPresenter,
+    private readonly engine: HostEngine,
     inspect: (target: InspectTarget) => Promise<unknown>,
   ) {
     super();
@@ -84,15 +90,21 @@ export class EditorLens extends Disposable {
     return this.highlights.snapshot();
   }
 
+  /** Settles when the highlights asked for last are painted (or dropped). */
+  get painted(): Promise<void> {
+    return this.painting?.done ?? Promise.resolve();
+  }
+
   get statusNow() {
     return this.status.snapshot();
   }
 
   /** Makes `inspection` the one the editor shows, replacing any earlier one. */
   attach(inspection: Inspection): void {
-    this.highlights.clear();
+    this.stopPainting();
     this.follow.cancel();
     this.current = inspection;
+    this.engine.show('editor', inspection.id);
     this.active = true;
     this.focus = undefined;
     // A new inspection starts with nothing focused in the panel.
@@ -114,7 +126,7 @@ export class EditorLens extends Disposable {
     this.active = false;
     this.focus = undefined;
     this.follow.cancel();
-    this.highlights.clear();
+    this.stopPainting();
     this.status.hide();
     this.tellPanel(null);
     void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, false);
@@ -143,7 +155,7 @@ export class EditorLens extends Disposable {
     }
   }
 
-  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  private async hover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const inspection = this.current;
     if (!inspection || !this.active || !inspection.isIn(document)) return undefined;
     if (!readEditorSettings(document.uri).hoverEnabled) return undefined;
@@ -156,8 +168,15 @@ export class EditorLens extends Disposable {
     if (index === undefined) return undefined;
     this.focusOn(index, 'hover');
     const view = this.viewOf(inspection);
-    const row = inspection.rows.row(index, view);
-    return new vscode.Hover(attentionCard(inspection, index, row, view), inspection.tokenRange(index));
+    const range = inspection.tokenRange(index);
+    try {
+      const reply = await this.ask(inspection, { type: 'topk', choice: editorChoice(view), token: index, received: false, k: CARD_ENTRIES });
+      if (reply.type !== 'topk') return undefined;
+      const keys = reply.tokens.map((key, i) => ({ index: key, weight: reply.weights[i] }));
+      return new vscode.Hover(attentionCard(inspection, index, keys, view), range);
+    } catch (err) {
+      return this.viewFailed(inspection, err) ? new vscode.Hover(goneCard(), range) : undefined;
+    }
   }
 
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
@@ -197,7 +216,7 @@ export class EditorLens extends Disposable {
 
   private becameStale(inspection: Inspection): void {
     this.focus = undefined;
-    this.highlights.clear();
+    this.stopPainting();
     this.tellPanel(null);
     if (this.active) this.status.show(inspection);
     log().info(`inspection #${inspection.id}: its text was edited; highlights removed`);
@@ -228,7 +247,7 @@ export class EditorLens extends Disposable {
     const inspection = this.current;
     if (index === undefined || !inspection || !this.active || !this.inStep(inspection)) {
       this.focus = undefined;
-      this.highlights.clear();
+      this.stopPainting();
       if (source !== 'panel') this.tellPanel(null);
       return;
     }
@@ -242,13 +261,49 @@ export class EditorLens extends Disposable {
   private paint(index: number): void {
     const inspection = this.current;
     if (!inspection || !this.inStep(inspection)) return;
-    this.highlights.show(inspection, planHighlights(inspection, index, inspection.rows.row(index, this.viewOf(inspection))));
+    this.painting?.controller.abort();
+    const controller = new AbortController();
+    const request: AttentionRequest = { type: 'row', choice: editorChoice(this.viewOf(inspection)), token: index, received: false };
+    const done = this.ask(inspection, request, controller.signal).then((reply) => {
+      // Dropped when anything moved on while the engine answered.
+      if (controller.signal.aborted || this.current !== inspection || this.focus?.index !== index || !this.active) return;
+      if (reply.type !== 'row' || !this.inStep(inspection)) return;
+      this.highlights.show(inspection, planHighlights(inspection, index, new Float32Array(reply.values)));
+    }, (err: unknown) => {
+      if (!controller.signal.aborted) this.viewFailed(inspection, err);
+    });
+    this.painting = { controller, done };
+  }
+
+  private stopPainting(): void {
+    this.painting?.controller.abort();
+    this.highlights.clear();
+  }
+
+  private ask(inspection: Inspection, request: AttentionRequest, signal?: AbortSignal) {
+    return this.engine.view(inspection.id, request, signal);
+  }
+
+  // A view that failed: when the engine no longer keeps the inspection, it is run again (true);
+  // anything else is logged, and the editor shows nothing for it.
+  private viewFailed(inspection: Inspection, err: unknown): boolean {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'cancelled') return false;
+    if (code !== 'attention-evicted') {
+      log().warn(`inspection #${inspection.id}: the engine could not answer a view: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    log().info(`inspection #${inspection.id}: the engine no longer keeps its attention; inspecting the text again`);
+    if (this.current === inspection && this.inStep(inspection)) {
+      this.follow.schedule(() => (this.current === inspection ? { document: inspection.document, range: inspection.range() } : undefined));
+    }
+    return true;
   }
 
   // The panel's view state, kept inside `inspection`: the panel may already show a newer, larger model.
   private viewOf(inspection: Inspection): ViewState {
     const { model } = inspection.started;
-    return sanitizeViewState(this.presenter.view, { layers: inspection.layers.length, heads: model.heads, tokens: inspection.tokens.length });
+    return sanitizeViewState(this.presenter.view, { layers: model.layers, heads: model.heads, tokens: inspection.tokens.length });
   }
 
   private tellPanel(index: number | null): void {
@@ -268,6 +323,7 @@ export class EditorLens extends Disposable {
   private forget(): void {
     this.clear();
     this.current = undefined;
+    this.engine.show('editor', undefined);
     void vscode.commands.executeCommand('setContext', INSPECTION_CONTEXT, false);
   }
 

@@ -12,8 +12,10 @@ const PIECE_CHARS = 4 * 1024 * 1024;
 
 /** A rough size of the report's JSON: about 12 characters per weight, plus the tokens and text. */
 export function estimateReportBytes(input: ReportInput | LayeredReportInput): number {
-  const { layerCount, heads, tokens } = layered(input);
-  const weights = layerCount * heads * tokens.length * tokens.length;
+  const T = input.tokens.length;
+  const weights = 'layers' in input
+    ? input.layers.reduce((sum, layer) => sum + layer.length, 0)
+    : input.layerCount * input.heads * T * T;
   return weights * 12 + input.text.length * 2 + input.tokens.length * 64 + 1024;
 }
 

@@ -40,7 +40,7 @@ function shapeOf(tokens = T): ViewShape {
 
 describe('attention store', () => {
   const pipeline = new Pipeline();
-  let layers: Float32Array[] = [];
+  const layers: Float32Array[] = [];
   let recompute: (layer: number) => Promise<Float32Array> = () => Promise.reject(new Error('not started'));
   let recomputed = 0;
   before(async () => {
