@@ -7,13 +7,14 @@ import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import { FollowSelection, type InspectTarget } from './followSelection';
 import { AttentionHighlights, planHighlights } from './highlights';
-import { attentionCard, CARD_ENTRIES, goneCard, staleCard } from './hoverCard';
+import { EditorViews } from './editorViews';
+import { attentionCard, goneCard, staleCard } from './hoverCard';
 import type { HostEngine } from './hostEngine';
 import type { Inspection } from './inspection';
 import { log } from './log';
 import type { PanelPresenter } from './presenter';
-import type { AttentionRequest, ViewState } from '../protocol';
-import { editorChoice, sanitizeViewState } from '../viewState';
+import type { ViewState } from '../protocol';
+import { sanitizeViewState } from '../viewState';
 import { readEditorSettings } from './settings';
 import { InspectionStatus } from './statusBar';
 
@@ -38,6 +39,7 @@ export class EditorLens extends Disposable {
   private readonly follow: FollowSelection;
   // The highlight request in flight: a newer one abandons it.
   private painting: { controller: AbortController; done: Promise<void> } | undefined;
+  private readonly views: EditorViews;
 
   constructor(
     private readonly presenter: PanelPresenter,
@@ -46,6 +48,7 @@ export class EditorLens extends Disposable {
   ) {
     super();
     this.follow = new FollowSelection(inspect);
+    this.views = new EditorViews(engine, (inspection) => this.rerun(inspection));
     this.register({ dispose: () => { this.current = undefined; } });
     for (const owned of [
       presenter.onDidChangeView(() => {
@@ -169,14 +172,9 @@ export class EditorLens extends Disposable {
     this.focusOn(index, 'hover');
     const view = this.viewOf(inspection);
     const range = inspection.tokenRange(index);
-    try {
-      const reply = await this.ask(inspection, { type: 'topk', choice: editorChoice(view), token: index, received: false, k: CARD_ENTRIES });
-      if (reply.type !== 'topk') return undefined;
-      const keys = reply.tokens.map((key, i) => ({ index: key, weight: reply.weights[i] }));
-      return new vscode.Hover(attentionCard(inspection, index, keys, view), range);
-    } catch (err) {
-      return this.viewFailed(inspection, err) ? new vscode.Hover(goneCard(), range) : undefined;
-    }
+    const keys = await this.views.keys(inspection, index, view);
+    if (keys === 'gone') return new vscode.Hover(goneCard(), range);
+    return keys && new vscode.Hover(attentionCard(inspection, index, keys, view), range);
   }
 
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
@@ -263,14 +261,10 @@ export class EditorLens extends Disposable {
     if (!inspection || !this.inStep(inspection)) return;
     this.painting?.controller.abort();
     const controller = new AbortController();
-    const request: AttentionRequest = { type: 'row', choice: editorChoice(this.viewOf(inspection)), token: index, received: false };
-    const done = this.ask(inspection, request, controller.signal).then((reply) => {
+    const done = this.views.row(inspection, index, this.viewOf(inspection), controller.signal).then((row) => {
       // Dropped when anything moved on while the engine answered.
-      if (controller.signal.aborted || this.current !== inspection || this.focus?.index !== index || !this.active) return;
-      if (reply.type !== 'row' || !this.inStep(inspection)) return;
-      this.highlights.show(inspection, planHighlights(inspection, index, new Float32Array(reply.values)));
-    }, (err: unknown) => {
-      if (!controller.signal.aborted) this.viewFailed(inspection, err);
+      if (!row || controller.signal.aborted || this.current !== inspection || this.focus?.index !== index || !this.active) return;
+      if (this.inStep(inspection)) this.highlights.show(inspection, planHighlights(inspection, index, row));
     });
     this.painting = { controller, done };
   }
@@ -280,24 +274,10 @@ export class EditorLens extends Disposable {
     this.highlights.clear();
   }
 
-  private ask(inspection: Inspection, request: AttentionRequest, signal?: AbortSignal) {
-    return this.engine.view(inspection.id, request, signal);
-  }
-
-  // A view that failed: when the engine no longer keeps the inspection, it is run again (true);
-  // anything else is logged, and the editor shows nothing for it.
-  private viewFailed(inspection: Inspection, err: unknown): boolean {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'cancelled') return false;
-    if (code !== 'attention-evicted') {
-      log().warn(`inspection #${inspection.id}: the engine could not answer a view: ${err instanceof Error ? err.message : String(err)}`);
-      return false;
-    }
-    log().info(`inspection #${inspection.id}: the engine no longer keeps its attention; inspecting the text again`);
-    if (this.current === inspection && this.inStep(inspection)) {
-      this.follow.schedule(() => (this.current === inspection ? { document: inspection.document, range: inspection.range() } : undefined));
-    }
-    return true;
+  // The engine no longer keeps the inspection's attention: the text is inspected again, if still shown.
+  private rerun(inspection: Inspection): void {
+    if (this.current !== inspection || !this.inStep(inspection)) return;
+    this.follow.schedule(() => (this.current === inspection ? { document: inspection.document, range: inspection.range() } : undefined));
   }
 
   // The panel's view state, kept inside `inspection`: the panel may already show a newer, larger model.
