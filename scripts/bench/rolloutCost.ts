@@ -3,6 +3,7 @@
 // [full|rows]. Layers are synthetic row-stochastic matrices; one layer repeated stands for all of
 // them, which times the same arithmetic without holding L copies in memory.
 import { rollout } from '../../src/attention/rollout';
+import { RolloutRows } from '../../src/attention/rolloutRows';
 
 // A pseudo-random generator with a fixed seed, so runs compare.
 function randomSource(seed: number): () => number {
@@ -46,5 +47,31 @@ function timeFullRollout(): void {
   }
 }
 
+// One rollout row (and column) through every layer, the first time (profiling each layer's rows)
+// and again for another token (profiles cached), for the last token (causal worst case).
+function timeRolloutRows(): void {
+  const heads = 14;
+  const layers = 24;
+  for (const T of (process.argv[3] ?? "2048,4096").split(",").map(Number)) {
+    for (const causal of [false, true]) {
+      const layer = syntheticLayer(heads, T, causal);
+      const rows = new RolloutRows(T, heads, () => layer);
+      const name = `${layers} layers × ${heads} heads, T=${T} ${causal ? 'causal' : 'bidirectional'}`;
+      const time = (what: string, body: () => unknown) => {
+        const start = performance.now();
+        body();
+        console.log(`rollout ${what} ${name}: ${(performance.now() - start).toFixed(0)} ms`);
+      };
+      time('row, first', () => rows.row(T - 1, layers - 1));
+      time('row, again', () => rows.row(T - 2, layers - 1));
+      time('row, middle token', () => rows.row(T >> 1, layers - 1));
+      const start = new Float64Array(T);
+      start[T >> 1] = 1;
+      time('column', () => rows.column(start, layers - 1));
+    }
+  }
+}
+
 const what = process.argv[2] ?? 'full';
 if (what === 'full') timeFullRollout();
+else timeRolloutRows();

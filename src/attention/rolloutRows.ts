@@ -5,9 +5,13 @@
 // row of the step is skipped, and each row is read only up to its last non-zero key. Materialising
 // A'_m instead would be T² float64s per layer (128 MiB at 4096 tokens).
 //
-// Measured on a 2-core laptop-class machine (scripts/bench/rolloutCost.ts rows), a row through 24
-// layers × 14 heads takes about ROW_MS_2048 at 2048 tokens and ROW_MS_4096 at 4096 tokens: see
-// AttentionViews for what that means for hover.
+// The cost is reading every head of every layer once, L·heads·T² values for a bidirectional model,
+// and it is not interactive at long inputs. Measured on a 2-core machine (scripts/bench/rolloutCost.ts
+// rows), 24 layers × 14 heads, a row of the last token: 2048 tokens 3.6–6.3 s bidirectional and
+// 2.2–2.6 s causal (0.5–0.7 s for a token halfway); 4096 tokens 22–49 s bidirectional, 13–37 s
+// causal (2.9 s halfway). The first row through a layer costs more: it finds each row's span and sum.
+// Making it interactive there needs each layer's mean over heads kept (T² values, a fourteenth of
+// the layer), which is the store's memory to spend.
 
 /** Reads one layer as Float32 [heads][T][T]; the layer must be resident. */
 export type LayerAccess = (layer: number) => Float32Array;
@@ -21,6 +25,7 @@ interface RowProfile {
 /** Computes rollout rows and columns from the layers, caching per-row profiles of each layer. */
 export class RolloutRows {
   private readonly profiles: (RowProfile | undefined)[] = [];
+  private scratch: Float64Array | undefined;
 
   constructor(
     readonly T: number,
@@ -56,21 +61,30 @@ export class RolloutRows {
     this.profiles[layer] = undefined;
   }
 
-  // out = vector · A'_m, reading only rows where the vector is non-zero.
+  // out = vector · A'_m, reading only rows where the vector is non-zero. A row's weight is the same
+  // for every head, so heads are summed per key before one multiply-add into `out`.
   private rowTimesStep(vector: Float64Array, m: number, out: Float64Array): void {
     const { T, heads } = this;
+    const size = T * T;
     const data = this.layer(m);
     const profile = this.profile(m);
     out.fill(0);
     for (let j = 0; j < T; j++) {
       const v = vector[j];
       if (v === 0) continue;
-      this.profileRow(data, profile, j);
+      const sums = this.headSums(data, profile, j);
       const scaled = v * profile.scale[j];
       const w = scaled / heads;
       const end = profile.end[j];
-      for (let base = j * T; base < data.length; base += T * T) {
-        for (let k = 0; k < end; k++) out[k] += w * data[base + k];
+      if (sums) {
+        for (let k = 0; k < end; k++) out[k] += w * sums[k];
+      } else {
+        const row = j * T;
+        for (let k = 0; k < end; k++) {
+          let sum = 0;
+          for (let at = row + k; at < data.length; at += size) sum += data[at];
+          out[k] += w * sum;
+        }
       }
       out[j] += scaled;
     }
@@ -79,6 +93,7 @@ export class RolloutRows {
   // out = A'_m · vector, with dot products over the span where both row and vector can be non-zero.
   private stepTimesColumn(m: number, vector: Float64Array, out: Float64Array): void {
     const { T, heads } = this;
+    const size = T * T;
     const data = this.layer(m);
     const profile = this.profile(m);
     let lo = 0;
@@ -86,13 +101,15 @@ export class RolloutRows {
     let hi = T;
     while (hi > lo && vector[hi - 1] === 0) hi--;
     for (let i = 0; i < T; i++) {
-      this.profileRow(data, profile, i);
+      this.headSums(data, profile, i);
       const to = Math.min(hi, profile.end[i]);
-      let sum = 0;
-      for (let base = i * T; base < data.length; base += T * T) {
-        for (let k = lo; k < to; k++) sum += data[base + k] * vector[k];
+      let dot = 0;
+      for (let k = lo, row = i * T; k < to; k++) {
+        let sum = 0;
+        for (let at = row + k; at < data.length; at += size) sum += data[at];
+        dot += sum * vector[k];
       }
-      out[i] = (sum / heads + vector[i]) * profile.scale[i];
+      out[i] = (dot / heads + vector[i]) * profile.scale[i];
     }
   }
 
@@ -100,21 +117,27 @@ export class RolloutRows {
     return (this.profiles[m] ??= { end: new Int32Array(this.T).fill(-1), scale: new Float64Array(this.T) });
   }
 
-  // Fills row j's profile on first use: one pass over its keys in every head, from the end so
-  // trailing zeros (a causal row past the diagonal) are only compared, never added.
-  private profileRow(data: Float32Array, profile: RowProfile, j: number): void {
-    if (profile.end[j] >= 0) return;
+  // On a row's first use, fills its profile and returns its sums over heads (in a scratch buffer,
+  // valid until the next call); afterwards undefined, and the caller reads only up to the row's end.
+  // The first use reads every key: finding where a causal row ends costs as much as summing it.
+  private headSums(data: Float32Array, profile: RowProfile, j: number): Float64Array | undefined {
+    if (profile.end[j] >= 0) return undefined;
     const { T, heads } = this;
+    const size = T * T;
+    const sums = (this.scratch ??= new Float64Array(T));
+    let total = 0;
     let end = 0;
-    let sum = 0;
-    for (let base = j * T; base < data.length; base += T * T) {
-      let k = T;
-      while (k > 0 && data[base + k - 1] === 0) k--;
-      if (k > end) end = k;
-      for (let c = 0; c < k; c++) sum += data[base + c];
+    for (let k = 0, row = j * T; k < T; k++) {
+      let sum = 0;
+      for (let at = row + k; at < data.length; at += size) sum += data[at];
+      sums[k] = sum;
+      total += sum;
+      // Attention is never negative, so a zero sum over heads means every head's key is zero.
+      if (sum !== 0) end = k + 1;
     }
     profile.end[j] = end;
     // Same step as residualAttention: the mean over heads, plus 1 on the diagonal, rows rescaled to 1.
-    profile.scale[j] = 1 / (sum / heads + 1);
+    profile.scale[j] = 1 / (total / heads + 1);
+    return sums;
   }
 }

@@ -2,7 +2,7 @@
 // only what a view shows leaves the process that holds the attention. Pure: the layers come from an
 // accessor, and the caller (the engine's store, or LocalAttention) makes them resident first.
 import type { AttentionChoice, AttentionReply, AttentionRequest, MatrixWindow } from '../protocol';
-import { meanOverHeads, maxOverHeads } from './aggregate';
+import { aggregateRow, meanOverHeads, maxOverHeads } from './aggregate';
 import { BoundedCache } from './boundedCache';
 import { strongestLinks } from './links';
 import { keptRowSums, maxOf, poolMax, thumbnail, type MatrixCut } from './pool';
@@ -282,22 +282,4 @@ function clampWindow(window: MatrixWindow | undefined, n: number): MatrixWindow 
   const q0 = clamp(window.q0);
   const k0 = clamp(window.k0);
   return { q0, q1: Math.max(q0, clamp(window.q1)), k0, k1: Math.max(k0, clamp(window.k1)) };
-}
-
-// One row of the mean or max over heads, with the same float32 values meanOverHeads and
-// maxOverHeads give, without computing the other T−1 rows.
-function aggregateRow(layer: Float32Array, heads: number, T: number, query: number, kind: 'mean' | 'max'): Float32Array {
-  const out = new Float32Array(T);
-  const size = T * T;
-  const base = query * T;
-  for (let k = 0; k < T; k++) {
-    let acc = kind === 'mean' ? 0 : layer[base + k];
-    for (let offset = base + k; offset < layer.length; offset += size) {
-      const value = layer[offset];
-      if (kind === 'mean') acc += value;
-      else if (value > acc) acc = value;
-    }
-    out[k] = kind === 'mean' ? acc / heads : acc;
-  }
-  return out;
 }

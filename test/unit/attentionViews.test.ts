@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hideTokens, maxOverHeads, meanOverHeads, rollout, selectHead, topK } from '../../src/attention';
+import { hideTokens, maxOverHeads, meanOverHeads, residualAttention, rollout, selectHead, topK } from '../../src/attention';
 import { LocalAttention } from '../../src/attention/localAttention';
 import { AttentionViews, type AttentionShape } from '../../src/attention/views';
 import type { Aggregation, AttentionChoice, AttentionReply, AttentionRequest } from '../../src/protocol';
@@ -37,7 +37,17 @@ interface Fixture {
   views: AttentionViews;
 }
 
-function fixture(seed: number, { T = 9, heads = 3, layers = 3, causal = false, special = [0, T - 1] } = {}): Fixture {
+interface FixtureOptions {
+  T?: number;
+  heads?: number;
+  layers?: number;
+  causal?: boolean;
+  special?: number[];
+}
+
+function fixture(seed: number, options: FixtureOptions = {}): Fixture {
+  const { T = 9, heads = 3, layers = 3, causal = false } = options;
+  const special = options.special ?? [0, T - 1];
   const random = randomSource(seed);
   const data = Array.from({ length: layers }, () => randomLayer(random, heads, T, causal));
   const shape: AttentionShape = { T, heads, layers, causal, special: Array.from({ length: T }, (_, i) => special.includes(i)) };
@@ -216,5 +226,170 @@ describe('AttentionViews: rows', () => {
         assertClose(reply.weights, expected.map((e) => e.weight), 1e-6, JSON.stringify(choice));
       }
     }
+  });
+});
+
+// The head view's line selection as webview/views/headLines.ts made it, over the shown matrices.
+function referenceLinks(f: Fixture, layer: number, heads: number[], hideSpecial: boolean, budget: number) {
+  const shown = heads.map((h) => ({ h, ...reference(f, { layer, aggregation: 'head', head: h, hideSpecial }) }));
+  const counts = new Array<number>(16).fill(0);
+  for (const { matrix } of shown) for (const w of matrix) if (w >= 0.01) counts[Math.min(15, (w * 16) | 0)]++;
+  let lowest = 15;
+  let total = counts[15];
+  while (lowest > 0 && total + counts[lowest - 1] <= budget) total += counts[--lowest];
+  const floor = Math.max(0.01, lowest / 16);
+  const links: [number, number, number, number][] = [];
+  for (const { h, matrix, size, kept } of shown) {
+    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) if (matrix[r * size + c] >= floor) links.push([h, kept[r], kept[c], matrix[r * size + c]]);
+  }
+  return { links, thinned: counts.slice(0, lowest).some((n) => n > 0) };
+}
+
+describe('AttentionViews: links and thumbnails', () => {
+  it('keeps the strongest opacity steps within the budget, as token indices', () => {
+    const f = fixture(31, { T: 12, heads: 4, special: [0, 11] });
+    for (const hideSpecial of [false, true]) {
+      for (const budget of [0, 20, 60, 10000]) {
+        const heads = [0, 2, 3];
+        const reply = answer(f.views, { type: 'links', layer: 1, heads, hideSpecial, budget }, 'links');
+        const expected = referenceLinks(f, 1, heads, hideSpecial, budget);
+        const head = new Int32Array(reply.head);
+        const query = new Int32Array(reply.query);
+        const key = new Int32Array(reply.key);
+        const weight = new Float32Array(reply.weight);
+        const got = [...head].map((h, i): [number, number, number, number] => [h, query[i], key[i], weight[i]]);
+        assert.deepEqual(got, expected.links, `budget ${budget}, hideSpecial ${hideSpecial}`);
+        assert.equal(reply.thinned, expected.thinned);
+      }
+    }
+    const all = answer(f.views, { type: 'links', layer: 1, heads: [0], hideSpecial: false, budget: 10000 }, 'links');
+    assert.equal(all.thinned, false);
+    const few = answer(f.views, { type: 'links', layer: 1, heads: [0], hideSpecial: false, budget: 1 }, 'links');
+    assert.equal(few.thinned, true);
+  });
+
+  it('pools each head to pixels × pixels by max over the shown tokens, with each maximum', () => {
+    const f = fixture(32, { T: 20, heads: 2, layers: 3, special: [0, 19] });
+    for (const hideSpecial of [false, true]) {
+      for (const pixels of [4, 32]) {
+        const reply = answer(f.views, { type: 'thumbnails', layers: [2, 0], pixels, hideSpecial }, 'thumbnails');
+        assert.deepEqual(reply.layers, [2, 0]);
+        const values = new Float32Array(reply.values);
+        const max = new Float32Array(reply.max);
+        assert.equal(values.length, 2 * 2 * pixels * pixels);
+        [2, 0].forEach((layer, i) => {
+          for (let h = 0; h < 2; h++) {
+            const { matrix, size } = reference(f, { layer, aggregation: 'head', head: h, hideSpecial });
+            const thumb = values.subarray((i * 2 + h) * pixels * pixels, (i * 2 + h + 1) * pixels * pixels);
+            for (let y = 0; y < pixels; y++) {
+              for (let x = 0; x < pixels; x++) {
+                let expected: number;
+                if (size >= pixels) {
+                  const edge = (b: number) => Math.floor((b * size) / pixels);
+                  expected = -Infinity;
+                  for (let q = edge(y); q < edge(y + 1); q++) for (let k = edge(x); k < edge(x + 1); k++) expected = Math.max(expected, matrix[q * size + k]);
+                } else {
+                  // Fewer tokens than pixels: each pixel shows the cell it falls in.
+                  expected = matrix[Math.floor((y * size) / pixels) * size + Math.floor((x * size) / pixels)];
+                }
+                assert.equal(thumb[y * pixels + x], expected, `layer ${layer} head ${h} pixel ${x},${y}`);
+              }
+            }
+            assert.equal(max[i * 2 + h], Math.max(...thumb));
+          }
+        });
+      }
+    }
+  });
+});
+
+describe('AttentionViews: rollout limits and needs', () => {
+  it('answers a whole rollout matrix past the interactive limit as unavailable, reading no layer', () => {
+    const T = 600;
+    const shape: AttentionShape = { T, heads: 1, layers: 12, special: new Array(T).fill(false) };
+    const views = new AttentionViews(shape, () => assert.fail('no layer should be read'));
+    const request: AttentionRequest = { type: 'matrix', choice: { layer: 11, aggregation: 'rollout', head: 0, hideSpecial: false }, cells: 100 };
+    assert.deepEqual(views.needs(request), []);
+    const reply = answer(views, request, 'unavailable');
+    assert.match(reply.reason, /hover a token/);
+    // Causal products skip most cells, so the same size is within the limit for a causal model.
+    const causal = new AttentionViews({ ...shape, causal: true }, () => new Float32Array(0));
+    assert.equal(causal.needs(request).length, 12);
+    // Rollout rows take the vector path at any size.
+    assert.equal(views.needs({ type: 'row', choice: request.choice, token: 3, received: false }).length, 12);
+  });
+
+  it('answers rollout rows and top-k past the limit through the vector path', () => {
+    const f = fixture(41, { T: 600, heads: 1, layers: 12, special: [0] });
+    const matrixRequest: AttentionRequest = { type: 'matrix', choice: { layer: 11, aggregation: 'rollout', head: 0, hideSpecial: false }, cells: 10 };
+    assert.equal(f.views.answer(matrixRequest).type, 'unavailable');
+    // e_q · A'_11 · … · A'_0, one step matrix at a time.
+    const query = 417;
+    let vector = new Float64Array(600);
+    vector[query] = 1;
+    for (let l = 11; l >= 0; l--) {
+      const step = residualAttention(f.layers[l], 1, 600);
+      const next = new Float64Array(600);
+      for (let j = 0; j < 600; j++) for (let k = 0; k < 600; k++) next[k] += vector[j] * step[j * 600 + k];
+      vector = next;
+    }
+    const choice: AttentionChoice = { layer: 11, aggregation: 'rollout', head: 0, hideSpecial: false };
+    const row = answer(f.views, { type: 'row', choice, token: query, received: false }, 'row');
+    assertClose(new Float32Array(row.values), vector, 1e-6, 'rollout row');
+    const top = answer(f.views, { type: 'topk', choice, token: query, received: false, k: 3 }, 'topk');
+    assert.deepEqual(top.tokens, topK(Float32Array.from(vector), 3).map((e) => e.index));
+  });
+
+  it('names the layers each request reads', () => {
+    const f = fixture(42, { layers: 4 });
+    const choice = (aggregation: Aggregation, layer: number): AttentionChoice => ({ layer, aggregation, head: 0, hideSpecial: false });
+    assert.deepEqual(f.views.needs({ type: 'matrix', choice: choice('head', 2), cells: 10 }), [2]);
+    assert.deepEqual(f.views.needs({ type: 'matrix', choice: choice('rollout', 2), cells: 10 }), [0, 1, 2]);
+    assert.deepEqual(f.views.needs({ type: 'row', choice: choice('mean', 3), token: 1, received: false }), [3]);
+    assert.deepEqual(f.views.needs({ type: 'topk', choice: choice('rollout', 1), token: 1, received: true, k: 3 }), [0, 1]);
+    assert.deepEqual(f.views.needs({ type: 'headRows', layer: 1, token: 0, received: false, hideSpecial: true }), [1]);
+    assert.deepEqual(f.views.needs({ type: 'links', layer: 0, heads: [0, 1], hideSpecial: false, budget: 5 }), [0]);
+    assert.deepEqual(f.views.needs({ type: 'thumbnails', layers: [3, 1, 3], pixels: 8, hideSpecial: false }), [1, 3]);
+    assert.throws(() => f.views.needs({ type: 'headRows', layer: 4, token: 0, received: false, hideSpecial: false }), RangeError);
+    assert.throws(() => f.views.answer({ type: 'row', choice: choice('head', 0), token: 9, received: false }), RangeError);
+  });
+});
+
+describe('LocalAttention', () => {
+  it('waits for the layers a request reads, then answers', async () => {
+    const f = fixture(51, { layers: 3 });
+    const local = new LocalAttention(f.shape);
+    local.addLayer(0, f.layers[0]);
+    const choice: AttentionChoice = { layer: 2, aggregation: 'rollout', head: 0, hideSpecial: true };
+    let settled = false;
+    const pending = local.request({ type: 'matrix', choice, cells: 50 }).then((reply) => ((settled = true), reply));
+    local.addLayer(2, f.layers[2]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'layer 1 is still missing');
+    local.addLayer(1, f.layers[1]);
+    const reply = await pending;
+    assert.equal(reply.type, 'matrix');
+    assert.deepEqual(new Float32Array((reply as Extract<AttentionReply, { type: 'matrix' }>).values), reference(f, choice).matrix);
+  });
+
+  it('rejects a waiting request when its signal aborts', async () => {
+    const f = fixture(52);
+    const local = new LocalAttention(f.shape);
+    const controller = new AbortController();
+    const pending = local.request({ type: 'row', choice: { layer: 1, aggregation: 'head', head: 0, hideSpecial: false }, token: 0, received: false }, controller.signal);
+    controller.abort(new Error('the view moved on'));
+    await assert.rejects(pending, /the view moved on/);
+    await assert.rejects(local.request({ type: 'topk', choice: { layer: 0, aggregation: 'mean', head: 0, hideSpecial: false }, token: 0, received: false, k: 2 }, controller.signal), /the view moved on/);
+    // A later layer still answers requests made afterwards.
+    local.addLayer(1, f.layers[1]);
+    const reply = await local.request({ type: 'row', choice: { layer: 1, aggregation: 'head', head: 0, hideSpecial: false }, token: 0, received: false });
+    assert.equal(reply.type, 'row');
+  });
+
+  it('refuses a layer of the wrong shape', () => {
+    const f = fixture(53);
+    const local = new LocalAttention(f.shape);
+    assert.throws(() => local.addLayer(0, new Float32Array(5)), RangeError);
+    assert.throws(() => local.addLayer(3, f.layers[0]), RangeError);
   });
 });
