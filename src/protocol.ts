@@ -94,8 +94,14 @@ export interface LoadProgress {
   stage: LoadStage;
 }
 
+/** A line for the output channel about how the model runs (e.g. why its layers arrive together). */
+export interface InspectionLog {
+  type: 'log';
+  message: string;
+}
+
 /** What an inspection streams before its reply. */
-export type InspectionEvent = InspectionStarted | LoadProgress | LayerAttention;
+export type InspectionEvent = InspectionStarted | LoadProgress | LayerAttention | InspectionLog;
 
 /** The reply that ends an inspection. */
 export interface InspectionDone {

@@ -27,6 +27,8 @@ export interface InspectionHandlers {
   /** What model loading is doing (only while a model loads). */
   onProgress?(stage: LoadStage): void;
   onLayer?(layer: LayerAttention, data: Float32Array): void;
+  /** A line for the output channel about how the model runs. */
+  onLog?(message: string): void;
 }
 
 /** When the host ends the engine. */
@@ -101,6 +103,7 @@ export class EngineClient {
         onEvent: (event) => {
           this.lastHeard = performance.now();
           if (event.type === 'progress') handlers.onProgress?.(event.stage);
+          else if (event.type === 'log') handlers.onLog?.(event.message);
           else if (event.type === 'started') {
             started = event;
             handlers.onStarted?.(event);

@@ -11,6 +11,7 @@ export function engineHandlers(pipeline: Pipeline): Handlers<EngineApi> {
       onProgress: (stage) => emit({ type: 'progress', stage }),
       onStarted: (started) => emit(started),
       onLayer: (layer) => emit(layer, [layer.data]),
+      onLog: (message) => emit({ type: 'log', message }),
     }, signal),
     usage: () => ({ rss: process.memoryUsage().rss }),
   };

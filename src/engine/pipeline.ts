@@ -5,7 +5,7 @@ import type {
   InspectionDone, InspectionStarted, InspectOptions, LayerAttention, LoadStage,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
-import { EngineError } from './errors';
+import { throwIfCancelled } from './errors';
 
 export const DEFAULT_MAX_TOKENS = 512;
 
@@ -15,8 +15,10 @@ export interface Delivery {
   onProgress?(stage: LoadStage): void;
   /** The tokens and model shape, before any attention. */
   onStarted?(started: InspectionStarted): void;
-  /** One layer; its buffer is the caller's to keep or transfer. */
+  /** One layer, as soon as its stage has run; its buffer is the caller's to keep or transfer. */
   onLayer?(layer: LayerAttention): void;
+  /** A line for the log about how the model runs (sent when a graph that cannot be cut is loaded). */
+  onLog?(message: string): void;
 }
 
 /** The warning an inspection carries when the text was cut to `kept` tokens. */
@@ -45,12 +47,11 @@ export class Pipeline {
   }
 
   private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionDone> {
-    const stillWanted = (): void => {
-      if (signal?.aborted) throw new EngineError('cancelled', 'The inspection was superseded by a newer one.');
-    };
+    const stillWanted = (): void => throwIfCancelled(signal);
     const t0 = performance.now();
     stillWanted();
     const { model, loadMs } = await this.modelFor(request, delivery);
+    if (loadMs > 0 && model.wholeReason) delivery.onLog?.(model.wholeReason);
     stillWanted();
     const t1 = performance.now();
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
@@ -66,18 +67,17 @@ export class Pipeline {
     // while a large model is still running; otherwise the first layer's shape tells.
     if (model.info.heads) started(model.info.heads);
     const t2 = performance.now();
-    const layers = await model.run(encoded);
-    const runMs = performance.now() - t2;
-    stillWanted();
-    const heads = model.info.heads || model.headsOf(layers[0], T);
-    if (!model.info.heads) started(heads);
-    layers.forEach((data, layer) => {
+    let heads = model.info.heads;
+    await model.runStages(encoded, (layer, data) => {
+      if (!heads) started(heads = model.headsOf(data, T));
       // onnxruntime hands back a fresh buffer per output: pass it on whole when it is exactly the
       // layer, and copy only in the unexpected case that it is a view into something larger.
       const buffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
         ? data.buffer as ArrayBuffer : data.slice().buffer;
       delivery.onLayer?.({ type: 'layer', layer, heads, tokens: T, data: buffer });
-    });
+    }, signal);
+    const runMs = performance.now() - t2;
+    stillWanted();
     return { timings: { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 } };
   }
 

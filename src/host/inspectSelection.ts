@@ -185,6 +185,7 @@ export class SelectionInspector implements vscode.Disposable {
           });
         },
         onLayer: (layer, data) => this.presenter.layer(id, layer, data),
+        onLog: (message) => log().info(`inspect #${id}: ${message}`),
       },
     );
     return showProgress(vscode.l10n.t('Attention Lens: running {0}', job.label), work, () => this.cancel(id), loading);
