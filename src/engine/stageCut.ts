@@ -14,8 +14,9 @@
 //
 // Tensors are counted, not weighed: their sizes are unknown until a run. The [heads, T, T] scores
 // and probabilities are never cut (they would be the largest); otherwise one residual stream beats
-// any pair of tensors. Among cuts of equal size the one closest to layer b's attention is taken, so
-// stage b ends soon after its attention is known and the first layer arrives early.
+// any pair of tensors. Among cuts of equal size the one farthest from layer b's attention is taken:
+// stage b then holds its whole layer, MLP included, and the part of a stage that computes its
+// attention (what a recompute reruns) starts at the layer's input, with no MLP before it.
 
 /** A tensor as the cut sees it: the node that makes it, the nodes that read it, and whether it may cross a cut. */
 export interface CutTensor {
@@ -48,7 +49,7 @@ export function cutStages(nodeCount: number, tensors: CutTensor[], pinned: numbe
   return stage;
 }
 
-// The smallest minimum cut's source side: nodes already placed and `need` (with its ancestors) on
+// The largest minimum cut's source side: nodes already placed and `need` (with its ancestors) on
 // it, `exclude` (with its descendants) off it. Each tensor is a node τ behind its producer: the edge
 // producer→τ (capacity 1) is cut when τ is read across the cut, counting it once however many
 // readers it has; reader→producer edges of infinite capacity keep the source side closed under
@@ -69,7 +70,8 @@ function sourceSide(nodeCount: number, tensors: CutTensor[], placed: Uint8Array,
     }
   });
   if (flow.maxFlow(source, sink) >= INFINITE) return undefined;
-  return flow.reachable(source);
+  const far = flow.reaching(sink);
+  return far.map((r) => 1 - r);
 }
 
 /** A flow network with integer capacities; augmenting paths by breadth-first search. */
@@ -108,10 +110,22 @@ class FlowGraph {
     }
   }
 
-  /** Nodes reachable from `source` through edges with capacity left. */
-  reachable(source: number): Uint8Array {
-    const via = this.search(source);
-    return Uint8Array.from(via, (e, v) => (e !== -1 || v === source ? 1 : 0));
+  /** Nodes that reach `sink` through edges with capacity left. */
+  reaching(sink: number): Uint8Array {
+    const seen = new Uint8Array(this.head.length);
+    const queue = [sink];
+    seen[sink] = 1;
+    for (let i = 0; i < queue.length; i++) {
+      // Each edge out of w is paired with the edge into w from the same neighbour.
+      for (let e = this.head[queue[i]]; e !== -1; e = this.next[e]) {
+        const u = this.to[e];
+        if (this.cap[e ^ 1] > 0 && !seen[u]) {
+          seen[u] = 1;
+          queue.push(u);
+        }
+      }
+    }
+    return seen;
   }
 
   // Breadth-first search over edges with capacity left; per node, the edge it was reached by.

@@ -46,6 +46,11 @@ export function planStages(graph: ExposedGraph): StagePlan {
   const initializers = new Map(g.initializer.map((t) => [t.name ?? '', t]));
   const graphInputs = new Set(graph.inputs.map((i) => i.name));
 
+  // Small inline initializers (scale factors, shape vectors) are copied like small constants: as a
+  // graph input a later stage could not fold them, and onnxruntime's fusions (a MatMul's scale)
+  // would then differ from the uncut graph's.
+  const small = new Set([...initializers.values()].filter(isSmallInitializer).map((t) => t.name ?? ''));
+  const copied = (name: string): boolean => small.has(name) || isSmallConstant(producer.get(name));
   const needed = ancestors(graph.attentionOutputs, producer);
   const withSubgraph = g.node.find((n) => needed.has(n) && (n.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length > 0));
   if (withSubgraph) {
@@ -61,7 +66,7 @@ export function planStages(graph: ExposedGraph): StagePlan {
   const tensorNames: string[] = [];
   const readers = new Map<string, Set<number>>();
   order.forEach((node, i) => {
-    for (const name of consumedBy(node, producer)) {
+    for (const name of consumedBy(node, copied)) {
       if (graphInputs.has(name)) continue;
       let set = readers.get(name);
       if (!set) readers.set(name, (set = new Set()));
@@ -106,9 +111,9 @@ export function planStages(graph: ExposedGraph): StagePlan {
     for (const s of later) stages[s].carried.push(name);
   }
   for (const stage of stages) {
-    const reads = new Set(stage.nodes.flatMap((n) => consumedBy(n, producer)));
+    const reads = new Set(stage.nodes.flatMap((n) => consumedBy(n, copied)));
     stage.graphInputs = graph.inputs.map((i) => i.name).filter((name) => reads.has(name));
-    stage.nodes = withConstants(stage.nodes, producer);
+    stage.nodes = withConstants(stage.nodes, producer, initializers, small);
   }
   return { kind: 'staged', stages };
 }
@@ -205,10 +210,15 @@ function topological(nodes: onnx.INodeProto[], producer: Map<string, onnx.INodeP
   return order.length === nodes.length ? order : undefined;
 }
 
-// The tensors a node reads from outside itself: its inputs, and for nodes with subgraphs nothing
-// more (those graphs run whole).
-function consumedBy(node: onnx.INodeProto, producer: Map<string, onnx.INodeProto>): string[] {
-  return (node.input ?? []).filter((name) => name && !isSmallConstant(producer.get(name)));
+// The tensors a node reads that a stage cannot copy for itself (nodes with subgraphs, whose outer
+// reads are not listed, make the graph run whole).
+function consumedBy(node: onnx.INodeProto, copied: (name: string) => boolean): string[] {
+  return (node.input ?? []).filter((name) => name && !copied(name));
+}
+
+function isSmallInitializer(t: onnx.ITensorProto): boolean {
+  return t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL && (t.rawData?.length ?? 0) <= SMALL_CONSTANT_BYTES &&
+    (t.rawData?.length ? true : (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1) * 8 <= SMALL_CONSTANT_BYTES);
 }
 
 function isSmallConstant(node: onnx.INodeProto | undefined): boolean {
@@ -220,16 +230,23 @@ function isSmallConstant(node: onnx.INodeProto | undefined): boolean {
   return (value.rawData?.length ?? count * 8) <= SMALL_CONSTANT_BYTES;
 }
 
-// The stage's nodes preceded by a copy of each small constant they read.
-function withConstants(nodes: onnx.INodeProto[], producer: Map<string, onnx.INodeProto>): onnx.INodeProto[] {
+// The stage's nodes preceded by a copy of each small constant and small initializer they read.
+function withConstants(nodes: onnx.INodeProto[], producer: Map<string, onnx.INodeProto>,
+  initializers: Map<string, onnx.ITensorProto>, small: Set<string>): onnx.INodeProto[] {
   const constants = new Set<onnx.INodeProto>();
+  const values = new Set<string>();
   for (const node of nodes) {
     for (const name of node.input ?? []) {
       const from = name ? producer.get(name) : undefined;
       if (from && isSmallConstant(from)) constants.add(from);
+      else if (small.has(name)) values.add(name);
     }
   }
-  return [...constants, ...nodes];
+  const copies = [...values].map((name): onnx.INodeProto => ({
+    name: `${name}/attention_lens/Constant`, opType: 'Constant', domain: '', input: [], output: [name],
+    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: initializers.get(name) }],
+  }));
+  return [...copies, ...constants, ...nodes];
 }
 
 function identity(input: string, output: string): onnx.INodeProto {
