@@ -106,8 +106,14 @@ export interface LayerReady {
   layer: number;
 }
 
+/** A line for the output channel about how the model runs (e.g. why its layers arrive together). */
+export interface InspectionLog {
+  type: 'log';
+  message: string;
+}
+
 /** What an inspection streams before its reply. */
-export type InspectionEvent = InspectionStarted | LoadProgress | LayerReady;
+export type InspectionEvent = InspectionStarted | LoadProgress | LayerReady | InspectionLog;
 
 /** The reply that ends an inspection. */
 export interface InspectionDone {

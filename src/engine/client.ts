@@ -31,6 +31,8 @@ export interface InspectionHandlers {
   onProgress?(stage: LoadStage): void;
   /** Layer `layer` is in the engine's store. */
   onLayer?(layer: number): void;
+  /** A line for the output channel about how the model runs. */
+  onLog?(message: string): void;
 }
 
 /** When the host ends the engine. */
@@ -104,6 +106,7 @@ export class EngineClient {
         onEvent: (event) => {
           this.lastHeard = performance.now();
           if (event.type === 'progress') handlers.onProgress?.(event.stage);
+          else if (event.type === 'log') handlers.onLog?.(event.message);
           else if (event.type === 'started') {
             started = event;
             handlers.onStarted?.(event);

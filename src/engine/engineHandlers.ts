@@ -2,7 +2,7 @@
 // worker thread that measures what the process boundary costs. Inspections feed the attention store
 // and stream only notices; views, reports and releases are answered from the store.
 import { Transfer, type Handlers } from '../channel';
-import type { AttentionReply, EngineApi, InspectOptions, InspectionDone, InspectionEvent } from '../protocol';
+import type { AttentionReply, EngineApi, InspectOptions, InspectionDone, InspectionEvent, StoreMode } from '../protocol';
 import type { AttentionStore } from './attentionStore';
 import { budgetBytes } from './storeBudget';
 import type { Pipeline } from './pipeline';
@@ -31,6 +31,7 @@ async function inspect(
 ): Promise<InspectionDone> {
   const id = params.inspection;
   let facts: Parameters<AttentionStore['describe']>[1] | undefined;
+  let mode: StoreMode | undefined;
   try {
     const { timings } = await pipeline.inspect(params, {
       onProgress: (stage) => emit({ type: 'progress', stage }),
@@ -38,10 +39,12 @@ async function inspect(
         store.budget = budgetBytes(params.memoryBudgetMB);
         const { model, tokens } = started;
         const shape = { T: tokens.length, heads: model.heads, layers: model.layers, special: tokens.map((t) => t.special), causal: model.causal };
-        store.open(id, shape, recompute, params.onScreen);
+        mode = store.open(id, shape, recompute, params.onScreen);
         facts = { model: { ...model, provider: started.provider }, text: params.text, tokens, warnings: started.warnings };
         emit(started);
       },
+      keepsForRecompute: () => mode === 'recompute',
+      onLog: (message) => emit({ type: 'log', message }),
       onLayer: (layer) => {
         store.put(id, layer.layer, new Float32Array(layer.data));
         emit({ type: 'layer', layer: layer.layer });

@@ -188,6 +188,7 @@ export class SelectionInspector {
           });
         },
         onLayer: (layer) => this.presenter.layer(id, layer),
+        onLog: (message) => log().info(`inspect #${id}: ${message}`),
       },
     );
     return showProgress(vscode.l10n.t('Attention Lens: running {0}', job.label), work, () => this.cancel(id), loading);

@@ -51,6 +51,8 @@ describe('attention store', () => {
           return again(layer);
         };
       },
+      // The run keeps its stage inputs (T × hidden per layer), from which layers are recomputed.
+      keepsForRecompute: () => true,
       onLayer: (l) => { layers[l.layer] = new Float32Array(l.data); },
     });
   });
@@ -116,7 +118,7 @@ describe('attention store', () => {
     assert.equal(store.usage(1)!.bytes, FULL / 2 + LAYER_BYTES, 'stored halves and one decoded layer');
   });
 
-  it('recompute keeps no more than its cache and gives exactly what the run gave', async () => {
+  it('recompute keeps no more than its cache and gives exactly what the run gave, from the stages\' kept inputs', async () => {
     const store = filled(LAYER_BYTES / 2);
     assert.equal(store.usage(1)?.mode, 'recompute');
     assert.equal(store.usage(1)?.bytes, LAYER_BYTES, 'the last layer delivered, decoded');
