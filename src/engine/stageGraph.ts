@@ -4,7 +4,7 @@
 // stage's inputs are typed from what onnxruntime inferred for the stage that computes them.
 import type * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { attentionNodes, type Stage } from './stages';
+import type { StagePart } from './stages';
 
 /** Element and shape of tensors by name, as onnxruntime reported them for earlier stages' outputs. */
 export type TensorTypes = Map<string, onnx.ITypeProto>;
@@ -35,26 +35,13 @@ export function recordOutputTypes(session: ort.InferenceSession, types: TensorTy
   return undefined;
 }
 
-/** The model that runs `stage`: its attention output first, then what it hands on. */
-export function encodeStage(model: onnx.ModelProto, stage: Stage, types: TensorTypes): Uint8Array {
-  return encodePart(model, `stage ${stage.layer}`, stage.nodes, stage.initializers, [...stage.graphInputs, ...stage.carried],
-    [stage.attention, ...stage.handsOn.map((h) => h.output)], types);
+/** The model that runs one part of a stage; `attention` (the part's layer's, if it computes it) is its first output. */
+export function encodePart(model: onnx.ModelProto, name: string, part: StagePart, attention: string | undefined, types: TensorTypes): Uint8Array {
+  return encode(model, name, part.nodes, part.initializers, [...part.graphInputs, ...part.carried],
+    [...(attention ? [attention] : []), ...part.handsOn.map((h) => h.output)], types);
 }
 
-/**
- * The part of `stage` its attention needs (no MLP), reading the same inputs: rerun on the stage's
- * own inputs it gives back the same probabilities. It holds its own copy of the layer's query and
- * key weights, the only weights it reads that the stage does not hand on.
- */
-export function encodeAttentionPart(model: onnx.ModelProto, stage: Stage, types: TensorTypes): { bytes: Uint8Array; inputs: string[] } {
-  const nodes = attentionNodes(stage);
-  const reads = new Set(nodes.flatMap((n) => n.input ?? []));
-  const inputs = [...stage.graphInputs, ...stage.carried].filter((name) => reads.has(name));
-  const initializers = stage.initializers.filter((t) => reads.has(t.name ?? ''));
-  return { bytes: encodePart(model, `layer ${stage.layer} attention`, nodes, initializers, inputs, [stage.attention], types), inputs };
-}
-
-function encodePart(model: onnx.ModelProto, name: string, nodes: onnx.INodeProto[], initializers: onnx.ITensorProto[],
+function encode(model: onnx.ModelProto, name: string, nodes: onnx.INodeProto[], initializers: onnx.ITensorProto[],
   inputs: string[], outputs: string[], types: TensorTypes): Uint8Array {
   const graph = model.graph as onnx.GraphProto;
   const declared = new Map(graph.input.map((i) => [i.name ?? '', i]));

@@ -6,27 +6,37 @@ import { onnx } from 'onnx-proto';
 import { cutStages, type CutTensor } from './stageCut';
 import { PROB_OPS, SCORE_OPS, type ExposedGraph } from './surgery';
 
-/** A tensor a stage hands on to later stages: its name in the whole graph, and the stage output that carries it. */
+/** A tensor a part hands on to later parts: its name in the whole graph, and the part output that carries it. */
 export interface HandedOn {
   tensor: string;
   output: string;
 }
 
-/** One layer's stage: the nodes that compute its attention and whatever later stages need from it. */
-export interface Stage {
-  layer: number;
-  /** Its nodes, in an order that runs (small constants are copied into every stage that reads them). */
+/** What one onnxruntime session of a stage runs. */
+export interface StagePart {
+  /** Its nodes, in an order that runs (small constants are copied into every part that reads them). */
   nodes: onnx.INodeProto[];
-  /** The initializers it owns: no other stage holds them. External data references are untouched. */
+  /** The initializers it owns: no other part holds them. External data references are untouched. */
   initializers: onnx.ITensorProto[];
   /** Graph inputs it reads (input_ids, attention_mask, …). */
   graphInputs: string[];
-  /** Tensors earlier stages computed (or own) that it reads, by their name in the whole graph. */
+  /** Tensors earlier parts computed (or own) that it reads, by their name in the whole graph. */
   carried: string[];
-  /** Its layer's attention output. */
-  attention: string;
-  /** Tensors later stages read, as outputs of this stage. */
+  /** Tensors later parts read, as outputs of this one. */
   handsOn: HandedOn[];
+}
+
+/** One layer's stage: the nodes that compute its attention and the rest of its layer. */
+export interface Stage {
+  layer: number;
+  /** Its layer's attention output, computed by parts[0]. */
+  attention: string;
+  /**
+   * parts[0] computes the attention from the layer's input, no more, so the layer can be delivered
+   * (and later recomputed, from the same inputs through the same session, to the same bits) before
+   * parts[1], when there is one, computes the rest of the layer: values, output projection, MLP.
+   */
+  parts: StagePart[];
 }
 
 /** How a graph is run: in per-layer stages, or whole, with the reason it cannot be cut. */
@@ -89,41 +99,75 @@ export function planStages(graph: ExposedGraph): StagePlan {
   const stageOf = cutStages(order.length + owner.size, tensors, pinned);
   if (!stageOf) return whole('a layer\'s attention depends on a later layer\'s, so there is no cut between them');
 
-  const stages: Stage[] = graph.attentionOutputs.map((attention, layer) => ({
-    layer, nodes: [], initializers: [], graphInputs: [], carried: [], attention, handsOn: [],
-  }));
-  order.forEach((node, i) => stages[stageOf[i]].nodes.push(node));
-  const stageOfTensor = (name: string): number | undefined => {
-    const made = producer.get(name);
-    if (made && index.has(made)) return stageOf[index.get(made)!];
-    return owner.has(name) ? stageOf[owner.get(name)!] : undefined;
+  const partOf = splitAttention(order, stageOf, pinned, producer, index);
+  const parts = assemble(order, partOf, 2 * pinned.length, readers, { producer, index, initializers, owner, small, copied },
+    graph.inputs.map((i) => i.name));
+  return {
+    kind: 'staged',
+    stages: graph.attentionOutputs.map((attention, layer) => ({
+      layer, attention, parts: [parts[2 * layer], parts[2 * layer + 1]].filter((p) => p.nodes.length > 0),
+    })),
   };
-  for (const [name, set] of readers) {
-    const from = stageOfTensor(name);
-    if (from === undefined) continue;
-    if (initializers.has(name) && !producer.has(name)) stages[from].initializers.push(initializers.get(name)!);
-    const later = [...new Set([...set].map((i) => stageOf[i]))].filter((s) => s !== from);
-    if (later.length === 0) continue;
-    // An initializer cannot itself be a graph output here, so an Identity puts it out.
-    const output = owner.has(name) ? `${name}/attention_lens/handed_on` : name;
-    if (output !== name) stages[from].nodes.push(identity(name, output));
-    stages[from].handsOn.push({ tensor: name, output });
-    for (const s of later) stages[s].carried.push(name);
-  }
-  for (const stage of stages) {
-    const reads = new Set(stage.nodes.flatMap((n) => consumedBy(n, copied)));
-    stage.graphInputs = graph.inputs.map((i) => i.name).filter((name) => reads.has(name));
-    stage.nodes = withConstants(stage.nodes, producer, initializers, small);
-  }
-  return { kind: 'staged', stages };
 }
 
-/** The nodes of `stage` that its attention needs (no MLP, nothing handed on), in the same order. */
-export function attentionNodes(stage: Stage): onnx.INodeProto[] {
-  const producer = new Map<string, onnx.INodeProto>();
-  for (const node of stage.nodes) for (const out of node.output ?? []) if (out) producer.set(out, node);
-  const keep = ancestors([stage.attention], producer);
-  return stage.nodes.filter((n) => keep.has(n));
+/** Per node, its part: 2 × stage for the ancestors of the stage's attention within it, 2 × stage + 1 for the rest. */
+function splitAttention(order: onnx.INodeProto[], stageOf: Int32Array, pinned: number[], producer: Map<string, onnx.INodeProto>,
+  index: Map<onnx.INodeProto, number>): Int32Array {
+  const partOf = Int32Array.from(order, (_, i) => 2 * stageOf[i] + 1);
+  pinned.forEach((start, stage) => {
+    const stack = [start];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (partOf[i] === 2 * stage) continue;
+      partOf[i] = 2 * stage;
+      for (const name of order[i].input ?? []) {
+        const from = name ? producer.get(name) : undefined;
+        const j = from ? index.get(from) : undefined;
+        if (j !== undefined && stageOf[j] === stage) stack.push(j);
+      }
+    }
+  });
+  return partOf;
+}
+
+interface GraphLookup {
+  producer: Map<string, onnx.INodeProto>;
+  index: Map<onnx.INodeProto, number>;
+  initializers: Map<string, onnx.ITensorProto>;
+  /** Initializers as nodes of the cut, by name. */
+  owner: Map<string, number>;
+  small: Set<string>;
+  copied: (name: string) => boolean;
+}
+
+// The parts' nodes, weights, inputs and outputs, from each node's part. An initializer belongs to
+// the first part that reads it, which hands it on to later readers.
+function assemble(order: onnx.INodeProto[], partOf: Int32Array, count: number, readers: Map<string, Set<number>>, g: GraphLookup,
+  inputs: string[]): StagePart[] {
+  const parts: StagePart[] = Array.from({ length: count }, () => ({
+    nodes: [], initializers: [], graphInputs: [], carried: [], handsOn: [],
+  }));
+  order.forEach((node, i) => parts[partOf[i]].nodes.push(node));
+  for (const [name, set] of readers) {
+    const made = g.producer.get(name);
+    const readBy = [...new Set([...set].map((i) => partOf[i]))];
+    const from = made && g.index.has(made) ? partOf[g.index.get(made)!] : g.owner.has(name) ? Math.min(...readBy) : undefined;
+    if (from === undefined) continue;
+    if (g.owner.has(name)) parts[from].initializers.push(g.initializers.get(name)!);
+    const later = readBy.filter((p) => p !== from);
+    if (later.length === 0) continue;
+    // An initializer cannot itself be a graph output here, so an Identity puts it out.
+    const output = g.owner.has(name) ? `${name}/attention_lens/handed_on` : name;
+    if (output !== name) parts[from].nodes.push(identity(name, output));
+    parts[from].handsOn.push({ tensor: name, output });
+    for (const p of later) parts[p].carried.push(name);
+  }
+  for (const part of parts) {
+    const reads = new Set(part.nodes.flatMap((n) => consumedBy(n, g.copied)));
+    part.graphInputs = inputs.filter((name) => reads.has(name));
+    part.nodes = withConstants(part.nodes, g.producer, g.initializers, g.small);
+  }
+  return parts;
 }
 
 // Each layer's [heads, T, T] tensors: from the query·key product through the scaling and masking

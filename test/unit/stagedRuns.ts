@@ -7,8 +7,14 @@ import { openSession } from '../../src/engine/providers';
 import type { Stage } from '../../src/engine/stages';
 import type { ExposedGraph } from '../../src/engine/surgery';
 
-/** Staged results are the uncut graph's, bit for bit. */
+/** Staged results of float32 graphs are the uncut graph's, bit for bit. */
 export const STAGED_TOLERANCE = 0;
+/**
+ * Half-precision graphs: onnxruntime casts around half ops differently once a cut separates them,
+ * and a stage's probabilities can keep float32 bits the uncut graph rounds to half. Measured on the
+ * fp16 style: up to 3.8e-3 from the uncut graph, and closer to the float64 golden.json than it is.
+ */
+export const HALF_STAGED_TOLERANCE = 5e-3;
 
 /** Largest absolute difference between two layers' probabilities. */
 export function layerDiff(a: Float32Array, b: Float32Array): number {
@@ -57,22 +63,23 @@ export function initializerBytes(t: onnx.ITensorProto): number {
  */
 export function assertWeightsOnce(graph: ExposedGraph, stages: Stage[]): number {
   const original = graph.model.graph!.initializer as onnx.TensorProto[];
+  const parts = stages.flatMap((s) => s.parts);
   const owner = new Map<string, number>();
-  for (const stage of stages) {
-    for (const t of stage.initializers) {
-      assert.ok(!owner.has(t.name!), `${t.name} is in stages ${owner.get(t.name!)} and ${stage.layer}`);
-      owner.set(t.name!, stage.layer);
+  parts.forEach((part, p) => {
+    for (const t of part.initializers) {
+      assert.ok(!owner.has(t.name!), `${t.name} is in parts ${owner.get(t.name!)} and ${p}`);
+      owner.set(t.name!, p);
       assert.ok(original.includes(t as onnx.TensorProto), `${t.name} is not the graph's own initializer message`);
     }
-  }
-  const read = new Set(stages.flatMap((s) => s.nodes.flatMap((n) => n.input ?? [])));
-  const copied = new Set(stages.flatMap((s) => s.nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output ?? [])));
+  });
+  const read = new Set(parts.flatMap((s) => s.nodes.flatMap((n) => n.input ?? [])));
+  const copied = new Set(parts.flatMap((s) => s.nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output ?? [])));
   const dropped = original.filter((t) => !owner.has(t.name!));
   for (const t of dropped) {
     // Only scalars and shape vectors are copied, as constants, into the stages that read them.
     if (read.has(t.name!)) assert.ok(copied.has(t.name!) && initializerBytes(t) <= 4096, `${t.name} is read but in no stage`);
   }
-  const held = stages.reduce((sum, s) => sum + s.initializers.reduce((a, t) => a + initializerBytes(t), 0), 0);
+  const held = parts.reduce((sum, s) => sum + s.initializers.reduce((a, t) => a + initializerBytes(t), 0), 0);
   const total = original.reduce((a, t) => a + initializerBytes(t), 0);
   assert.equal(held + dropped.reduce((a, t) => a + initializerBytes(t), 0), total);
   return held;
