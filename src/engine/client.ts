@@ -2,6 +2,7 @@
 // the channel, and ends and restarts the process when it crashes, grows past its memory limit or
 // stops answering. Nothing heavy happens here: the host only forwards what the engine streams.
 import { fork, type ChildProcess } from 'node:child_process';
+import { ENGINE_ALLOCATOR_ENV } from './engineMemory';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
@@ -152,7 +153,7 @@ export class EngineClient {
     const child = fork(this.options.enginePath, [], {
       serialization: 'advanced',
       execArgv: [],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...ENGINE_ALLOCATOR_ENV, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const engine: Engine = { child, channel: new Channel<EngineApi>(processPort(child)) };
