@@ -11,7 +11,9 @@ export class UsageError extends Error {
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
   /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, or loading. */
-  mode: 'pipeline' | 'startup' | 'loading' | 'boundary';
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages';
+  /** With --stages: T = 2048 as well. */
+  long: boolean;
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -36,7 +38,8 @@ export const ALL_TOKENS = [32, 128, 512];
 // the millisecond-scale fixture rows stay stable to a few tenths of a millisecond. Odd, so the
 // median is one measured run.
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21 } as const;
+// Stage rows take seconds per run at T = 512 on the Qwen-shaped model.
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
@@ -44,6 +47,7 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --startup [--json] [--runs N]     (activation and tokenizer figures only)
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
+       npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
   models: ${ALL_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
@@ -62,6 +66,8 @@ export function parseArgs(argv: string[]): BenchOptions {
         startup: { type: 'boolean' },
         loading: { type: 'boolean' },
         boundary: { type: 'boolean' },
+        stages: { type: 'boolean' },
+        long: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -71,13 +77,15 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if ([values.startup, values.loading, values.boundary].filter(Boolean).length > 1) {
-    throw new UsageError(`--startup, --loading and --boundary are separate runs\n${USAGE}`);
+  if ([values.startup, values.loading, values.boundary, values.stages].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading, --boundary and --stages are separate runs\n${USAGE}`);
   }
-  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : 'pipeline';
+  if (values.long && !values.stages) throw new UsageError(`--long goes with --stages\n${USAGE}`);
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : values.stages ? 'stages' : 'pipeline';
   const options: BenchOptions = {
     mode,
     json: values.json,
+    long: values.long,
     models: values.models === undefined ? ALL_MODELS : list(values.models),
     tokens: values.tokens === undefined ? ALL_TOKENS : list(values.tokens).map((t) => positive(t, '--tokens')),
     runs: values.runs === undefined ? DEFAULT_RUNS[mode] : positive(values.runs, '--runs'),
