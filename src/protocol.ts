@@ -371,7 +371,19 @@ export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'prov
   modelSetting?: string;
   /** Where the text was: the document and the text's offset in it, to find it again after a reload. */
   source?: { uri: string; start: number };
+  /** Set for a continuation: the tokens from `from` on are the model's, written one by one. */
+  generated?: GeneratedRun;
 };
+
+/** Which tokens of a sequence the model wrote, and what each was chosen among. */
+export interface GeneratedRun {
+  /** Index of the first written token (the prompt's length). */
+  from: number;
+  /** Per written token: its probability and the candidates of its step. */
+  steps: { p: number; topk: TokenCandidate[] }[];
+  /** Whether the model is still writing. */
+  writing: boolean;
+}
 
 /**
  * What the panel keeps with `vscode.setState` for the serializer to read after a window reload: the
