@@ -43,7 +43,9 @@ export class GhostText implements vscode.Disposable {
     const shown = this.shown;
     this.shown = undefined;
     if (!shown) return;
-    for (const editor of vscode.window.visibleTextEditors) if (this.type && editor.document === shown.document) editor.setDecorations(this.type, []);
+    // Disposing the type removes it from every editor, visible or not; the next continuation makes a new one.
+    this.type?.dispose();
+    this.type = undefined;
     void vscode.commands.executeCommand('setContext', GENERATED_CONTEXT, false);
   }
 
