@@ -11,6 +11,8 @@
 // engine-process runs, and the same during raw runs, when the host does nothing: its idle baseline
 // (every probe runs under the same event-loop watcher, so they are timed alike). Progress goes to
 // stderr, so `--json` leaves exactly one JSON array on stdout.
+// Other modes: --startup, --loading, --boundary, and --scale [--long] (scripts/bench/scale.ts: long
+// inputs on the Qwen2.5-0.5B and BERT-base shapes: time to the first layer, each process's memory).
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +21,7 @@ import type { Timings } from '../src/protocol';
 import { UsageError, parseArgs, type BenchOptions } from './bench/args';
 import { inputOfLength, loadTokenizer } from './bench/inputText';
 import { loadingBench } from './bench/loading';
+import { scaleBench } from './bench/scale';
 import { FloorClient } from './bench/floorClient';
 import { ThreadEngine } from './bench/threadEngine';
 import { boundaryRows } from './bench/boundary';
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (options.mode === 'loading') return loadingBench(options.runs, log);
+  if (options.mode === 'scale') return scaleBench(options, log);
   if (options.mode === 'startup') {
     const figures = await startupFigures(options.runs, log);
     console.log(options.json ? JSON.stringify(figures) : formatStartup(figures));
