@@ -62,8 +62,8 @@ export async function scaleBench(options: BenchOptions, log: (line: string) => v
   console.log(formatScale(rows));
   console.log(`\nCPU provider, ${availableParallelism()} CPUs, 1-min load average ${loadBefore.toFixed(2)} before, ` +
     `${((performance.now() - start) / 60_000).toFixed(1)} min wall time; medians of the runs column ` +
-    `(${options.runs} per row, at most ${runsAt(options, Infinity)} past T=${LONG_ROW_FROM}), after one untimed run ` +
-    '(two below that: one loads the model); spread is min–max of the total.');
+    `(${options.runs} per row, at most ${runsAt(options, Infinity)} past T=${LONG_ROW_FROM}); untimed first: each row's checked ` +
+    `inspection (a model's first also loads it) and, up to T=${LONG_ROW_FROM}, one round of every probe; spread is min–max of the total.`);
 }
 
 async function modelOf(name: string, options: BenchOptions, log: (line: string) => void): Promise<Model> {
