@@ -4,6 +4,8 @@
 // spike between two samples; writing 5 to clear_refs resets it to the present RSS, so each row
 // starts from what the process holds before it rather than from the largest earlier row.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const KB = 1024;
 
@@ -28,6 +30,12 @@ export function peakRssOf(pid: number | 'self'): number {
 export function resetPeak(pid: number | 'self'): number {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
   return rssOf(pid);
+}
+
+/** Collects this thread's garbage now (V8's gc(), reached without starting Node with --expose-gc). */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 /** Bytes the machine can still give out without swapping (MemAvailable). */

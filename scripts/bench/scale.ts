@@ -7,7 +7,9 @@
 //   floorMs        session.run of the uncut surgered graph fetching only attention, in a process
 //                  of its own (skipped where the whole attention would not fit: 5.6 GB at T=2048);
 // and, over the row's runs, the engine's peak RSS (VmHWM of its pid), this host process's peak
-// above its level before the row, and the cost per token pair, totalMs / (L·H·T²).
+// above its idle level, and the cost per token pair, totalMs / (L·H·T²). The host's idle level is
+// its RSS after a collection before the first inspection: freed attention the allocator keeps
+// counts against later rows, as it would in the extension host.
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +18,7 @@ import { runsAt, LONG_ROW_FROM, type BenchOptions } from './args';
 import { FloorClient } from './floorClient';
 import { inputOfLength, loadTokenizer } from './inputText';
 import { CACHE, REPO_ROOT, benchModel, float32WeightBytes, maxPositions } from './models';
-import { MemoryGuard, peakRssOf, resetPeak } from './processMemory';
+import { MemoryGuard, collectGarbage, peakRssOf, resetPeak, rssOf } from './processMemory';
 import { engineProbe } from './scaleProbe';
 import { formatScale, scaleJson, type ScaleRow } from './scaleTable';
 import { measureInterleaved, median, type Probe, type Sample } from './stats';
@@ -51,7 +53,11 @@ export async function scaleBench(options: BenchOptions, log: (line: string) => v
   });
   const rows: ScaleRow[] = [];
   try {
-    for (const name of options.models) rows.push(...await modelRows(await modelOf(name, options, log), options, enginePath, log));
+    const models = [];
+    for (const name of options.models) models.push(await modelOf(name, options, log));
+    collectGarbage();
+    const hostIdleBytes = rssOf('self');
+    for (const model of models) rows.push(...await modelRows(model, options, { enginePath, hostIdleBytes }, log));
   } finally {
     guard.dispose();
   }
@@ -75,7 +81,9 @@ async function modelOf(name: string, options: BenchOptions, log: (line: string) 
 }
 
 // One engine and one floor process per model, so that neither carries the previous model's memory.
-async function modelRows(model: Model, options: BenchOptions, enginePath: string, log: (line: string) => void): Promise<ScaleRow[]> {
+async function modelRows(
+  model: Model, options: BenchOptions, { enginePath, hostIdleBytes }: { enginePath: string; hostIdleBytes: number }, log: (line: string) => void,
+): Promise<ScaleRow[]> {
   const client = new EngineClient({
     enginePath, log: (line) => log(`  ${line}`),
     limits: () => ({ timeoutMs: ENGINE_TIMEOUT_MS, memoryLimitMB: ENGINE_LIMIT_MB }),
@@ -87,6 +95,7 @@ async function modelRows(model: Model, options: BenchOptions, enginePath: string
   try {
     for (const T of model.lengths) {
       const input = inputOfLength(tokenizer, T);
+      resetPeak('self');
       log(`${model.name} T=${T}: first (untimed) inspection${rows.length === 0 ? ', loading the model' : ''}…`);
       const engine = await engineProbe(client, model.dir, CACHE, input);
       const attentionBytes = engine.layers * engine.heads * T * T * 4;
@@ -103,7 +112,6 @@ async function modelRows(model: Model, options: BenchOptions, enginePath: string
       const runs = runsAt(options, T);
       const pid = client.pid!;
       const engineBefore = resetPeak(pid);
-      const hostIdleBytes = resetPeak('self');
       const { samples } = await measureInterleaved(probes, { rounds: T > LONG_ROW_FROM ? 0 : 1, ms: 0 }, runs);
       if (client.pid !== pid) throw new Error('the engine process restarted during the row; its peak is lost');
       const row = rowOf(model, T, engine, runs, samples, {

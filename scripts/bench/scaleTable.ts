@@ -27,7 +27,7 @@ export interface ScaleRow {
   /** How the engine's attention store keeps this inspection, and its budget, once the engine says. */
   storeMode?: string;
   budgetBytes?: number;
-  /** This (host) process's RSS before the row, and its peak above that during the row. */
+  /** This (host) process's RSS when idle (before any inspection, after a collection), and its peak above that during the row. */
   hostIdleBytes: number;
   hostExtraBytes: number;
 }
@@ -85,7 +85,7 @@ export function formatScale(rows: ScaleRow[]): string {
     `time per inspection through the engine process (medians; first-layer target = total / L + ${FIRST_LAYER_SLACK_MS} ms; ` +
     'cost per token pair should stay flat from 512 to 4096):',
     grid(TIME, rows),
-    '\nmemory (engine: peak RSS over the row, target weights + budget + 300 MB; host: peak above its level before the row, target ≤ 300 MB):',
+    '\nmemory (engine: peak RSS over the row, target weights + budget + 300 MB; host: peak above its idle level before any inspection, target ≤ 300 MB):',
     grid(MEMORY, rows),
   ].join('\n');
 }
