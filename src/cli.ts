@@ -2,7 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRECISION_CHOICES, PROVIDERS, type InspectionStarted, type LoadStage, type PrecisionChoice, type Provider } from './protocol';
+import {
+  PRECISION_CHOICES, PROVIDERS, type InspectionStarted, type LoadStage, type PrecisionChoice, type Provider, type TextWindow,
+} from './protocol';
 import { Pipeline } from './engine/pipeline';
 import { EngineError } from './engine/errors';
 import { parseRange, sliceRange } from './cli/range';
@@ -18,7 +20,7 @@ const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--t
                               [--out report.json|attention.safetensors [--out-precision float32|float16]]
                               [--html report.html [--html-precision float32|float16|uint8]]
                               [--provider ${PROVIDERS.join('|')}] [--precision ${PRECISION_CHOICES.join('|')}]
-                              [--max-tokens N] [--cache-dir DIR] [--quiet]
+                              [--max-tokens N] [--window N] [--cache-dir DIR] [--quiet]
 
 Runs a transformer on the text and prints its tokens, layer and head counts and the strongest
 attention links. --out writes the full report (format attention-lens/v1): JSON, or safetensors
@@ -35,7 +37,14 @@ model_quantized.onnx, model_q4.onnx, ...); auto takes fp32 when it fits memory c
 smallest. Downloads use the Hugging Face cache that Python's huggingface_hub shares: --cache-dir,
 else $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub (a model Python downloaded there opens
 without a second copy; HF_HUB_OFFLINE=1 forbids any download). Graphs built from safetensors go to
-$XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.`;
+$XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.
+
+A text longer than the model reads at once (its context: max_position_embeddings or the like in
+config.json, at most 4096 tokens on CPU, 8192 on a GPU, fewer for large models) is inspected in
+overlapping windows of that many tokens, a quarter of a window apart from the next's end; window 1
+runs unless --window N names another, and the tokens of every window keep their offsets in the
+whole text. --max-tokens N sets the window size (never past the context); given without --window it
+cuts the text to its first N tokens instead, with a warning, as a single inspection.`;
 
 class UsageError extends Error {}
 
@@ -69,7 +78,8 @@ async function main(argv: string[]): Promise<void> {
       'html-precision': { type: 'string' },
       provider: { type: 'string', default: 'auto' },
       precision: { type: 'string', default: 'auto' },
-      'max-tokens': { type: 'string', default: '512' },
+      'max-tokens': { type: 'string' },
+      window: { type: 'string' },
       'cache-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
@@ -90,8 +100,12 @@ async function main(argv: string[]): Promise<void> {
   if (outPrecision !== undefined && !outs.some(isSafetensorsFile)) throw new UsageError('--out-precision needs an --out file ending in .safetensors');
   // Read before the model runs, so a missing bundle fails fast.
   const bundle = values.html ? readHtmlBundle() : undefined;
-  const maxTokens = Number(values['max-tokens']);
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError('--max-tokens must be a positive integer');
+  const maxTokens = values['max-tokens'] === undefined ? undefined : Number(values['max-tokens']);
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) throw new UsageError('--max-tokens must be a positive integer');
+  const windowNumber = values.window === undefined ? undefined : Number(values.window);
+  if (windowNumber !== undefined && (!Number.isInteger(windowNumber) || windowNumber < 1)) throw new UsageError('--window must be a positive integer (1 for the first window)');
+  // An explicit --max-tokens alone asks for a cut, not windows.
+  const windowIndex = windowNumber !== undefined ? windowNumber - 1 : maxTokens === undefined ? 0 : undefined;
 
   let text: string;
   if (values.file !== undefined) {
@@ -118,12 +132,15 @@ async function main(argv: string[]): Promise<void> {
   const pipeline = new Pipeline();
   const layers: Float32Array[] = [];
   let started: InspectionStarted | undefined;
-  const { timings } = await pipeline.inspect({ model: folder, text, provider, precision, maxTokens, cacheDir: cacheRoot }, {
+  const { timings } = await pipeline.inspect({ model: folder, text, provider, precision, maxTokens, window: windowIndex, cacheDir: cacheRoot }, {
     onProgress: (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); },
     onStarted: (s) => { started = s; },
     onLayer: (l) => { layers[l.layer] = new Float32Array(l.data); },
   }).finally(() => pipeline.dispose());
-  const { tokens, warnings } = started!;
+  const { tokens } = started!;
+  // A report of one window says so, in the page and the JSON, as it would say the text was cut.
+  const window = started!.window && started!.window.count > 1 ? started!.window : undefined;
+  const warnings = window ? [...started!.warnings, windowWarning(window, tokens.length)] : started!.warnings;
   const info = { ...started!.model, provider: started!.provider };
   const report = { format: 'attention-lens/v1' as const, model: info, text, tokens, warnings, timings };
 
@@ -135,13 +152,20 @@ async function main(argv: string[]): Promise<void> {
     const stored = page.precision === 'float32' ? 'float32' : `${page.precision}, error ≤ ${page.maxError.toPrecision(2)}`;
     htmlNote = `Page written to ${path.resolve(values.html)} (attention as ${stored})`;
   }
-  for (const w of warnings) console.error(`warning: ${w}`);
+  for (const w of started!.warnings) console.error(`warning: ${w}`);
+  if (window) console.error(`note: ${windowWarning(window, tokens.length)} --window N inspects another.`);
   if (!values.quiet) {
     console.log(summarize(report, layers));
     if (outs.length) console.log('');
     for (const out of outs) console.log(`Report written to ${path.resolve(out)}`);
     if (htmlNote) console.log(`${outs.length ? '' : '\n'}${htmlNote}`);
   }
+}
+
+/** Which window of a long text ran. */
+function windowWarning(w: TextWindow, size: number): string {
+  return `The text has ${w.textTokens} tokens, more than the model reads at once (${size}): this is window ${w.index + 1} of ${w.count} ` +
+    `(text tokens ${w.firstToken + 1}–${w.endToken}, characters ${w.start}–${w.end}).`;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

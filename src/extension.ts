@@ -38,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     lens,
     exporter,
     presenter,
+    presenter.onDidAskWindow((index) => void inspector.showWindow(index)),
     vscode.commands.registerCommand(INSPECT_COMMAND, () => inspector.run()),
     vscode.commands.registerCommand(CLEAR_HIGHLIGHTS_COMMAND, () => lens.clear()),
     vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => {

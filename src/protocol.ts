@@ -63,6 +63,28 @@ export interface InspectOptions {
   precision?: PrecisionChoice;
   /** The caller's id for this inspection: later view requests name it. */
   inspection?: number;
+  /**
+   * Which window (0-based) of a text longer than maxTokens to run; see TextWindow. Without it a long
+   * text is cut to its first maxTokens tokens, with a warning.
+   */
+  window?: number;
+}
+
+/**
+ * One of the overlapping windows a text longer than the model's context is inspected in
+ * (src/engine/windows.ts). A text that fits is one window.
+ */
+export interface TextWindow {
+  /** 0-based. */
+  index: number;
+  count: number;
+  /** [firstToken, endToken) of the text's `textTokens` tokens (the special tokens the tokenizer adds left out). */
+  firstToken: number;
+  endToken: number;
+  textTokens: number;
+  /** [start, end): the window's text, in UTF-16 offsets of the inspected text. */
+  start: number;
+  end: number;
 }
 
 // ── host ↔ engine process ────────────────────────────────────────────────────
@@ -79,6 +101,8 @@ export interface InspectionStarted {
   warnings: string[];
   /** Set when the input was cut to maxTokens: how many tokens the full text had. */
   truncatedFrom?: number;
+  /** Set when a window was asked for: which one ran; its tokens keep their offsets in the whole text. */
+  window?: TextWindow;
 }
 
 /** One layer's attention probabilities: Float32 [heads][T][T], row-major. */
@@ -200,6 +224,7 @@ export type EngineErrorCode =
   | 'config-mismatch'
   | 'provider-unavailable'
   | 'empty-input'
+  | 'no-such-window'
   | 'cancelled'
   | 'engine-stopped'
   | 'internal';
@@ -239,7 +264,7 @@ export interface ViewState {
 }
 
 /** The tokens and model shape of an inspection as the engine reported them, with what a reload needs. */
-export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'provider' | 'warnings' | 'truncatedFrom'> & {
+export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'provider' | 'warnings' | 'truncatedFrom' | 'window'> & {
   id: number;
   text: string;
   /** The model as the setting named it (folder or Hub id): what a reload inspects the text with again. */
@@ -308,6 +333,8 @@ export type PresenterApi = {
   hoverToken: { params: { index: number | null }; result: void };
   /** The panel's Export menu: the report as JSON, or a view as PNG, saved where the user picks. */
   export: { params: { what: ExportView | 'report' }; result: void };
+  /** The panel's window stepper: inspect window `index` (0-based) of the shown text. */
+  showWindow: { params: { index: number }; result: void };
 };
 
 /** What the panel's page answers for the presenter. */

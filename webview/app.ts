@@ -3,7 +3,7 @@
 // Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
 // redraw; the token strip updates at once, because it is what the pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import type { ExportView, ModelInfo, PanelPng, Token, ViewState } from '../src/protocol';
+import type { ExportView, ModelInfo, PanelPng, TextWindow, Token, ViewState } from '../src/protocol';
 import { sanitizeViewState, type ViewBounds } from '../src/viewState';
 import { ViewStateStore, type FocusedViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
@@ -18,6 +18,7 @@ import { translator, type Strings } from './views/strings';
 import { cssColor } from './views/color';
 import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
+import { WindowStepper } from './views/windowStepper';
 
 /** Messages the views send to whoever mounted them. */
 export type AttentionAppMessage =
@@ -25,7 +26,9 @@ export type AttentionAppMessage =
   /** The pointer or keyboard moved onto a token in the views (null: off them); not sent for highlightToken. */
   | { type: 'hoverToken'; index: number | null }
   /** The user picked an Export menu item: the report as JSON, or a view as PNG (see renderPng). */
-  | { type: 'export'; what: ExportView | 'report' };
+  | { type: 'export'; what: ExportView | 'report' }
+  /** The user stepped to window `index` of a text inspected in windows. */
+  | { type: 'showWindow'; index: number };
 
 export interface AttentionAppOptions {
   /** Receives messages for the host, e.g. which token to reveal in the editor when one is locked. */
@@ -46,6 +49,8 @@ export interface InspectionMeta {
   model: ModelInfo;
   tokens: Token[];
   text?: string;
+  /** Which window of a long text this is; the panel then offers the others. */
+  window?: TextWindow;
 }
 
 export interface AttentionApp {
@@ -126,6 +131,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   };
 
   const controls = new Controls(store, t);
+  const windowStepper = new WindowStepper(t, (index) => post({ type: 'showWindow', index }));
   const waiting = Object.assign(doc.createElement('p'), { className: 'al-waiting', textContent: t('app.waiting') });
   const progress = doc.createElement('div');
   progress.className = 'al-progress';
@@ -152,7 +158,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   const body = doc.createElement('div');
   body.className = 'al-body';
   body.hidden = true;
-  body.append(controls.element, progress, strip.element, views, model.element);
+  body.append(controls.element, windowStepper.element, progress, strip.element, views, model.element);
   app.append(waiting, body);
 
   let source: AttentionSource | undefined;
@@ -238,6 +244,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       rolloutScheduled = false;
       updateFromOutside({ ...sanitizeViewState(state ?? store.saved(), bounds()), focus: null });
       controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
+      windowStepper.show(meta.window);
       strip.setInspection(source, meta.text);
       matrix.setInspection(source, meta.text);
       heads.setInspection(source, meta.text);

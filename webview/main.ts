@@ -68,6 +68,8 @@ const app = mountAttentionApp(viewsRoot, {
         return tell('revealToken', { index: message.index });
       case 'hoverToken':
         return tell('hoverToken', { index: message.index });
+      case 'showWindow':
+        return tell('showWindow', { index: message.index });
     }
   },
 });
@@ -147,7 +149,7 @@ function show(update: PanelUpdate): void {
       showStatus(undefined);
       renderHeader(shown.model.id, { layers: shown.model.layers, heads: shown.model.heads, tokens: shown.tokens.length, provider: shown.provider, precision: shown.model.precision });
       renderNotes(shown);
-      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text }, update.view));
+      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text, window: shown.window }, update.view));
       setBusy(true);
       break;
     }

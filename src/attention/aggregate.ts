@@ -47,3 +47,20 @@ export function maxOverHeads(layer: Float32Array, heads: number, T: number): Flo
   }
   return out;
 }
+
+/** One query row of the mean or max over heads: the values meanOverHeads or maxOverHeads give, without the other rows. */
+export function aggregateRow(layer: Float32Array, heads: number, T: number, query: number, kind: 'mean' | 'max'): Float32Array {
+  const out = new Float32Array(T);
+  const size = T * T;
+  const base = query * T;
+  for (let k = 0; k < T; k++) {
+    let acc = kind === 'mean' ? 0 : layer[base + k];
+    for (let offset = base + k; offset < layer.length; offset += size) {
+      const value = layer[offset];
+      if (kind === 'mean') acc += value;
+      else if (value > acc) acc = value;
+    }
+    out[k] = kind === 'mean' ? acc / heads : acc;
+  }
+  return out;
+}

@@ -25,3 +25,6 @@ export {
   quantizeProbabilities,
   quantizeUint8,
 } from './quantize';
+export { AttentionViews, type AttentionShape } from './views';
+export { LocalAttention, type AttentionData } from './localAttention';
+export { MIN_LINK_WEIGHT, LINK_OPACITY_STEPS } from './links';

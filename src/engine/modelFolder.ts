@@ -30,6 +30,11 @@ export interface ModelConfig {
   hidden_size?: number;
   n_embd?: number;
   head_dim?: number;
+  // The context, under each family's name (src/engine/context.ts).
+  max_position_embeddings?: number;
+  n_positions?: number;
+  n_ctx?: number;
+  max_sequence_length?: number;
   _name_or_path?: string;
 }
 

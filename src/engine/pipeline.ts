@@ -6,8 +6,12 @@ import type {
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError } from './errors';
+import { inspectedInput } from './inspectedInput';
 
-export const DEFAULT_MAX_TOKENS = 512;
+export { truncationWarning } from './inspectedInput';
+
+/** maxTokens when a request gives none: 0, the model's context within the provider's cap (src/engine/context.ts). */
+export const DEFAULT_MAX_TOKENS = 0;
 
 /** Where an inspection's results go as they are produced. */
 export interface Delivery {
@@ -17,11 +21,6 @@ export interface Delivery {
   onStarted?(started: InspectionStarted): void;
   /** One layer; its buffer is the caller's to keep or transfer. */
   onLayer?(layer: LayerAttention): void;
-}
-
-/** The warning an inspection carries when the text was cut to `kept` tokens. */
-export function truncationWarning(total: number, kept: number): string {
-  return `The text has ${total} tokens; only the first ${kept} were inspected.`;
 }
 
 /** Inspections of one model at a time: the last model loaded stays loaded for the next request. */
@@ -53,14 +52,12 @@ export class Pipeline {
     const { model, loadMs } = await this.modelFor(request, delivery);
     stillWanted();
     const t1 = performance.now();
-    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const encoded = model.encode(request.text, maxTokens);
+    const { encoded, warnings, window } = inspectedInput(model, { ...request, maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS });
     const tokenizeMs = performance.now() - t1;
-    const warnings = encoded.truncatedFrom === undefined ? [] : [truncationWarning(encoded.truncatedFrom, maxTokens)];
     const T = encoded.tokens.length;
     const started = (heads: number): void => delivery.onStarted?.({
       type: 'started', model: { ...model.info, heads }, tokens: encoded.tokens, provider: model.provider,
-      attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom,
+      attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom, window,
     });
     // Tokens go out before the run when config.json gives the head count, so they can be shown
     // while a large model is still running; otherwise the first layer's shape tells.

@@ -216,6 +216,11 @@ export class TextTokenizer {
     return { tokens, typeIds };
   }
 
+  /** How many special tokens the post-processor puts before and after a single text. */
+  get inserted(): { before: number; after: number } {
+    return { before: this.around.before.length, after: this.around.after.length };
+  }
+
   /** The id of a vocabulary piece, if it has one. */
   tokenToId(piece: string): number | undefined {
     return this.lib.token_to_id(piece);

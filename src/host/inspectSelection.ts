@@ -5,19 +5,20 @@ import * as vscode from 'vscode';
 import { EngineClient, EngineStopped, type InspectionResult } from '../engine/client';
 import { toEngineError } from '../engine/errors';
 import type { ModelSourceErrorCode } from '../models/errors';
-import type { EngineErrorCode, ModelInfo, Timings } from '../protocol';
+import type { EngineErrorCode, ModelInfo, TextWindow, Timings } from '../protocol';
 import type { EditorLens } from './editorLens';
 import type { InspectTarget } from './followSelection';
 import { prepareText } from './inputText';
 import { Inspection } from './inspection';
 import { log } from './log';
 import { modelSource } from './modelSource';
+import { trackEdits, type EditTracking } from './editTracking';
 import { engineStopMessage } from './engineStopMessage';
 import type { PanelPresenter } from './presenter';
-import { loadStageMessage, ProgressMessages, showProgress } from './progress';
+import { layerMessage, loadStageMessage, ProgressMessages, showProgress } from './progress';
 import { readEngineSettings, readSettings } from './settings';
 import { positionsIn } from './textPositions';
-import { TrackedRange } from './trackedRange';
+import type { TrackedRange } from './trackedRange';
 
 export const INSPECT_COMMAND = 'attentionLens.inspectSelection';
 
@@ -36,6 +37,8 @@ export type InspectionOutcome =
       uri: vscode.Uri;
       /** The range inspected: the selection, or less when the text was cut to maxTokens. */
       range: vscode.Range;
+      /** Which window of the text ran; its tokens keep their offsets in the whole text. */
+      window?: TextWindow;
       model: ModelInfo;
       provider: string;
       tokens: PlacedToken[];
@@ -69,17 +72,14 @@ interface Located {
   /** Notices about the input, shown once the run is done. */
   notices: string[];
   settings: ReturnType<typeof readSettings>;
+  /** Which window of a text longer than the model's context to run (0-based). */
+  window: number;
+  /** Whether the user stepped here from another window (the text's windows were announced then). */
+  stepped: boolean;
   folder: string;
   /** The model's name for messages. */
   label: string;
   cacheRoot: string;
-}
-
-/** Edits to the inspected document while the model runs, so results land where their text is now. */
-interface EditTracking extends vscode.Disposable {
-  tracked: TrackedRange;
-  /** Whether the document was closed. */
-  readonly closed: boolean;
 }
 
 export class SelectionInspector implements vscode.Disposable {
@@ -107,7 +107,7 @@ export class SelectionInspector implements vscode.Disposable {
    * result. A newer call supersedes this one, whose results are then never shown. `model` replaces
    * the setting (a panel restored after a reload runs the model it showed).
    */
-  async inspect(target: InspectTarget, options: { model?: string } = {}): Promise<InspectionOutcome> {
+  async inspect(target: InspectTarget, options: InspectOptionsOfHost = {}): Promise<InspectionOutcome> {
     const located = await this.locate(target, options);
     if ('kind' in located) return located;
     const id = ++this.latest;
@@ -137,7 +137,7 @@ export class SelectionInspector implements vscode.Disposable {
   }
 
   // The text to inspect and the model folder; a Hub model is downloaded here, before the panel opens.
-  private async locate({ document, range }: InspectTarget, options: { model?: string }): Promise<Located | InspectionOutcome> {
+  private async locate({ document, range }: InspectTarget, options: InspectOptionsOfHost): Promise<Located | InspectionOutcome> {
     const prepared = prepareText(document.getText(range));
     if (prepared.kind === 'empty') {
       return this.nothing(vscode.l10n.t('There is no text to inspect: select some text, or put the cursor on a line that has some.'));
@@ -160,7 +160,8 @@ export class SelectionInspector implements vscode.Disposable {
       notices.push(vscode.l10n.t('{0} broken characters (lone UTF-16 surrogates) were inspected as U+FFFD.', prepared.loneSurrogates));
     }
     return {
-      document, range, text: prepared.text, notices, settings, folder: located.folder, label: located.label, cacheRoot: models.cacheRoot,
+      document, range, text: prepared.text, notices, settings, window: options.window ?? 0, stepped: options.window !== undefined,
+      folder: located.folder, label: located.label, cacheRoot: models.cacheRoot,
     };
   }
 
@@ -171,20 +172,30 @@ export class SelectionInspector implements vscode.Disposable {
     this.presenter.busy(vscode.l10n.t('Running {0} on {1} characters…', job.label, text.length));
     log().info(`inspect #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${job.folder} (provider ${settings.provider})`);
     const loading = new ProgressMessages();
+    let layers = 0;
+    let window: TextWindow | undefined;
     const work = this.engine().inspect(
-      { model: job.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens, cacheDir: job.cacheRoot },
+      {
+        model: job.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens,
+        cacheDir: job.cacheRoot, window: job.window,
+      },
       {
         onProgress: (stage) => loading.report(loadStageMessage(stage)),
         onStarted: (s) => {
           const tried = s.attempts.map((a) => (a.ok ? a.provider : `${a.provider} (${a.reason ?? 'failed'})`));
           log().info(`inspect #${id}: ${s.model.id}, ${s.model.layers} layers × ${s.model.heads} heads, ${s.tokens.length} tokens on ${s.provider}; providers tried: ${tried.join(', ')}`);
           for (const w of s.warnings) log().warn(`inspect #${id}: ${w}`);
+          layers = s.model.layers;
+          window = s.window;
           this.presenter.begin({
-            id, text, model: s.model, tokens: s.tokens, provider: s.provider, warnings: s.warnings,
-            truncatedFrom: s.truncatedFrom, modelSetting: settings.model, source: { uri: document.uri.toString(), start: tracked.start },
+            id, text, model: s.model, tokens: s.tokens, provider: s.provider, warnings: s.warnings, truncatedFrom: s.truncatedFrom,
+            window: s.window, modelSetting: settings.model, source: { uri: document.uri.toString(), start: tracked.start },
           });
         },
-        onLayer: (layer, data) => this.presenter.layer(id, layer, data),
+        onLayer: (layer, data) => {
+          loading.report(layerMessage(layer.layer, layers, window));
+          this.presenter.layer(id, layer, data);
+        },
       },
     );
     return showProgress(vscode.l10n.t('Attention Lens: running {0}', job.label), work, () => this.cancel(id), loading);
@@ -209,6 +220,12 @@ export class SelectionInspector implements vscode.Disposable {
       log().warn(`inspect #${id}: ${notice}`);
       void vscode.window.showWarningMessage(notice);
     }
+    const window = started.window;
+    if (window && window.count > 1) {
+      log().info(`inspect #${id}: window ${window.index + 1} of ${window.count}, text tokens ${window.firstToken}–${window.endToken - 1} of ${window.textTokens}`);
+      // Said when a text is first inspected: stepping to another window needs no reminder.
+      if (!job.stepped) void vscode.window.showInformationMessage(windowsNotice(window, started.tokens.length));
+    }
 
     const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
     inspection.modelSetting = job.settings.model;
@@ -225,8 +242,15 @@ export class SelectionInspector implements vscode.Disposable {
     return {
       kind: 'shown', id, uri: document.uri, range: place(0, coveredEnd), model: started.model,
       provider: started.provider, tokens, layers: started.model.layers, heads: started.model.heads, timings,
-      truncatedFrom: started.truncatedFrom, notices, stale: tracked.stale || closed,
+      truncatedFrom: started.truncatedFrom, window, notices, stale: tracked.stale || closed,
     };
+  }
+
+  /** Runs window `index` of the text the editor's inspection came from: the panel's window stepper. */
+  async showWindow(index: number): Promise<InspectionOutcome> {
+    const shown = this.lens.inspection;
+    if (!shown?.started.window) return this.nothing(vscode.l10n.t('There is no inspection to show another window of.'));
+    return this.inspect({ document: shown.document, range: shown.range() }, { model: shown.modelSetting, window: index });
   }
 
   /** Whether an inspection is running (the model is loading or running). */
@@ -286,27 +310,15 @@ export class SelectionInspector implements vscode.Disposable {
   }
 }
 
-function trackEdits(document: vscode.TextDocument, range: vscode.Range): EditTracking {
-  const tracked = new TrackedRange(document.offsetAt(range.start), document.offsetAt(range.end));
-  let closed = false;
-  const watching = [
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document !== document) return;
-      for (const c of e.contentChanges) tracked.apply({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length });
-    }),
-    vscode.workspace.onDidCloseTextDocument((d) => {
-      if (d === document) closed = true;
-    }),
-  ];
-  return {
-    tracked,
-    get closed() {
-      return closed;
-    },
-    dispose: () => {
-      for (const w of watching) w.dispose();
-    },
-  };
+/** How the host runs an inspection besides its text: another model (a restored panel), another window. */
+export interface InspectOptionsOfHost {
+  model?: string;
+  window?: number;
+}
+
+function windowsNotice(window: TextWindow, size: number): string {
+  return vscode.l10n.t('The selection has {0} tokens, more than the model reads at once ({1}): it is inspected in {2} overlapping windows. Step through them in the panel.',
+    window.textTokens, size, window.count);
 }
 
 function ms(value: number): string {

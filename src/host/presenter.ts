@@ -20,6 +20,7 @@ export class PanelPresenter extends Disposable {
   private readonly revealEmitter = this.register(new vscode.EventEmitter<number>());
   private readonly hoverEmitter = this.register(new vscode.EventEmitter<number | null>());
   private readonly exportEmitter = this.register(new vscode.EventEmitter<ExportView | 'report'>());
+  private readonly windowEmitter = this.register(new vscode.EventEmitter<number>());
 
   /** The view state changed: the user changed it in the panel, or a new inspection kept what it could. */
   readonly onDidChangeView = this.viewEmitter.event;
@@ -29,6 +30,8 @@ export class PanelPresenter extends Disposable {
   readonly onDidHoverToken = this.hoverEmitter.event;
   /** The user picked an item of the panel's Export menu. */
   readonly onDidAskExport = this.exportEmitter.event;
+  /** The user stepped to window `index` of the shown text. */
+  readonly onDidAskWindow = this.windowEmitter.event;
 
   /** What the presenter answers for the panel's page. */
   readonly handlers: Handlers<PresenterApi> = {
@@ -37,6 +40,7 @@ export class PanelPresenter extends Disposable {
     revealToken: ({ index }) => this.revealEmitter.fire(index),
     hoverToken: ({ index }) => this.hoverEmitter.fire(index),
     export: ({ what }) => this.exportEmitter.fire(what),
+    showWindow: ({ index }) => this.windowEmitter.fire(index),
   };
 
   constructor(private readonly extensionUri: vscode.Uri) {

@@ -2,7 +2,7 @@
 // a status bar item's text is not readable from outside, and the webview's messages come from a
 // page the extension host cannot drive. Exposed only when the extension runs under a test runner.
 import type * as vscode from 'vscode';
-import type { PresenterApi, Token, ViewState } from '../protocol';
+import type { PresenterApi, TextWindow, Token, ViewState } from '../protocol';
 import type { EditorLens, FocusSource } from './editorLens';
 import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
@@ -16,6 +16,8 @@ export interface ProbedInspection {
   range: vscode.Range;
   stale: boolean;
   tokens: readonly Token[];
+  /** Which window of the text this is, when the text was inspected in windows. */
+  window?: TextWindow;
   heads: number;
   /** Per layer, Float32 [heads][T][T], exactly as the engine sent it. */
   layers: readonly Float32Array[];
@@ -57,6 +59,7 @@ export function createProbe(lens: EditorLens, inspector: SelectionInspector, exp
         range: current.range(),
         stale: current.stale,
         tokens: current.tokens,
+        window: current.started.window,
         heads: current.started.model.heads,
         layers: current.layers,
         view: lens.viewState,

@@ -2,7 +2,7 @@
 // enough to wonder about (a first model load, a long text), a notification with a Cancel button.
 // Quick runs never flash a notification.
 import * as vscode from 'vscode';
-import type { LoadStage } from '../protocol';
+import type { LoadStage, TextWindow } from '../protocol';
 
 /** How long an inspection runs before its cancellable notification appears. */
 export const NOTIFY_AFTER_MS = 1_000;
@@ -31,6 +31,13 @@ export function loadStageMessage(stage: LoadStage): string {
     case 'building': return vscode.l10n.t('Building the graph from the safetensors weights');
     case 'optimising': return vscode.l10n.t('Loading the weights and optimising the graph');
   }
+}
+
+/** Which layer has arrived, and of which window when the text has several. */
+export function layerMessage(layer: number, layers: number, window: TextWindow | undefined): string {
+  return window && window.count > 1
+    ? vscode.l10n.t('Window {0} of {1}: layer {2} of {3}', window.index + 1, window.count, layer + 1, layers)
+    : vscode.l10n.t('Layer {0} of {1}', layer + 1, layers);
 }
 
 /** Shows progress while `work` runs (with `messages` in its notification); `onCancel` runs when the user presses Cancel. */

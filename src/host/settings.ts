@@ -19,6 +19,7 @@ export interface Settings {
   provider: Provider;
   /** Which variant graph of a folder or Hub repo to load (fp32, fp16, 8- or 4-bit). */
   precision: PrecisionChoice;
+  /** Tokens per window, specials included; 0 for the model's context within the provider's cap (src/engine/context.ts). */
   maxTokens: number;
   /** Whether hovering an inspected token shows its card and paints what it attends to. */
   hoverEnabled: boolean;
@@ -57,13 +58,13 @@ export type EditorSettings = Pick<Settings, 'hoverEnabled' | 'followSelection'>;
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
   const provider = config.get<string>('provider', 'auto');
-  const maxTokens = config.get<number>('maxTokens', 512);
+  const maxTokens = config.get<number>('maxTokens', 0);
   const precision = config.get<string>('precision', 'auto');
   return {
     model: config.get<string>('model', '').trim() || process.env[MODEL_ENV]?.trim() || '',
     provider: (PROVIDERS as readonly string[]).includes(provider) ? (provider as Provider) : 'auto',
     precision: (PRECISION_CHOICES as readonly string[]).includes(precision) ? (precision as PrecisionChoice) : 'auto',
-    maxTokens: Number.isFinite(maxTokens) && maxTokens >= 2 ? Math.floor(maxTokens) : 512,
+    maxTokens: Number.isFinite(maxTokens) && maxTokens > 0 ? Math.max(2, Math.floor(maxTokens)) : 0,
     ...editorSettingsOf(config),
   };
 }

@@ -56,7 +56,7 @@ describe('activation', () => {
   it('contributes its settings with defaults', () => {
     const config = vscode.workspace.getConfiguration('attentionLens');
     assert.equal(config.inspect('provider')?.defaultValue, 'auto');
-    assert.equal(config.inspect('maxTokens')?.defaultValue, 512);
+    assert.equal(config.inspect('maxTokens')?.defaultValue, 0, 'the model\'s context');
     assert.equal(config.inspect('model')?.defaultValue, '');
   });
 });

@@ -70,7 +70,7 @@ describe('Bad input', function () {
     assert.equal(outcome.kind, 'nothing-to-inspect');
   });
 
-  it('100 000 characters: cut to maxTokens with a notice, highlights only on what was inspected', async () => {
+  it('100 000 characters: inspected in windows of the model\'s context, highlights only on the window shown', async () => {
     const story = 'Once upon a time, there was a little girl named Lily who loved to play in the park.\n';
     const text = story.repeat(Math.ceil(100_000 / story.length)).slice(0, 100_000);
     let started = performance.now();
@@ -80,16 +80,16 @@ describe('Bad input', function () {
     started = performance.now();
     const result = shown(await inspect());
     note(`      100 000 characters: opened in ${opened.toFixed(0)} ms, inspected in ${(performance.now() - started).toFixed(0)} ms (engine ${result.timings.totalMs.toFixed(0)} ms)`);
-    const maxTokens = vscode.workspace.getConfiguration('attentionLens').get<number>('maxTokens');
-    assert.equal(result.tokens.length, maxTokens);
-    assert.ok((result.truncatedFrom ?? 0) > maxTokens!, `truncatedFrom ${result.truncatedFrom}`);
-    assert.ok(result.notices.some((n) => n.includes(String(result.truncatedFrom)) && n.includes('maxTokens')), result.notices.join('\n'));
+    const window = result.window!;
+    assert.ok(window && window.index === 0 && window.count > 1, JSON.stringify(window));
+    assert.equal(result.truncatedFrom, undefined);
+    assert.ok(result.tokens.length <= 512 && result.tokens.length > 256, `${result.tokens.length} tokens`);
     const inspected = current(p).range;
     assert.ok(inspected.isEqual(result.range));
-    assert.ok(selection.contains(inspected) && !inspected.isEqual(selection));
+    assert.ok(inspected.isEqual(selection), 'the whole selection stays the inspected text; the window is a part of it');
     const lastEnd = Math.max(...current(p).tokens.map((t) => t.end));
-    assert.equal(editor.document.offsetAt(inspected.end), lastEnd);
-    // Past the inspected part, no card.
+    assert.equal(editor.document.offsetAt(inspected.start) + window.end, lastEnd);
+    // Past the window, no card.
     assert.equal(await hoverCard(editor.document.uri, editor.document.positionAt(lastEnd + 200)), undefined);
     const last = current(p).tokens.length - 1;
     const card = await hoverCard(editor.document.uri, tokenStart(editor.document, current(p), last));

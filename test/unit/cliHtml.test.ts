@@ -101,8 +101,8 @@ describe('attention-lens inspect --html', () => {
     const html = readFileSync(page, 'utf8');
     const { report, layers } = parsePage(html);
     assert.equal(report.tokens.length, 512);
-    assert.equal(report.warnings.length, 1, 'the truncation warning travels with the page');
-    assert.match(html, /<p class="al-page-warning">The text has \d+ tokens; only the first 512/);
+    assert.equal(report.warnings.length, 1, 'the window note travels with the page');
+    assert.match(html, /<p class="al-page-warning">The text has \d+ tokens, more than the model reads at once \(512\): this is window 1 of/);
     assert.equal(report.attention.precision, 'float16');
     assert.equal(report.attention.maxError, 2 ** -12);
     assert.equal(layers[0].byteLength, 2 * (8 * 512 * 513) / 2);

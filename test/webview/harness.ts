@@ -1,5 +1,6 @@
 // The test page's script: mounts the attention views on a bare page and lets the tests (through
 // page.evaluate) start inspections and stream synthetic layers into them.
+import type { TextWindow } from '../../src/protocol';
 import { mountAttentionApp, type AttentionApp, type AttentionAppMessage } from '../../webview/app';
 import { createRolloutComputer } from '../../webview/rolloutComputer';
 import { bundledStrings } from '../../webview/views/strings';
@@ -11,7 +12,8 @@ export interface Harness {
   posted: AttentionAppMessage[];
   /** worker: start the rollout worker (from a Blob URL of its bundled source), as the panel does. */
   mount(options?: { locale?: string; worker?: boolean }): void;
-  inspect(spec: SyntheticSpec): void;
+  /** `window`: the inspection is that window of a longer text. */
+  inspect(spec: SyntheticSpec, window?: TextWindow): void;
   /** Sends layers [from, to) of the current spec. */
   layers(from: number, to: number): void;
   done(): void;
@@ -40,10 +42,10 @@ const harness: Harness = {
       post: (message) => this.posted.push(message),
     });
   },
-  inspect(spec) {
+  inspect(spec, window) {
     this.spec = spec;
     const { text, tokens } = syntheticText(spec);
-    this.app!.setInspection({ model: syntheticModel(spec), tokens, text });
+    this.app!.setInspection({ model: syntheticModel(spec), tokens, text, window });
   },
   layers(from, to) {
     for (let l = from; l < to; l++) {

@@ -63,6 +63,10 @@ export const STRINGS = {
   'panel.truncated': 'Only the first {0} of {1} tokens were inspected.',
   'panel.timings': 'Load {0} ms · run {1} ms · total {2} ms',
   'panel.restoring': 'Inspecting again the text shown before the reload…',
+  'window.group': 'Windows of a text longer than the model reads at once',
+  'window.position': 'Window {0} of {1} · tokens {2}–{3} of {4}',
+  'window.previous': 'Previous window',
+  'window.next': 'Next window',
 } as const;
 
 export type StringKey = keyof typeof STRINGS;

@@ -29,6 +29,8 @@ const CSS = `
 .al-field vscode-single-select { width: 120px; }
 .al-field vscode-single-select.al-wide { width: 260px; }
 .al-toggle { margin-bottom: 4px; }
+.al-windows { display: flex; align-items: center; gap: 8px; }
+.al-window-step { min-width: 28px; }
 .al-export { position: relative; margin-bottom: 2px; margin-left: auto; }
 .al-export-menu {
   position: absolute;
