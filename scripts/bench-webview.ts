@@ -7,9 +7,10 @@
 //              arrives: the drawing time summed over the frames it is spread across (≤ 150 ms)
 //   recolour   the same view after a theme change, which recolours the already pooled thumbnails
 //   hover      a pointerover on a token until the strip's new tints are styled (≤ 16 ms)
-//   rollout    one-off: computing the rollout through every layer when it is first asked for (in
-//              the worker), with the longest main-thread task and the blocking time (long tasks'
-//              time beyond 50 ms each) from the switch until the rollout is drawn
+//   rollout    one-off: computing the rollout through every layer when it is first asked for (by
+//              the page's LocalAttention, as the standalone page and the notebook do), with the
+//              longest main-thread task and the blocking time (long tasks' time beyond 50 ms each)
+//              from the switch until the rollout is drawn
 // Run: node --import tsx scripts/bench-webview.ts [--runs N]
 import { buildHarness, feed, launch, openViews, settle } from '../test/webview/page';
 import type { SyntheticSpec } from '../test/webview/synthetic';
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
         observer.observe({ type: 'longtask' });
         const start = performance.now();
         app.setState({ ...app.getState(), aggregation: 'rollout' });
-        // The first frame shows "computing…"; the rollout runs in the worker, then the matrix redraws.
+        // The first frame shows "computing…"; the rollout is answered, then the matrix redraws.
         await window.harness.frame();
         while (document.querySelector('.al-matrix .al-pending')) await new Promise((resolve) => setTimeout(resolve, 5));
         const ms = performance.now() - start;

@@ -31,7 +31,7 @@ const builds = [
     format: 'iife',
     sourcemap: !production,
     minify: production,
-    entryPoints: { webview: 'webview/main.ts', standalone: 'webview/standalone.ts', rolloutWorker: 'webview/rolloutWorker.ts' },
+    entryPoints: { webview: 'webview/main.ts', standalone: 'webview/standalone.ts' },
     outdir,
     logLevel: 'info',
   },

@@ -20,7 +20,7 @@ const VSCE = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 const BUDGETS: Partial<Record<Target['name'], number>> = { 'linux-x64': 25e6 };
 /** Files at the top of the repository that the Marketplace page and the manifest refer to. */
 const TOP_LEVEL_FILES = ['README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'];
-const BUNDLE_FILES = ['extension.js', 'engine.js', 'webview.js', 'webview.css', 'rolloutWorker.js', 'notebookRenderer.js'];
+const BUNDLE_FILES = ['extension.js', 'engine.js', 'webview.js', 'webview.css', 'notebookRenderer.js'];
 
 interface Options {
   targets: Target[];

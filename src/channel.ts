@@ -1,5 +1,5 @@
 // One typed request/reply channel for every pair of message ends in the product: extension host ↔
-// engine process, extension host ↔ webview, webview ↔ its rollout worker, bench ↔ its worker.
+// engine process, extension host ↔ webview, bench ↔ its worker.
 // A request carries an id; the other end answers with events (streamed partial results, such as one
 // layer of attention) and then exactly one reply or error. Either side may cancel a request it sent.
 // Binary payloads travel as ArrayBuffers in the transfer list, never as JSON of numbers.

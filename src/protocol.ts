@@ -273,9 +273,6 @@ export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'prov
   source?: { uri: string; start: number };
 };
 
-/** One layer's attention as the engine sent it, Float32 [heads][T][T] row-major. */
-export type PanelLayer = Pick<LayerAttention, 'layer' | 'heads' | 'tokens' | 'data'>;
-
 /**
  * What the panel keeps with `vscode.setState` for the serializer to read after a window reload: the
  * view state and enough of the inspection to run it again (matrices are not kept; they can be large
@@ -301,7 +298,8 @@ export type PanelUpdate =
   | { type: 'failed'; message: string }
   /** A new inspection, before any attention, and the view state to show it in. */
   | { type: 'inspection'; inspection: PanelInspection; view: ViewState }
-  | ({ type: 'layer'; id: number } & PanelLayer)
+  /** Layer `layer` of inspection `id` is ready: views of it answer without waiting. */
+  | { type: 'layer'; id: number; layer: number }
   | { type: 'done'; id: number; timings: Timings }
   /** The view state changed other than by the page itself (a restore). */
   | { type: 'view'; view: ViewState }
@@ -322,7 +320,7 @@ export interface PanelPng {
 }
 
 /** What the presenter (extension host) answers for the panel's page. */
-export type PresenterApi = {
+export type PresenterApi = ViewCalls & {
   /** "What do you show?": streams the present state, then every change, until the page goes. */
   show: { params: Record<string, never>; result: void; event: PanelUpdate };
   /** The user changed the view state in the panel. */

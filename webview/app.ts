@@ -1,14 +1,15 @@
-// The attention views as one browser component, independent of VS Code: the panel's script mounts
-// it, feeds it the inspection's tokens and then its layers one at a time, and reports its state changes.
-// Drawing happens at most once per animation frame, so a burst of layers or state changes costs one
-// redraw; the token strip updates at once, because it is what the pointer is on.
+// The attention views as one browser component, independent of VS Code: the page that mounts it
+// gives it an inspection's tokens and where to ask for its attention (AttentionData), tells it as each
+// layer is computed, and hears its state changes. Each view asks for only what it draws and redraws
+// when the reply comes. Drawing happens at most once per animation frame, so a burst of layers,
+// replies or state changes costs one redraw; the token strip updates at once, because it is what the
+// pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import type { AttentionData } from '../src/attention/localAttention';
 import type { ExportView, ModelInfo, PanelPng, TextWindow, Token, ViewState } from '../src/protocol';
 import { sanitizeViewState, type ViewBounds } from '../src/viewState';
 import { ViewStateStore, type FocusedViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
-import { createRolloutComputer } from './rolloutComputer';
-import { AttentionSource } from './views/attentionSource';
 import { Controls } from './views/controls';
 import { ExportMenu } from './views/exportMenu';
 import { HeadView } from './views/headView';
@@ -18,6 +19,7 @@ import { translator, type Strings } from './views/strings';
 import { cssColor } from './views/color';
 import { adoptStyles } from './views/styles';
 import { TokenStrip } from './views/tokenStrip';
+import { ViewedInspection } from './views/viewedInspection';
 import { WindowStepper } from './views/windowStepper';
 
 /** Messages the views send to whoever mounted them. */
@@ -37,11 +39,6 @@ export interface AttentionAppOptions {
   locale?: string;
   /** The text table filled for that language (see views/strings.ts); English for what it lacks. */
   strings?: Strings;
-  /**
-   * URL of dist/rolloutWorker.js, which computes the rollout off the main thread. Without it (the
-   * standalone report page) the rollout runs on the main thread in slices that yield between them.
-   */
-  workerUrl?: string;
 }
 
 /** What the panel knows before any attention arrives; `text` lets the strip show the original spacing. */
@@ -54,10 +51,13 @@ export interface InspectionMeta {
 }
 
 export interface AttentionApp {
-  /** Starts a new inspection: tokens and model shape, before any layer; shown in `state` when given. */
-  setInspection(meta: InspectionMeta, state?: ViewState): void;
-  /** One layer's attention, Float32 [heads][T][T]; drawn as soon as it arrives. */
-  addLayer(layer: number, data: Float32Array): void;
+  /**
+   * Starts a new inspection: tokens and model shape, before any layer, with `data` to ask for its
+   * attention; shown in `state` when given.
+   */
+  setInspection(meta: InspectionMeta, data: AttentionData, state?: ViewState): void;
+  /** Layer `layer` has been computed: the views ask for it and draw it. */
+  layerArrived(layer: number): void;
   /** Every layer has arrived: removes the progress indicator. */
   done(): void;
   /** The view state: what to persist and restore after a reload. */
@@ -109,27 +109,6 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     for (const view of views) dirty.add(view);
     if (frame === 0) frame = requestAnimationFrame(flush);
   };
-  // The rollout runs in a worker (or in short slices when there is none): the matrix shows
-  // "computing…" until it arrives. A result for an earlier inspection is dropped.
-  const rollouts = createRolloutComputer(opts.workerUrl);
-  let rolloutScheduled = false;
-  const needRollout = () => {
-    if (rolloutScheduled || !source) return;
-    const input = source.rolloutInput();
-    if (!input) return;
-    rolloutScheduled = true;
-    const asked = source;
-    void rollouts.compute(input, asked.heads, asked.T).then((byLayer) => {
-      if (source !== asked) return;
-      rolloutScheduled = false;
-      if (!byLayer) return;
-      asked.setRollout(byLayer);
-      app.dataset.rolloutVia = rollouts.via;
-      strip.update(store.get());
-      invalidate('matrix');
-    });
-  };
-
   const controls = new Controls(store, t);
   const windowStepper = new WindowStepper(t, (index) => post({ type: 'showWindow', index }));
   const waiting = Object.assign(doc.createElement('p'), { className: 'al-waiting', textContent: t('app.waiting') });
@@ -142,7 +121,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   progress.append(progressBar, progressText);
   progress.hidden = true;
   const strip = new TokenStrip(store, t, reveal);
-  const matrix = new MatrixView(store, t, () => invalidate('matrix'), needRollout, reveal);
+  const matrix = new MatrixView(store, t, () => invalidate('matrix'), reveal);
   const heads = new HeadView(store, t, () => invalidate('heads'), reveal);
   const model = new ModelView(store, t, () => invalidate('model'));
   let currentView: ExportView = 'matrix';
@@ -161,7 +140,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   body.append(controls.element, windowStepper.element, progress, strip.element, views, model.element);
   app.append(waiting, body);
 
-  let source: AttentionSource | undefined;
+  let shown: ViewedInspection | undefined;
   let theme: Theme = readTheme(app);
   const applyTheme = (next: Theme) => {
     theme = next;
@@ -178,7 +157,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   function flush(): void {
     frame = 0;
     const state = store.get();
-    if (!source) return dirty.clear();
+    if (!shown) return dirty.clear();
     // Each view draws in its own try: one view's failure must not blank the others.
     const run = (view: Redraw, draw: (s: FocusedViewState) => void) => {
       if (!dirty.delete(view)) return;
@@ -226,29 +205,27 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   });
 
   const bounds = (): ViewBounds | undefined =>
-    source && { layers: source.layerCount, heads: source.heads, tokens: source.T };
+    shown && { layers: shown.layerCount, heads: shown.heads, tokens: shown.T };
 
   const updateProgress = () => {
-    if (!source) return;
-    const received = source.received();
-    progressBar.max = source.layerCount;
+    if (!shown) return;
+    const received = shown.received();
+    progressBar.max = shown.layerCount;
     progressBar.value = received;
-    progressText.textContent = t('progress.receiving', Math.min(received + 1, source.layerCount), source.layerCount);
+    progressText.textContent = t('progress.receiving', Math.min(received + 1, shown.layerCount), shown.layerCount);
     app.dataset.layersReceived = String(received);
   };
 
   return {
-    setInspection(meta, state) {
-      source = new AttentionSource(meta.model, meta.tokens);
-      rollouts.cancel();
-      rolloutScheduled = false;
+    setInspection(meta, data, state) {
+      shown = new ViewedInspection(meta.model, meta.tokens, data);
       updateFromOutside({ ...sanitizeViewState(state ?? store.saved(), bounds()), focus: null });
-      controls.setShape(source.layerCount, source.heads, (l) => source!.has(l));
+      controls.setShape(shown.layerCount, shown.heads, (l) => shown!.has(l));
       windowStepper.show(meta.window);
-      strip.setInspection(source, meta.text);
-      matrix.setInspection(source, meta.text);
-      heads.setInspection(source, meta.text);
-      model.setInspection(source);
+      strip.setInspection(shown, meta.text);
+      matrix.setInspection(shown, meta.text);
+      heads.setInspection(shown, meta.text);
+      model.setInspection(shown);
       waiting.hidden = true;
       body.hidden = false;
       progress.hidden = false;
@@ -258,11 +235,10 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       strip.update(store.get());
       invalidate('matrix', 'heads', 'model');
     },
-    addLayer(layer, data) {
-      if (!source) throw new Error('addLayer before setInspection');
-      source.addLayer(layer, data);
+    layerArrived(layer) {
+      if (!shown) throw new Error('layerArrived before setInspection');
+      shown.layerArrived(layer);
       controls.layerArrived(layer);
-      model.layerArrived(layer);
       updateProgress();
       strip.update(store.get());
       invalidate('matrix', 'heads', 'model');
@@ -284,7 +260,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       return () => listeners.delete(cb);
     },
     highlightToken(index) {
-      const valid = index !== null && Number.isInteger(index) && index >= 0 && (!source || index < source.T);
+      const valid = index !== null && Number.isInteger(index) && index >= 0 && (!shown || index < shown.T);
       updateFromOutside({ focus: valid ? index : null });
     },
     get currentView() {
@@ -293,7 +269,6 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
     renderPng,
     dispose() {
       unwatchTheme();
-      rollouts.dispose();
       cancelAnimationFrame(frame);
       app.remove();
     },

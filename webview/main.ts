@@ -1,8 +1,10 @@
 // The panel's script: asks the presenter in the extension host what to show as soon as it loads
 // (first open, shown again after being hidden, window reload), feeds what it is told to the attention
-// views (webview/app.ts), and reports the views' hovers, locks and view-state changes back. It keeps
-// in vscode.setState only what the presenter gives it to keep. The views draw; this file adds only
-// the facts header and the notes.
+// views (webview/app.ts), and reports the views' hovers, locks and view-state changes back. The
+// attention stays in the engine: the views' requests for what they draw go to the presenter, which
+// passes them on. It keeps in vscode.setState only what the presenter gives it to keep. The views
+// draw; this file adds only the facts header and the notes.
+import type { AttentionData } from '../src/attention/localAttention';
 import { Channel, Transfer, type Port } from '../src/channel';
 import type { PageApi, PanelEnvelope, PanelInspection, PanelSavedState, PanelUpdate, PresenterApi } from '../src/protocol';
 import { mountAttentionApp } from './app';
@@ -59,7 +61,6 @@ let fromPresenter = false;
 const app = mountAttentionApp(viewsRoot, {
   locale: document.documentElement.lang,
   strings,
-  workerUrl: document.body.dataset.workerUrl,
   post: (message) => {
     switch (message.type) {
       case 'export':
@@ -76,6 +77,11 @@ const app = mountAttentionApp(viewsRoot, {
 app.onStateChange((view) => {
   if (!fromPresenter && inspection) tell('viewState', view);
 });
+
+/** Inspection `id`'s attention, asked of the presenter; aborting a request cancels it there too. */
+function attentionOf(id: number): AttentionData {
+  return { request: (request, signal) => presenter.request('view', { inspection: id, request }, { signal }) };
+}
 
 function applyView(apply: () => void): void {
   fromPresenter = true;
@@ -149,13 +155,13 @@ function show(update: PanelUpdate): void {
       showStatus(undefined);
       renderHeader(shown.model.id, { layers: shown.model.layers, heads: shown.model.heads, tokens: shown.tokens.length, provider: shown.provider, precision: shown.model.precision });
       renderNotes(shown);
-      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text, window: shown.window }, update.view));
+      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text, window: shown.window }, attentionOf(shown.id), update.view));
       setBusy(true);
       break;
     }
     case 'layer':
       if (update.id !== inspection?.id) break;
-      app.addLayer(update.layer, new Float32Array(update.data));
+      app.layerArrived(update.layer);
       break;
     case 'done':
       if (update.id !== inspection?.id) break;

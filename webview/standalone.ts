@@ -1,10 +1,11 @@
 // The views in a page of their own (`attention-lens inspect --html`): the report is embedded in the
-// page as JSON plus one base64 block of attention per layer, decoded here and fed to the same app the
-// panel mounts. Nothing is fetched.
+// page as JSON plus one base64 block of attention per layer, decoded here and kept in the page, where
+// the same app the panel mounts asks for what it shows. Nothing is fetched.
 import { decodeFloat16, dequantizeProbabilities } from '../src/attention/quantize';
 import { unpackLowerTriangle } from '../src/report/causalTriangle';
 import { EMBED, type EmbeddedReport } from '../src/report/htmlFormat';
 import { mountAttentionApp } from './app';
+import { showLocally } from './localInspection';
 
 function bytesOf(base64: string): Uint8Array {
   const binary = atob(base64.trim());
@@ -36,12 +37,12 @@ async function start(): Promise<void> {
   const report = JSON.parse(document.getElementById(EMBED.report)!.textContent!) as EmbeddedReport;
   followColourScheme();
   const app = mountAttentionApp(document.getElementById(EMBED.root)!);
-  app.setInspection({ model: report.model, tokens: report.tokens, text: report.text });
+  const addLayer = showLocally(app, { model: report.model, tokens: report.tokens, text: report.text });
   const T = report.tokens.length;
   const blocks = Array.from(document.querySelectorAll<HTMLScriptElement>(`script.${EMBED.layerClass}`));
   for (const block of blocks) {
     const values = decodeLayer(block.textContent ?? '', report.attention.precision);
-    app.addLayer(Number(block.dataset.layer), report.attention.layout === 'causal' ? unpackLowerTriangle(values, T) : values);
+    addLayer(Number(block.dataset.layer), report.attention.layout === 'causal' ? unpackLowerTriangle(values, T) : values);
     // Let the first layers paint while the rest decode.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }

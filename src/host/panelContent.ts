@@ -3,7 +3,7 @@
 // Every change returns the updates a page showing it needs; `snapshot` is all of it, for a page that
 // has just loaded. The presenter (src/host/presenter.ts) owns one and sends these to the page. No
 // `vscode` import: pure and testable anywhere.
-import type { PanelInspection, PanelLayer, PanelSavedState, PanelUpdate, Timings, ViewState } from '../protocol';
+import type { LayerAttention, PanelInspection, PanelSavedState, PanelUpdate, Timings, ViewState } from '../protocol';
 import { checkViewState, DEFAULT_VIEW_STATE, sameViewState, sanitizeViewState, type ViewBounds } from '../viewState';
 
 /** The inspection the panel shows: its layers as they arrive, and its timings once all have. */
@@ -75,10 +75,10 @@ export class PanelContent {
   }
 
   /** One layer of inspection `id` arrived; nothing for a layer of another. */
-  layer(id: number, layer: Omit<PanelLayer, 'data'>, data: Float32Array): PanelUpdate[] {
+  layer(id: number, layer: Pick<LayerAttention, 'layer'>, data: Float32Array): PanelUpdate[] {
     if (this.current?.inspection.id !== id) return [];
     this.current.layers[layer.layer] = data;
-    return [layerUpdate(id, layer.layer, data, layer.heads, layer.tokens)];
+    return [{ type: 'layer', id, layer: layer.layer }];
   }
 
   /** Every layer of inspection `id` has arrived. */
@@ -114,7 +114,7 @@ export class PanelContent {
     if (shown) {
       const { inspection, layers, timings } = shown;
       updates.push({ type: 'inspection', inspection, view: this.viewState });
-      layers.forEach((data, l) => updates.push(layerUpdate(inspection.id, l, data, inspection.model.heads, inspection.tokens.length)));
+      layers.forEach((_, l) => updates.push({ type: 'layer', id: inspection.id, layer: l }));
       if (timings) updates.push({ type: 'done', id: inspection.id, timings });
     } else {
       updates.push({ type: 'view', view: this.viewState });
@@ -148,11 +148,4 @@ function bounds(inspection: PanelInspection): ViewBounds {
 // The same object when nothing changed, so a caller can tell a change by identity.
 function keep(before: ViewState, after: ViewState): ViewState {
   return sameViewState(before, after) ? before : after;
-}
-
-function layerUpdate(id: number, layer: number, data: Float32Array, heads: number, tokens: number): PanelUpdate {
-  // The page reads the whole buffer: a view into a larger one is copied out.
-  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  const buffer = (whole ? data.buffer : data.slice().buffer) as ArrayBuffer;
-  return { type: 'layer', id, layer, heads, tokens, data: buffer };
 }

@@ -5,7 +5,7 @@
 // the page; the lens and the exporter subscribe to what the user does there.
 import * as vscode from 'vscode';
 import { ChannelError, type Handlers, type RequestContext } from '../channel';
-import type { ExportView, PanelInspection, PanelLayer, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState } from '../protocol';
+import type { ExportView, LayerAttention, PanelInspection, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState } from '../protocol';
 import { Disposable } from './disposable';
 import { log } from './log';
 import { AttentionPanel, type PageChannel } from './panel';
@@ -41,6 +41,9 @@ export class PanelPresenter extends Disposable {
     hoverToken: ({ index }) => this.hoverEmitter.fire(index),
     export: ({ what }) => this.exportEmitter.fire(what),
     showWindow: ({ index }) => this.windowEmitter.fire(index),
+    // Answered from the engine's attention store once the presenter forwards view requests to it.
+    view: () => Promise.reject(new ChannelError('unavailable', 'The attention store does not answer view requests yet.')),
+    release: () => undefined,
   };
 
   constructor(private readonly extensionUri: vscode.Uri) {
@@ -88,7 +91,7 @@ export class PanelPresenter extends Disposable {
   }
 
   /** One layer of inspection `id` arrived. */
-  layer(id: number, layer: Omit<PanelLayer, 'data'>, data: Float32Array): void {
+  layer(id: number, layer: Pick<LayerAttention, 'layer'>, data: Float32Array): void {
     this.send(this.content.layer(id, layer, data));
   }
 

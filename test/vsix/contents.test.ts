@@ -33,7 +33,7 @@ describe('the linux-x64 VSIX', () => {
 
   it('carries the bundles, the manifest and the Marketplace files', () => {
     for (const file of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'images/icon.png', 'package.nls.json',
-      'dist/extension.js', 'dist/engine.js', 'dist/webview.js', 'dist/webview.css', 'dist/rolloutWorker.js', 'dist/notebookRenderer.js']) {
+      'dist/extension.js', 'dist/engine.js', 'dist/webview.js', 'dist/webview.css', 'dist/notebookRenderer.js']) {
       assert.ok(names.includes(`extension/${file}`), `missing ${file}`);
     }
   });

@@ -24,24 +24,11 @@ export async function buildHarness(): Promise<string> {
     outfile: path.join(dir, 'harness.js'),
     logLevel: 'error',
   });
-  // The rollout worker, as the panel builds it; a file:// page cannot start a worker from a file,
-  // so the page holds its source and the harness starts it from a Blob URL.
-  const worker = await esbuild.build({
-    entryPoints: [path.join(here, '../../webview/rolloutWorker.ts')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'error',
-  });
-  const workerSource = JSON.stringify(worker.outputFiles[0].text).replace(/</g, '\\u003c');
   fs.copyFileSync(path.join(here, 'harness.css'), path.join(dir, 'harness.css'));
   fs.writeFileSync(
     path.join(dir, 'index.html'),
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attention views</title>' +
       '<link rel="stylesheet" href="harness.css"></head>' +
-      `<script>window.rolloutWorkerSource = ${workerSource};</script>` +
       '<body class="vscode-dark"><div id="root"></div><script src="harness.js"></script></body></html>',
   );
   return pathToFileURL(path.join(dir, 'index.html')).href;
@@ -60,8 +47,7 @@ export async function launch(): Promise<Browser> {
 export async function openViews(
   browser: Browser,
   url: string,
-  // worker: false mounts the views without the rollout worker, as the standalone page does.
-  options: { locale?: string; width?: number; height?: number; worker?: boolean } = {},
+  options: { locale?: string; width?: number; height?: number } = {},
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 1000 } });
   const errors: string[] = [];
@@ -73,7 +59,7 @@ export async function openViews(
   // functions passed to page.evaluate carry that call into the page, so give the page a no-op one.
   await page.addInitScript('globalThis.__name = (target) => target;');
   await page.goto(url);
-  await page.evaluate((options) => window.harness.mount(options), { locale: options.locale, worker: options.worker ?? true });
+  await page.evaluate((options) => window.harness.mount(options), { locale: options.locale });
   return { page, errors };
 }
 
@@ -100,7 +86,5 @@ declare global {
   interface Window {
     /** The test page's harness (test/webview/harness.ts). */
     harness: Harness;
-    /** The bundled webview/rolloutWorker.ts. */
-    rolloutWorkerSource: string;
   }
 }

@@ -76,3 +76,22 @@ export async function countColour(page: Page, selector: string, rgb: [number, nu
 export function hexRgb(hex: string): [number, number, number] {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
 }
+
+/** Where the matrix shows its cells: the gutter, a cell's CSS size and the window (first row, first column, positions across). */
+export async function matrixLayout(page: Page): Promise<{ gutter: number; cell: number; q: number; k: number; size: number; cells: number }> {
+  return page.$eval(MATRIX, (el) => {
+    const data = (el as HTMLElement).dataset;
+    const [q, k, size] = data.window!.split(',').map(Number);
+    return { gutter: Number(data.gutter), cell: Number(data.cell), q, k, size, cells: Number(data.cells) };
+  });
+}
+
+/** Moves the mouse over shown position (row r, column c) of a zoomed or pooled matrix; returns the tooltip's text. */
+export async function hoverPosition(page: Page, r: number, c: number): Promise<string> {
+  const box = (await page.locator(MATRIX).boundingBox())!;
+  const { gutter, cell, q, k } = await matrixLayout(page);
+  await page.mouse.move(box.x + gutter + (c + 0.5 - k) * cell, box.y + gutter + (r + 0.5 - q) * cell);
+  const tooltip = page.locator(`.al-matrix .al-tooltip[data-row="${r}"][data-column="${c}"]`);
+  await tooltip.waitFor({ state: 'visible' });
+  return (await tooltip.textContent()) ?? '';
+}

@@ -5,6 +5,7 @@
 // one layer's decoding, and then drawn in one frame.
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { mountAttentionApp, type AttentionApp } from '../app';
+import { showLocally } from '../localInspection';
 import { bundledStrings, translator } from '../views/strings';
 import { checkDocument } from './notebookDocument';
 
@@ -57,16 +58,16 @@ export const activate: ActivationFunction = () => {
       root.append(summary);
       const app = mountAttentionApp(root, { locale, strings });
       apps.set(item.id, app);
-      app.setInspection({ model: doc.model, tokens: doc.tokens, text: doc.text });
-      // Decode one layer per task, so the notebook stays responsive, and add them all in one task:
-      // every addLayer redraws the head view, whose lines for 512 tokens take most of a second.
+      const addLayer = showLocally(app, { model: doc.model, tokens: doc.tokens, text: doc.text });
+      // Decode one layer per task, so the notebook stays responsive, and add them all in one task,
+      // so the views draw once with every layer rather than once per layer.
       const layers: Float32Array[] = [];
       for (let l = 0; l < checked.layerCount; l++) {
         await nextTask();
         if (signal.aborted || apps.get(item.id) !== app) return;
         layers.push(checked.layer(l));
       }
-      layers.forEach((data, l) => app.addLayer(l, data));
+      layers.forEach((data, l) => addLayer(l, data));
       app.done();
       root.dataset.loaded = String(checked.layerCount);
     } catch (error) {

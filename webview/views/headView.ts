@@ -1,17 +1,21 @@
 // BertViz's head view on a canvas: queries on the left, keys on the right, a line for each weight
 // with the weight as its opacity and one colour per head (the lines themselves: headLines.ts).
-// Heads toggle on and off; hovering, arrowing or locking a token keeps only its lines.
+// Heads toggle on and off; hovering, arrowing or locking a token keeps only its lines. With no token
+// active it asks for the layer's strongest links within a line budget; with one, for every head's row
+// of that token.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { AttentionReply, AttentionRequest } from '../../src/protocol';
 import { headColor } from '../palette';
-import { drawHeadLines } from './headLines';
+import { drawHeadLines, lineBudget, linesOfLinks, linesOfRows } from './headLines';
 import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
-import { isReady, type AttentionSource, type ShownMatrix } from './attentionSource';
 import { cssColor } from './color';
 import { tokenLabel } from './format';
 import { fitText, scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
+import { ReplySlot } from './replySlot';
 import type { Translate } from './strings';
+import type { ViewedInspection } from './viewedInspection';
 
 const PAD = 8;
 
@@ -24,10 +28,11 @@ export class HeadView {
   private readonly empty: HTMLElement;
   private boxes: VscodeCheckbox[] = [];
   private width = 420;
-  private source?: AttentionSource;
+  private inspection?: ViewedInspection;
   private labels: string[] = [];
   private theme?: Theme;
-  private snapshot?: { key: string; theme: Theme; source: AttentionSource; canvas: HTMLCanvasElement; caption: string };
+  private readonly replies = new ReplySlot(() => this.invalidate(), { keep: 8 });
+  private snapshot?: { key: string; theme: Theme; reply: AttentionReply; canvas: HTMLCanvasElement; caption: string };
   private rows: { kept: readonly number[]; position: Int32Array; rowHeight: number } | undefined;
 
   constructor(
@@ -76,10 +81,12 @@ export class HeadView {
     });
   }
 
-  setInspection(source: AttentionSource, text?: string): void {
-    this.source = source;
-    this.labels = source.tokens.map((token) => tokenLabel(token, text));
-    this.boxes = Array.from({ length: source.heads }, (_, h) => {
+  setInspection(inspection: ViewedInspection, text?: string): void {
+    this.inspection = inspection;
+    this.replies.reset(inspection.data);
+    this.snapshot = undefined;
+    this.labels = inspection.tokens.map((token) => tokenLabel(token, text));
+    this.boxes = Array.from({ length: inspection.heads }, (_, h) => {
       const box = document.createElement('vscode-checkbox');
       box.label = this.t('option.head', h);
       box.checked = true;
@@ -110,82 +117,82 @@ export class HeadView {
   }
 
   render(state: FocusedViewState): void {
-    const { source, theme } = this;
-    if (!source || !theme) return;
+    const { inspection, theme } = this;
+    if (!inspection || !theme) return;
     performance.mark('al-heads-start');
     const hidden = new Set(state.hiddenHeads);
     this.boxes.forEach((box, h) => {
       if (box.checked === hidden.has(h)) box.checked = !hidden.has(h);
     });
-    const heads: { h: number; shown: ShownMatrix }[] = [];
-    for (let h = 0; h < source.heads; h++) {
-      if (hidden.has(h)) continue;
-      const shown = source.matrix({ layer: state.layer, head: h, aggregation: 'head', hideSpecial: state.hideSpecial });
-      if (isReady(shown)) heads.push({ h, shown });
-    }
-    this.empty.hidden = hidden.size < source.heads;
-    const kept = source.visibleTokens(state.hideSpecial);
-    const position = new Int32Array(source.T).fill(-1);
-    kept.forEach((token, r) => (position[token] = r));
+    const heads = Array.from({ length: inspection.heads }, (_, h) => h).filter((h) => !hidden.has(h));
+    this.empty.hidden = heads.length > 0;
+    const { kept, position } = inspection.shown(state.hideSpecial);
+    const active = activeToken(state);
+    const at = active === null ? -1 : position[active];
+    const hideSpecial = inspection.hides(state.hideSpecial);
+    const request: AttentionRequest | undefined =
+      heads.length === 0 ? undefined
+      : at >= 0 ? { type: 'headRows', layer: state.layer, token: active!, received: state.received, hideSpecial }
+      : { type: 'links', layer: state.layer, heads, hideSpecial, budget: lineBudget(kept.length) };
+    const reply = request && this.replies.get(request);
     const n = kept.length;
     const rowHeight = n <= 48 ? 20 : Math.max(4, Math.min(20, Math.floor(6000 / n)));
     this.rows = { kept, position, rowHeight };
+    // Until the lines arrive the canvas keeps what it shows, unless the layer is not there at all.
+    if (request && !reply && inspection.has(state.layer)) return;
     const height = PAD * 2 + n * rowHeight;
     const width = Math.max(240, this.width);
     const ctx = sizeCanvas(this.canvas, width, height);
+    // The all-lines picture (no token active) is the slow one, and the pointer returns to it each
+    // time it leaves a token: keep a copy, keyed by the reply and the canvas it was drawn for.
+    const snapshotKey = [width, height, state.locked ?? -1].join('|');
+    if (at < 0 && reply && this.snapshot?.reply === reply && this.snapshot.key === snapshotKey && this.snapshot.theme === theme) {
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this.snapshot.canvas, 0, 0);
+      ctx.restore();
+      if (this.caption.textContent !== this.snapshot.caption) this.caption.textContent = this.snapshot.caption;
+    } else {
+      const caption = this.draw(ctx, theme, state, { reply, heads, at }, width, height);
+      if (at < 0 && reply) {
+        const canvas = scratchCanvas(this.snapshot?.canvas, this.canvas.width, this.canvas.height);
+        const copy = canvas.getContext('2d')!;
+        copy.clearRect(0, 0, canvas.width, canvas.height);
+        copy.drawImage(this.canvas, 0, 0);
+        this.snapshot = { key: snapshotKey, theme, reply, canvas, caption };
+      }
+    }
+    this.element.dataset.heads = heads.join(',');
+    performance.measure('attention-lens:head-view', 'al-heads-start');
+  }
+
+  // Draws the lines and the token columns; returns the caption it set.
+  private draw(
+    ctx: CanvasRenderingContext2D,
+    theme: Theme,
+    state: FocusedViewState,
+    { reply, heads, at }: { reply: AttentionReply | undefined; heads: number[]; at: number },
+    width: number,
+    height: number,
+  ): string {
+    const { kept, position, rowHeight } = this.rows!;
     ctx.fillStyle = cssColor(theme.background);
     ctx.fillRect(0, 0, width, height);
     const fontSize = Math.min(12, rowHeight - 2);
-    const font = `${fontSize}px ${theme.monoFamily}`;
-    ctx.font = font;
+    ctx.font = `${fontSize}px ${theme.monoFamily}`;
     const column = Math.min(width * 0.3, 140);
-    const x1 = column + 6;
-    const x2 = width - column - 6;
     const y = (r: number) => PAD + (r + 0.5) * rowHeight;
-    const active = activeToken(state);
-    const at = active === null ? -1 : position[active];
-
-    // The all-lines picture is the slow one (every row of every head), and the pointer returns to it
-    // each time it leaves a token: keep a copy, keyed by everything it depends on.
-    const snapshotKey = at < 0 ? [state.layer, state.hideSpecial, heads.map((x) => x.h), width, height, source.received()].join('|') : '';
-    const reuse = at < 0 && this.snapshot?.key === snapshotKey && this.snapshot.theme === theme && this.snapshot.source === source;
-    if (reuse) {
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.drawImage(this.snapshot!.canvas, 0, 0);
-      ctx.restore();
-      if (this.caption.textContent !== this.snapshot!.caption) this.caption.textContent = this.snapshot!.caption;
-      this.element.dataset.heads = heads.map((x) => x.h).join(',');
-      performance.measure('attention-lens:head-view', 'al-heads-start');
-      return;
+    let thinned = false;
+    if (reply?.type === 'links') {
+      drawHeadLines(ctx, theme, linesOfLinks(reply, position), column + 6, width - column - 6, y);
+      thinned = reply.thinned;
+    } else if (reply?.type === 'headRows') {
+      drawHeadLines(ctx, theme, linesOfRows(reply, heads, at, state.received, position), column + 6, width - column - 6, y);
     }
-    const thinned = drawHeadLines(ctx, theme, heads, state.received, at, x1, x2, y);
-    const waiting = heads.length === 0 && hidden.size < source.heads;
+    const waiting = heads.length > 0 && !this.inspection!.has(state.layer);
     const caption = waiting ? this.t('matrix.waitingLayer', state.layer) : this.t('heads.caption', state.layer) + (thinned ? ' ' + this.t('heads.thinned') : '');
     if (this.caption.textContent !== caption) this.caption.textContent = caption;
-    if (fontSize >= 8) {
-      ctx.textBaseline = 'middle';
-      kept.forEach((token, r) => {
-        const label = fitText(ctx, this.labels[token], column - 8);
-        const emphasised = r === at;
-        if (emphasised && theme.highContrast) {
-          // High-contrast themes mark focus with borders, never fills that text must sit on.
-          ctx.strokeStyle = cssColor(theme.focus);
-          ctx.lineWidth = 1;
-          ctx.strokeRect(0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
-          ctx.strokeRect(width - column + 0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
-        } else if (emphasised) {
-          ctx.fillStyle = cssColor(theme.focus, 0.35);
-          ctx.fillRect(0, PAD + r * rowHeight, column, rowHeight);
-          ctx.fillRect(width - column, PAD + r * rowHeight, column, rowHeight);
-        }
-        ctx.fillStyle = cssColor(at >= 0 && !emphasised ? theme.muted : theme.foreground);
-        ctx.textAlign = 'right';
-        ctx.fillText(label, column - 4, y(r));
-        ctx.textAlign = 'left';
-        ctx.fillText(label, width - column + 4, y(r));
-      });
-    }
+    if (fontSize >= 8) this.drawTokens(ctx, theme, kept, at, column, width, fontSize);
     if (state.locked !== null && position[state.locked] >= 0) {
       ctx.strokeStyle = cssColor(theme.focus);
       ctx.lineWidth = 2;
@@ -193,15 +200,35 @@ export class HeadView {
       ctx.strokeRect(1, PAD + r * rowHeight, column - 2, rowHeight);
       ctx.strokeRect(width - column + 1, PAD + r * rowHeight, column - 2, rowHeight);
     }
-    if (at < 0) {
-      const canvas = scratchCanvas(this.snapshot?.canvas, this.canvas.width, this.canvas.height);
-      const copy = canvas.getContext('2d')!;
-      copy.clearRect(0, 0, canvas.width, canvas.height);
-      copy.drawImage(this.canvas, 0, 0);
-      this.snapshot = { key: snapshotKey, theme, source, canvas, caption };
-    }
-    this.element.dataset.heads = heads.map((x) => x.h).join(',');
-    performance.measure('attention-lens:head-view', 'al-heads-start');
+    return caption;
+  }
+
+  // The token labels down both sides, the active one emphasised.
+  private drawTokens(ctx: CanvasRenderingContext2D, theme: Theme, kept: readonly number[], at: number, column: number, width: number, fontSize: number): void {
+    const rowHeight = this.rows!.rowHeight;
+    const y = (r: number) => PAD + (r + 0.5) * rowHeight;
+    ctx.font = `${fontSize}px ${theme.monoFamily}`;
+    ctx.textBaseline = 'middle';
+    kept.forEach((token, r) => {
+      const label = fitText(ctx, this.labels[token], column - 8);
+      const emphasised = r === at;
+      if (emphasised && theme.highContrast) {
+        // High-contrast themes mark focus with borders, never fills that text must sit on.
+        ctx.strokeStyle = cssColor(theme.focus);
+        ctx.lineWidth = 1;
+        ctx.strokeRect(0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
+        ctx.strokeRect(width - column + 0.5, PAD + r * rowHeight + 0.5, column - 1, rowHeight - 1);
+      } else if (emphasised) {
+        ctx.fillStyle = cssColor(theme.focus, 0.35);
+        ctx.fillRect(0, PAD + r * rowHeight, column, rowHeight);
+        ctx.fillRect(width - column, PAD + r * rowHeight, column, rowHeight);
+      }
+      ctx.fillStyle = cssColor(at >= 0 && !emphasised ? theme.muted : theme.foreground);
+      ctx.textAlign = 'right';
+      ctx.fillText(label, column - 4, y(r));
+      ctx.textAlign = 'left';
+      ctx.fillText(label, width - column + 4, y(r));
+    });
   }
 
   private tokenAt(offsetY: number): number | undefined {

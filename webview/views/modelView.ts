@@ -1,34 +1,38 @@
 // Every layer and head at once as a grid of thumbnails; clicking one (or Enter on the keyboard
-// cursor) shows that layer and head in the other views. Thumbnails are max-pooled to a few dozen
-// pixels once (again only on a resize or when special tokens are hidden or shown), recoloured from
-// the pooled values on a theme change, and kept in one off-screen canvas, so selection changes only
-// redraw outlines.
+// cursor) shows that layer and head in the other views. Thumbnails are asked for as layers arrive,
+// max-pooled to the thumbnail's device pixels (again only on a resize or when special tokens are
+// hidden or shown), recoloured from the pooled values on a theme change, and kept in one off-screen
+// canvas, so selection changes only redraw outlines.
+import type { AttentionReply, AttentionRequest } from '../../src/protocol';
 import type { FocusedViewState, ViewStateStore } from '../state';
 import type { Theme } from '../theme';
-import type { AttentionSource } from './attentionSource';
 import { cssColor } from './color';
-import { paintHeat, poolThumbnail } from './heatmap';
+import { paintHeat } from './heatmap';
 import { scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
+import { ReplySlot } from './replySlot';
 import type { Translate } from './strings';
+import type { ViewedInspection } from './viewedInspection';
 
 const GAP = 4;
 const LEFT = 30;
 const TOP = 18;
 const MIN_SIDE = 16;
 const MAX_SIDE = 72;
-const FRAME_BUDGET_MS = 12;
 
 export class ModelView {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private width = 480;
-  private source?: AttentionSource;
+  private inspection?: ViewedInspection;
   private theme?: Theme;
   private grid?: HTMLCanvasElement;
   private painted = new Uint8Array(0);
   private paintedFor = '';
-  // Pooled values and their maximum per thumbnail (layer·heads + head), for recolouring.
-  private pooled: { values: Float32Array; max: number }[] = [];
+  // Pooled values, their side and their maximum per thumbnail (layer·heads + head), for recolouring.
+  private pooled: { values: Float32Array; pixels: number; max: number }[] = [];
+  // Layers whose thumbnails have been asked for at the present size and hiding.
+  private asked = new Set<number>();
+  private readonly replies = new ReplySlot((reply, request) => this.take(reply, request), { concurrent: true });
   private side = MIN_SIDE;
   private cursor: { layer: number; head: number } | null = null;
   private themeOf?: Theme;
@@ -73,45 +77,46 @@ export class ModelView {
     });
   }
 
-  setInspection(source: AttentionSource): void {
-    this.source = source;
-    this.painted = new Uint8Array(source.layerCount * source.heads);
+  setInspection(inspection: ViewedInspection): void {
+    this.inspection = inspection;
+    this.replies.reset(inspection.data);
+    this.painted = new Uint8Array(inspection.layerCount * inspection.heads);
     this.pooled = [];
+    this.asked.clear();
+    this.paintedFor = '';
     this.cursor = null;
-    this.canvas.setAttribute('aria-label', this.t('model.label', source.layerCount, source.heads));
+    this.canvas.setAttribute('aria-label', this.t('model.label', inspection.layerCount, inspection.heads));
   }
 
   setTheme(theme: Theme): void {
     this.theme = theme;
   }
 
-  /** Marks a layer's thumbnails for repainting (its attention has just arrived). */
-  layerArrived(layer: number): void {
-    if (!this.source) return;
-    this.painted.fill(0, layer * this.source.heads, (layer + 1) * this.source.heads);
-    for (let h = 0; h < this.source.heads; h++) delete this.pooled[layer * this.source.heads + h];
-  }
-
   render(state: FocusedViewState): void {
-    const { source, theme } = this;
-    if (!source || !theme) return;
+    const { inspection, theme } = this;
+    if (!inspection || !theme) return;
     performance.mark('al-model-start');
-    const { layerCount: L, heads: H } = source;
+    const { layerCount: L, heads: H } = inspection;
     this.side = Math.max(MIN_SIDE, Math.min(MAX_SIDE, Math.floor((this.width - LEFT) / H) - GAP));
     const side = this.side;
     const dpr = window.devicePixelRatio || 1;
     const px = Math.round(side * dpr);
-    const key = `${px}:${state.hideSpecial}`;
-    if (key !== this.paintedFor) this.pooled = [];
+    const hideSpecial = inspection.hides(state.hideSpecial);
+    const key = `${px}:${hideSpecial}`;
+    if (key !== this.paintedFor) {
+      // Another size or hiding: what was asked for, and every thumbnail, is for another picture.
+      this.replies.abandon();
+      this.asked.clear();
+      this.pooled = [];
+    }
     if (key !== this.paintedFor || this.grid === undefined || this.themeOf !== theme) {
       this.paintedFor = key;
       this.themeOf = theme;
       this.painted.fill(0);
     }
+    this.ask(inspection, px, hideSpecial);
     this.grid = scratchCanvas(this.grid, H * px, L * px);
-    // Pooling 144 thumbnails of 512 tokens takes about 100 ms: spread over frames so the panel
-    // stays responsive, showing each thumbnail as it is ready.
-    if (this.paintThumbnails(source, theme, state.hideSpecial, px)) this.invalidate();
+    this.paintThumbnails(inspection, theme, px);
 
     const width = LEFT + H * (side + GAP);
     const height = TOP + L * (side + GAP);
@@ -160,43 +165,68 @@ export class ModelView {
     performance.measure('attention-lens:model-view', 'al-model-start');
   }
 
-  // Paints thumbnails not yet painted, until the frame's budget is spent; returns whether any are left.
-  private paintThumbnails(source: AttentionSource, theme: Theme, hideSpecial: boolean, px: number): boolean {
-    const ctx = this.grid!.getContext('2d')!;
-    const image = ctx.createImageData(px, px);
-    const deadline = performance.now() + FRAME_BUDGET_MS;
-    let kept: number[] | undefined;
-    for (let l = 0; l < source.layerCount; l++) {
-      if (!source.has(l)) continue;
-      for (let h = 0; h < source.heads; h++) {
-        const index = l * source.heads + h;
-        if (this.painted[index]) continue;
-        if (performance.now() > deadline) return true;
-        let pooled = this.pooled[index];
-        if (!pooled) {
-          kept ??= source.visibleTokens(hideSpecial);
-          const values = new Float32Array(px * px);
-          const max = poolThumbnail(source.rawHead(l, h)!, source.T, kept, hideSpecial && kept.length < source.T, px, values);
-          pooled = this.pooled[index] = { values, max };
-        }
-        paintHeat(pooled.values, px, pooled.max, theme.heat, image);
-        ctx.putImageData(image, h * px, l * px);
-        this.painted[index] = 1;
+  // Asks for the thumbnails of the layers that have arrived and have not been asked for, in one request.
+  private ask(inspection: ViewedInspection, pixels: number, hideSpecial: boolean): void {
+    const layers = inspection.arrivedLayers().filter((l) => !this.asked.has(l));
+    if (layers.length === 0) return;
+    for (const l of layers) this.asked.add(l);
+    const request: AttentionRequest = { type: 'thumbnails', layers, pixels, hideSpecial };
+    const reply = this.replies.get(request);
+    if (reply) this.take(reply, request);
+  }
+
+  // Keeps a reply's thumbnails, if it is for the picture shown now, to be painted at the next frame.
+  private take(reply: AttentionReply, request: AttentionRequest): void {
+    const inspection = this.inspection;
+    if (!inspection || reply.type !== 'thumbnails' || request.type !== 'thumbnails') return;
+    if (`${request.pixels}:${request.hideSpecial}` !== this.paintedFor) return;
+    const { heads, pixels } = reply;
+    const values = new Float32Array(reply.values);
+    const max = new Float32Array(reply.max);
+    reply.layers.forEach((l, i) => {
+      for (let h = 0; h < Math.min(heads, inspection.heads); h++) {
+        const index = l * inspection.heads + h;
+        const at = (i * heads + h) * pixels * pixels;
+        this.pooled[index] = { values: values.subarray(at, at + pixels * pixels), pixels, max: max[i * heads + h] };
+        this.painted[index] = 0;
       }
+    });
+    this.invalidate();
+  }
+
+  // Paints the thumbnails that have arrived and are not painted yet into the off-screen grid.
+  private paintThumbnails(inspection: ViewedInspection, theme: Theme, px: number): void {
+    const ctx = this.grid!.getContext('2d')!;
+    let image: ImageData | undefined;
+    for (let index = 0; index < this.painted.length; index++) {
+      const pooled = this.pooled[index];
+      if (this.painted[index] || !pooled) continue;
+      if (image?.width !== pooled.pixels) image = ctx.createImageData(pooled.pixels, pooled.pixels);
+      paintHeat(pooled.values, pooled.max, theme.heat, image);
+      const [l, h] = [Math.floor(index / inspection.heads), index % inspection.heads];
+      if (pooled.pixels === px) {
+        ctx.putImageData(image, h * px, l * px);
+      } else {
+        // The store pooled to another size than asked: scale it into the thumbnail's place.
+        const scratch = scratchCanvas(undefined, pooled.pixels, pooled.pixels);
+        scratch.getContext('2d')!.putImageData(image, 0, 0);
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(scratch, h * px, l * px, px, px);
+      }
+      this.painted[index] = 1;
     }
-    return false;
   }
 
   private cellAt(x: number, y: number): { layer: number; head: number } | null {
-    if (!this.source) return null;
+    if (!this.inspection) return null;
     const head = Math.floor((x - LEFT) / (this.side + GAP));
     const layer = Math.floor((y - TOP) / (this.side + GAP));
     const inside = (x - LEFT) % (this.side + GAP) < this.side && (y - TOP) % (this.side + GAP) < this.side;
-    return inside && head >= 0 && layer >= 0 && head < this.source.heads && layer < this.source.layerCount ? { layer, head } : null;
+    return inside && head >= 0 && layer >= 0 && head < this.inspection.heads && layer < this.inspection.layerCount ? { layer, head } : null;
   }
 
   private onKey(event: KeyboardEvent): void {
-    const source = this.source;
+    const source = this.inspection;
     if (!source) return;
     const state = this.store.get();
     const cursor = this.cursor ?? { layer: state.layer, head: state.head };

@@ -1,13 +1,17 @@
 // The text as a row of tokens. Hovering (or arrowing to) a token tints every other token by the
-// attention it pays them, or receives from them; a click or Enter locks it, Esc unlocks. Tints are
-// inline background colours on the existing spans, written only when their step changes, so a hover
-// costs style recalculation and paint of the changed spans, never a layout.
+// attention it pays them, or receives from them; a click or Enter locks it, Esc unlocks. The weights
+// are the active token's row (or column), asked for when it becomes active; until they arrive the
+// tints stay as they were rather than flash off. Tints are inline background colours on the existing
+// spans, written only when their step changes, so a hover costs style recalculation and paint of the
+// changed spans, never a layout.
+import type { AttentionReply } from '../../src/protocol';
 import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
-import { isReady, type AttentionSource } from './attentionSource';
 import { contrast, cssColor, over } from './color';
 import { tokenLabel } from './format';
+import { ReplySlot } from './replySlot';
 import type { Translate } from './strings';
+import type { ViewedInspection } from './viewedInspection';
 
 // Tint opacity runs to this at the strongest weight, so the text under it stays legible.
 const MAX_ALPHA = 0.85;
@@ -22,7 +26,9 @@ export class TokenStrip {
   private readonly idPrefix = `al-token-${nextId++}-`;
   private spans: HTMLElement[] = [];
   private steps = new Int16Array(0);
-  private source?: AttentionSource;
+  private inspection?: ViewedInspection;
+  // Rows for the last tokens hovered: the pointer often comes back to one.
+  private readonly rows = new ReplySlot(() => this.update(this.store.get()), { keep: 32 });
   private backgrounds: string[] = [];
   private texts: string[] = [];
   private lastActive: number | null = null;
@@ -65,11 +71,12 @@ export class TokenStrip {
   }
 
   /** Builds one span per token; `text` (the inspected text) supplies the gaps between tokens. */
-  setInspection(source: AttentionSource, text?: string): void {
-    this.source = source;
+  setInspection(inspection: ViewedInspection, text?: string): void {
+    this.inspection = inspection;
+    this.rows.reset(inspection.data);
     const children: HTMLElement[] = [];
-    this.spans = source.tokens.map((token, i) => {
-      const previousEnd = i > 0 ? source.tokens[i - 1].end : 0;
+    this.spans = inspection.tokens.map((token, i) => {
+      const previousEnd = i > 0 ? inspection.tokens[i - 1].end : 0;
       const gap = text !== undefined && token.start > previousEnd ? text.slice(previousEnd, token.start) : '';
       if (gap.includes('\n')) children.push(Object.assign(document.createElement('span'), { className: 'al-break' }));
       const span = document.createElement('span');
@@ -105,12 +112,12 @@ export class TokenStrip {
 
   /** Re-tints for the current state; cheap enough to run on every hover. */
   update(state: FocusedViewState): void {
-    const source = this.source;
-    if (!source || this.backgrounds.length === 0) return;
+    const inspection = this.inspection;
+    if (!inspection || this.backgrounds.length === 0) return;
     performance.mark('al-strip-start');
     if (this.lastHidden !== state.hideSpecial) {
       this.lastHidden = state.hideSpecial;
-      this.spans.forEach((span, i) => span.classList.toggle('al-hidden', state.hideSpecial && source.isSpecial(i)));
+      this.spans.forEach((span, i) => span.classList.toggle('al-hidden', state.hideSpecial && inspection.isSpecial(i)));
     }
     const active = activeToken(state);
     this.mark(this.lastActive, active, 'al-active');
@@ -130,25 +137,12 @@ export class TokenStrip {
   }
 
   private paint(state: FocusedViewState, active: number | null): void {
-    const source = this.source!;
-    const shown = source.matrix(state);
-    const steps = new Int16Array(this.spans.length);
-    if (active !== null && isReady(shown) && shown.position[active] >= 0) {
-      const { values, size, position } = shown;
-      const at = position[active];
-      const weight = (pos: number) => (state.received ? values[pos * size + at] : values[at * size + pos]);
-      // Scale to the strongest other token: a token's attention to itself would otherwise wash out the rest.
-      let max = 0;
-      for (let i = 0; i < steps.length; i++) {
-        const pos = position[i];
-        if (i !== active && pos >= 0 && weight(pos) > max) max = weight(pos);
-      }
-      if (max > 0) {
-        for (let i = 0; i < steps.length; i++) {
-          const pos = position[i];
-          steps[i] = i === active || pos < 0 ? 0 : Math.round((STEPS * Math.min(max, weight(pos))) / max);
-        }
-      }
+    const inspection = this.inspection!;
+    let steps: Int16Array = new Int16Array(this.spans.length);
+    if (active !== null && inspection.shown(state.hideSpecial).position[active] >= 0) {
+      const reply = this.rows.get({ type: 'row', choice: inspection.choice(state), token: active, received: state.received });
+      if (!reply) return;
+      if (reply.type === 'row') steps = this.stepsOf(reply, active);
     }
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -158,6 +152,19 @@ export class TokenStrip {
       style.backgroundColor = this.backgrounds[step];
       style.color = this.texts[step];
     }
+  }
+
+  // Tint steps from the active token's weights, scaled to the strongest other token: a token's
+  // attention to itself would otherwise wash out the rest. Hidden tokens' weights are 0.
+  private stepsOf(reply: Extract<AttentionReply, { type: 'row' }>, active: number): Int16Array {
+    const weights = new Float32Array(reply.values);
+    const steps = new Int16Array(this.spans.length);
+    let max = 0;
+    for (let i = 0; i < steps.length; i++) if (i !== active && weights[i] > max) max = weights[i];
+    if (max > 0) {
+      for (let i = 0; i < steps.length; i++) steps[i] = i === active ? 0 : Math.round((STEPS * Math.min(max, Math.max(0, weights[i]))) / max);
+    }
+    return steps;
   }
 
   private mark(previous: number | null, next: number | null, className: string): void {
