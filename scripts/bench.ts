@@ -3,8 +3,9 @@
 //   bareMs          session.run of the unmodified graph, fetching its own outputs;
 //   rawAttentionMs  session.run of the surgered graph, fetching only the attention outputs (the floor
 //                   for any tool that shows attention); both timed in a worker thread of their own;
-//   pipelineMs      EngineClient.inspect(): tokenize, run and deliver every layer to this thread from
-//                   the engine process, as the extension does;
+//   pipelineMs      EngineClient.inspect(): tokenize, run and keep every layer in the engine
+//                   process's attention store, sending this thread a notice per layer, as the
+//                   extension does;
 //   threadMs        the same pipeline in a worker thread (scripts/bench/engineThread.ts), as the
 //                   engine ran before it had a process: pipelineMs − threadMs is the process boundary;
 // plus ratio = pipelineMs / rawAttentionMs, this (host) thread's longest event-loop delay during the

@@ -136,6 +136,8 @@ async function main(argv: string[]): Promise<void> {
     onProgress: (stage) => { if (!values.quiet) console.error(`Loading: ${stages[stage]}`); },
     onStarted: (s) => { started = s; },
     onLayer: (l) => { layers[l.layer] = new Float32Array(l.data); },
+    // How the model runs is not a warning about the report: shown only when progress is.
+    onLog: (message) => { if (!values.quiet) console.error(`note: ${message}`); },
   }).finally(() => pipeline.dispose());
   const { tokens } = started!;
   // A report of one window says so, in the page and the JSON, as it would say the text was cut.

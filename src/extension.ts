@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { EditorLens } from './host/editorLens';
 import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
 import { Exporter } from './host/exportCommands';
+import { HostEngine } from './host/hostEngine';
 import { disposeLog } from './host/log';
 import { registerModelCommands } from './host/modelCommands';
 import { PANEL_VIEW_TYPE } from './host/panel';
@@ -27,14 +28,15 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const started = performance.now();
   // The lens re-runs inspections (attentionLens.followSelection) through the inspector, which hands
   // its results back to the lens: the closure breaks the construction cycle.
-  const presenter = new PanelPresenter(context.extensionUri);
-  const lens = new EditorLens(presenter, (target) => inspector.inspect(target));
-  const inspector: SelectionInspector = new SelectionInspector(context.extensionUri, lens, presenter);
-  const exporter = new Exporter(lens, presenter);
+  const engine = new HostEngine(context.extensionUri);
+  const presenter = new PanelPresenter(context.extensionUri, engine);
+  const lens = new EditorLens(presenter, engine, (target) => inspector.inspect(target));
+  const inspector: SelectionInspector = new SelectionInspector(engine, lens, presenter);
+  const exporter = new Exporter(lens, presenter, engine);
   context.subscriptions.push(
     // First: inspections ask the model source this sets up for their model folder.
     ...registerModelCommands(context),
-    inspector,
+    engine,
     lens,
     exporter,
     presenter,
@@ -54,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     }),
     { dispose: disposeLog },
   );
-  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter, presenter) : undefined;
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter, presenter, engine) : undefined;
   return { activationMs: performance.now() - started, probe };
 }
 

@@ -63,6 +63,10 @@ export interface InspectOptions {
   precision?: PrecisionChoice;
   /** The caller's id for this inspection: later view requests name it. */
   inspection?: number;
+  /** The attention store's budget in MB (`attentionLens.engine.memoryBudgetMB`); 0 or absent for the default. */
+  memoryBudgetMB?: number;
+  /** Inspections the caller still shows: the store never evicts them to make room for this one. */
+  onScreen?: number[];
   /**
    * Which window (0-based) of a text longer than maxTokens to run; see TextWindow. Without it a long
    * text is cut to its first maxTokens tokens, with a warning.
@@ -88,8 +92,8 @@ export interface TextWindow {
 }
 
 // ── host ↔ engine process ────────────────────────────────────────────────────
-// One request, 'inspect', streams events (load progress, then the tokens, then one layer at a time)
-// and replies with the timings. The channel (src/channel.ts) carries ids, cancellation and errors.
+// One request, 'inspect', streams events (load progress, then the tokens, then a notice per layer as
+// the engine's attention store receives it) and replies with the timings and how the store keeps it. The channel (src/channel.ts) carries ids, cancellation and errors.
 
 /** Sent once tokens are known and the model is loaded, before any attention. */
 export interface InspectionStarted {
@@ -105,7 +109,7 @@ export interface InspectionStarted {
   window?: TextWindow;
 }
 
-/** One layer's attention probabilities: Float32 [heads][T][T], row-major. */
+/** One layer's attention probabilities: Float32 [heads][T][T], row-major (what the pipeline delivers in-process). */
 export interface LayerAttention {
   type: 'layer';
   layer: number;
@@ -120,12 +124,39 @@ export interface LoadProgress {
   stage: LoadStage;
 }
 
+/** Layer `layer` is in the engine's attention store: views of it answer without waiting. */
+export interface LayerReady {
+  type: 'layer';
+  layer: number;
+}
+
+/** A line for the output channel about how the model runs (e.g. why its layers arrive together). */
+export interface InspectionLog {
+  type: 'log';
+  message: string;
+}
+
 /** What an inspection streams before its reply. */
-export type InspectionEvent = InspectionStarted | LoadProgress | LayerAttention;
+export type InspectionEvent = InspectionStarted | LoadProgress | LayerReady | InspectionLog;
 
 /** The reply that ends an inspection. */
 export interface InspectionDone {
   timings: Timings;
+  /** How the engine's attention store keeps this inspection. */
+  store: StoreMode;
+  /** The bytes the store holds for it now. */
+  storeBytes: number;
+}
+
+/** What a report written by the engine from its store holds besides the attention. */
+export type ReportFormat = 'json' | 'safetensors';
+
+/** Asks the engine to write an inspection's `attention-lens/v1` report from its store to `file`. */
+export interface ReportRequest {
+  inspection: number;
+  /** An absolute path on the engine's machine; written under a temporary name, renamed when complete. */
+  file: string;
+  format: ReportFormat;
 }
 
 /** What the engine process reports about itself when asked (the host's memory and liveness check). */
@@ -206,9 +237,11 @@ export type ViewCalls = {
 export type StoreMode = 'float32' | 'float16' | 'recompute';
 
 /** The calls the engine process answers. */
-export type EngineApi = {
+export type EngineApi = ViewCalls & {
   inspect: { params: InspectOptions; result: InspectionDone; event: InspectionEvent };
   usage: { params: null; result: EngineUsage };
+  /** Writes a report from the store, streaming the fraction done (0..1); answers the bytes written. */
+  report: { params: ReportRequest; result: { bytes: number }; event: { fraction: number } };
 };
 
 export type EngineErrorCode =
@@ -227,6 +260,8 @@ export type EngineErrorCode =
   | 'no-such-window'
   | 'cancelled'
   | 'engine-stopped'
+  /** The store no longer keeps the inspection a view names (evicted, released, or the engine restarted): run it again. */
+  | 'attention-evicted'
   | 'internal';
 
 

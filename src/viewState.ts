@@ -1,7 +1,7 @@
 // The view state's rules, shared by the presenter (which owns it) and the panel's page (which shows
 // it): defaults, repair of a stored state, strict checks of a reported one, the editor's head choice.
 // No `vscode` import and no DOM: pure and testable anywhere.
-import { AGGREGATIONS, type Aggregation, type HeadChoice, type ViewState } from './protocol';
+import { AGGREGATIONS, type Aggregation, type AttentionChoice, type HeadChoice, type ViewState } from './protocol';
 
 /** How big an inspection is, for keeping indices inside it. */
 export interface ViewBounds {
@@ -70,6 +70,14 @@ export function checkViewState(value: unknown, bounds: ViewBounds): ViewState | 
 /** The head the editor paints for a view state: the head, or the aggregate over heads. */
 export function headChoice(view: ViewState): HeadChoice {
   return view.aggregation === 'head' ? view.head : view.aggregation;
+}
+
+/**
+ * What the editor's highlights and hover cards ask the engine for under `view`: the attention a
+ * token pays, with special tokens kept (they are zero-width in the editor, but take real weight).
+ */
+export function editorChoice(view: ViewState): AttentionChoice {
+  return { layer: view.layer, aggregation: view.aggregation, head: view.head, hideSpecial: false };
 }
 
 /** Whether two view states show the same thing. */

@@ -1,5 +1,5 @@
 // The host side of the bench's worker-thread engine (engineThread.ts): the same inspect call as
-// EngineClient's, with layers transferred instead of copied across a process boundary.
+// EngineClient's, over a worker thread instead of a process boundary.
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { Channel, ChannelError } from '../../src/channel';
@@ -21,14 +21,12 @@ export class ThreadEngine {
 
   async inspect(request: InspectOptions): Promise<InspectionResult> {
     let started: InspectionStarted | undefined;
-    const layers: Float32Array[] = [];
-    const { timings } = await this.channel.request('inspect', request, {
+    const done = await this.channel.request('inspect', request, {
       onEvent: (event) => {
         if (event.type === 'started') started = event;
-        else if (event.type === 'layer') layers[event.layer] = new Float32Array(event.data);
       },
     });
-    return { started: started!, layers, timings };
+    return { started: started!, ...done };
   }
 
   async dispose(): Promise<void> {

@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { LoadStage, ModelInfo, PrecisionChoice, Provider, ProviderAttempt, Token } from '../protocol';
 import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './graphs';
-import { EngineError } from './errors';
+import { EngineError, throwIfCancelled } from './errors';
 import { buildFeeds } from './feeds';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { resolveDataLinks } from './graphSession';
 import { openSession } from './providers';
+import { StagedSessions, StageInputs } from './stagedSessions';
+import { planStages } from './stages';
 import { exposeAttention, type ExposedGraph } from './surgery';
 import { TextTokenizer } from './tokenizer';
 
@@ -64,16 +66,34 @@ export interface EncodedText {
   truncatedFrom?: number;
 }
 
-/** A loaded model: tokenizer, surgered graph and session, ready to return attention. */
+// One session per layer's stage, or one for the whole graph when it cannot be cut.
+type Runner = { staged: StagedSessions } | { whole: ort.InferenceSession };
+
+/** The sessions that run `graph`: per stage when it can be cut, else whole, with the reason. */
+async function openRunner(graph: ExposedGraph, provider: Provider, dataDir: string):
+Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[]; wholeReason?: string }> {
+  const plan = planStages(graph);
+  const staged = plan.kind === 'staged' ? await StagedSessions.open(graph.model, plan.stages, provider, dataDir) : { refused: plan.reason };
+  if ('staged' in staged) return { runner: { staged: staged.staged }, provider: staged.provider, attempts: staged.attempts };
+  const whole = await openSession(graph.bytes, provider, dataDir);
+  return { runner: { whole: whole.session }, provider: whole.provider, attempts: whole.attempts, wholeReason: staged.refused };
+}
+
+/** Called as each layer's attention is computed: Float32 [heads][T][T], the caller's to keep or transfer. */
+export type LayerCallback = (layer: number, data: Float32Array) => void;
+
+/** A loaded model: tokenizer, surgered graph and its sessions, ready to return attention. */
 export class AttentionModel {
   private constructor(
     readonly folder: ModelFolder,
     readonly tokenizer: TextTokenizer,
     readonly graph: ExposedGraph,
-    readonly session: ort.InferenceSession,
+    private readonly runner: Runner,
     readonly provider: string,
     readonly attempts: ProviderAttempt[],
     readonly info: ModelInfo,
+    /** Why the graph runs whole rather than layer by layer; undefined when it runs in stages. */
+    readonly wholeReason: string | undefined,
   ) {}
 
   /** Loads a model folder (or an .onnx inside one) on the requested execution provider; `onProgress` hears each stage. */
@@ -95,7 +115,7 @@ export class AttentionModel {
         'The config and the graph come from different models.');
     }
     onProgress('optimising');
-    const opened = await openSession(graph.bytes, provider, linked.dataDir);
+    const { runner, provider: chosen, attempts, wholeReason } = await openRunner(graph, provider, linked.dataDir);
     const info: ModelInfo = {
       id: folder.id,
       layers,
@@ -104,7 +124,8 @@ export class AttentionModel {
       architecture: folder.config.architectures?.[0] ?? folder.config.model_type,
       precision: graph.precision,
     };
-    return new AttentionModel(folder, tokenizer, graph, opened.session, opened.provider, opened.attempts, info);
+    return new AttentionModel(folder, tokenizer, graph, runner, chosen, attempts, info,
+      wholeReason && `${folder.id} runs as one graph, so its layers arrive together at the end: ${wholeReason}.`);
   }
 
   /** Tokenises text, keeping at most maxTokens tokens. */
@@ -119,26 +140,36 @@ export class AttentionModel {
 
   /** Runs the graph and returns each layer's probabilities as Float32 [heads][T][T]. */
   async run(encoded: EncodedText): Promise<Float32Array[]> {
+    const layers: Float32Array[] = [];
+    await this.runStages(encoded, (layer, data) => { layers[layer] = data; });
+    return layers;
+  }
+
+  /**
+   * Runs stage by stage, calling `onLayer` as each layer's attention is computed and checking
+   * `signal` between stages. With `keepInputs`, returns what recomputeLayer needs (dispose it).
+   */
+  async runStages(encoded: EncodedText, onLayer: LayerCallback, signal?: AbortSignal, keepInputs = false): Promise<StageInputs | undefined> {
     const ids = encoded.tokens.map((t) => t.id);
-    const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
-    const out = await this.session.run(feeds, this.graph.attentionOutputs);
     const T = ids.length;
-    return this.graph.attentionOutputs.map((name, layer) => {
-      const tensor = out[name];
-      const dims = tensor.dims;
-      if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
-        throw new EngineError('no-attention',
-          `Layer ${layer}'s Softmax has shape [${dims.join(', ')}], not [batch, heads, ${T}, ${T}]: it is not token-to-token attention.`);
-      }
-      if (this.info.heads && dims[1] !== this.info.heads) {
-        throw new EngineError('config-mismatch',
-          `config.json says ${this.info.heads} attention heads, but the graph produces ${dims[1]} in layer ${layer}.`);
-      }
-      if (tensor.type !== 'float32') {
-        throw new EngineError('no-attention', `Layer ${layer}'s attention is ${tensor.type}; only float32 is supported.`);
-      }
-      return tensor.data as Float32Array;
-    });
+    const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
+    throwIfCancelled(signal);
+    if ('staged' in this.runner) {
+      return this.runner.staged.run(feeds, T, (layer, tensor) => onLayer(layer, this.checked(tensor, layer, T)), signal, keepInputs);
+    }
+    const out = await this.runner.whole.run(feeds, this.graph.attentionOutputs);
+    throwIfCancelled(signal);
+    const layers = this.graph.attentionOutputs.map((name, layer) => this.checked(out[name], layer, T));
+    layers.forEach((data, layer) => onLayer(layer, data));
+    return keepInputs ? new StageInputs(layers.map(() => feeds), T) : undefined;
+  }
+
+  /** Layer `layer`'s probabilities again, exactly as `runStages` (asked to keep its inputs) gave them. */
+  async recomputeLayer(inputs: StageInputs, layer: number): Promise<Float32Array> {
+    const T = inputs.tokens;
+    if ('staged' in this.runner) return this.checked(await this.runner.staged.recompute(inputs, layer), layer, T);
+    const name = this.graph.attentionOutputs[layer];
+    return this.checked((await this.runner.whole.run(inputs.of(layer), [name]))[name], layer, T);
   }
 
   /** Heads as the graph produced them (config.json may not say). */
@@ -147,6 +178,24 @@ export class AttentionModel {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    if ('staged' in this.runner) await this.runner.staged.release();
+    else await this.runner.whole.release();
+  }
+
+  // A layer's attention as [heads][T][T] float32, or an error saying what the graph produced instead.
+  private checked(tensor: ort.Tensor, layer: number, T: number): Float32Array {
+    const dims = tensor.dims;
+    if (dims.length !== 4 || dims[2] !== T || dims[3] !== T) {
+      throw new EngineError('no-attention',
+        `Layer ${layer}'s Softmax has shape [${dims.join(', ')}], not [batch, heads, ${T}, ${T}]: it is not token-to-token attention.`);
+    }
+    if (this.info.heads && dims[1] !== this.info.heads) {
+      throw new EngineError('config-mismatch',
+        `config.json says ${this.info.heads} attention heads, but the graph produces ${dims[1]} in layer ${layer}.`);
+    }
+    if (tensor.type !== 'float32') {
+      throw new EngineError('no-attention', `Layer ${layer}'s attention is ${tensor.type}; only float32 is supported.`);
+    }
+    return tensor.data as Float32Array;
   }
 }

@@ -1,11 +1,13 @@
 // The host side of the engine: starts the engine process on first use, forwards inspections over
 // the channel, and ends and restarts the process when it crashes, grows past its memory limit or
-// stops answering. Nothing heavy happens here: the host only forwards what the engine streams.
+// stops answering. Nothing heavy happens here: the attention stays in the engine's store, and the
+// host asks it for the views it shows (a row, the strongest keys, a pooled matrix).
 import { fork, type ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
-  EngineApi, EngineErrorCode, InspectOptions, InspectionStarted, LayerAttention, LoadStage, Timings,
+  AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, InspectOptions, InspectionStarted, LoadStage,
+  ReportRequest, StoreMode, Timings,
 } from '../protocol';
 import { EngineError } from './errors';
 import { describeStop, EngineStopped, type EngineStop } from './engineStop';
@@ -13,12 +15,13 @@ import { processPort } from './processPort';
 
 export { describeStop, EngineStopped, type EngineStop } from './engineStop';
 
-/** Everything one inspection produced. */
+/** What one inspection produced; its attention stays in the engine's store, under the request's `inspection` id. */
 export interface InspectionResult {
   started: InspectionStarted;
-  /** Per layer, Float32 [heads][T][T]. */
-  layers: Float32Array[];
   timings: Timings;
+  /** How the engine's store keeps the attention, and the bytes it holds. */
+  store: StoreMode;
+  storeBytes: number;
 }
 
 /** Callbacks for results as they stream in. */
@@ -26,7 +29,10 @@ export interface InspectionHandlers {
   onStarted?(started: InspectionStarted): void;
   /** What model loading is doing (only while a model loads). */
   onProgress?(stage: LoadStage): void;
-  onLayer?(layer: LayerAttention, data: Float32Array): void;
+  /** Layer `layer` is in the engine's store. */
+  onLayer?(layer: number): void;
+  /** A line for the output channel about how the model runs. */
+  onLog?(message: string): void;
 }
 
 /** When the host ends the engine. */
@@ -94,25 +100,23 @@ export class EngineClient {
     this.stopIdle();
     this.startWatch(engine);
     let started: InspectionStarted | undefined;
-    const layers: Float32Array[] = [];
     try {
       const done = await engine.channel.request('inspect', request, {
         signal: controller.signal,
         onEvent: (event) => {
           this.lastHeard = performance.now();
           if (event.type === 'progress') handlers.onProgress?.(event.stage);
+          else if (event.type === 'log') handlers.onLog?.(event.message);
           else if (event.type === 'started') {
             started = event;
             handlers.onStarted?.(event);
           } else {
-            const data = new Float32Array(event.data);
-            layers[event.layer] = data;
-            handlers.onLayer?.(event, data);
+            handlers.onLayer?.(event.layer);
           }
         },
       });
       if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
-      return { started, layers, timings: done.timings };
+      return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes };
     } catch (err) {
       throw engineError(err, engine);
     } finally {
@@ -121,6 +125,37 @@ export class EngineClient {
         this.stopWatch();
         this.startIdle();
       }
+    }
+  }
+
+  /**
+   * Asks the engine's store for a view of inspection `inspection`; waits for layers not computed yet.
+   * Rejects with code 'attention-evicted' when the engine no longer keeps it (evicted, or the engine
+   * stopped): the caller runs the inspection again.
+   */
+  async view(inspection: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
+    const engine = this.liveEngine();
+    try {
+      return await engine.channel.request('view', { inspection, request }, { signal });
+    } catch (err) {
+      throw viewError(err, engine, inspection);
+    }
+  }
+
+  /** The host no longer shows `inspection`: the engine's store lets its attention go. */
+  release(inspection: number): void {
+    const engine = this.engine;
+    if (engine && !engine.ending) engine.channel.request('release', { inspection }).catch(() => undefined);
+  }
+
+  /** Has the engine write an inspection's report from its store; `onProgress` hears the fraction done. */
+  async writeReport(request: ReportRequest, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<number> {
+    const engine = this.liveEngine();
+    try {
+      const { bytes } = await engine.channel.request('report', request, { signal, onEvent: (e) => onProgress?.(e.fraction) });
+      return bytes;
+    } catch (err) {
+      throw viewError(err, engine, request.inspection);
     }
   }
 
@@ -141,6 +176,14 @@ export class EngineClient {
       engine.channel.close();
       engine.child.kill();
     }
+  }
+
+  // The engine that holds the store; none running means nothing is kept. Asking counts as use.
+  private liveEngine(): Engine {
+    const engine = this.engine;
+    if (!engine || engine.ending) throw evictedError();
+    if (!this.current) this.startIdle();
+    return engine;
   }
 
   private ensureEngine(): Engine {
@@ -243,6 +286,17 @@ export class EngineClient {
     clearTimeout(this.idle);
     this.idle = undefined;
   }
+}
+
+function evictedError(detail?: string): EngineError {
+  return new EngineError('attention-evicted', 'The attention of this inspection is no longer kept in memory. Run the inspection again.', detail);
+}
+
+// A view's failure: a stopped engine took the store with it, which the caller treats as eviction.
+function viewError(err: unknown, engine: Engine, inspection: number): EngineError {
+  if (err instanceof ChannelError && err.code === 'cancelled') return new EngineError('cancelled', 'The request was cancelled.');
+  if (err instanceof ChannelError && err.code === 'engine-stopped') return evictedError(`inspection ${inspection}: ${err.message}`);
+  return engineError(err, engine);
 }
 
 function engineError(err: unknown, engine: Engine): EngineError {

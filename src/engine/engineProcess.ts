@@ -3,12 +3,14 @@
 // pipeline and exits when the host goes away or lets it go (the host disconnects it when idle).
 import { Channel } from '../channel';
 import type { EngineApi } from '../protocol';
+import { AttentionStore } from './attentionStore';
 import { engineHandlers } from './engineHandlers';
 import { Pipeline } from './pipeline';
 import { processPort, type IpcEnd } from './processPort';
+import { budgetBytes } from './storeBudget';
 
 if (!process.send) throw new Error('The attention engine must be started by the extension host (child_process.fork).');
 
-new Channel<Record<never, never>, EngineApi>(processPort(process as IpcEnd), engineHandlers(new Pipeline()));
+new Channel<Record<never, never>, EngineApi>(processPort(process as IpcEnd), engineHandlers(new Pipeline(), new AttentionStore(budgetBytes(undefined))));
 
 process.on('disconnect', () => process.exit(0));

@@ -19,3 +19,8 @@ export function toEngineError(err: unknown): EngineError {
   const first = err instanceof Error ? err.message : String(err);
   return new EngineError('internal', `Attention Lens hit an unexpected problem: ${first.split('\n')[0]}`, detail);
 }
+
+/** Throws the 'cancelled' error once `signal` has been aborted: checked between the steps of an inspection. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EngineError('cancelled', 'The inspection was superseded by a newer one.');
+}

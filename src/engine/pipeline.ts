@@ -2,11 +2,12 @@
 // (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
 // the caller's callbacks, and the only files read are the model's, through AttentionModel.
 import type {
-  InspectionDone, InspectionStarted, InspectOptions, LayerAttention, LoadStage,
+  InspectionStarted, InspectOptions, LayerAttention, LoadStage, Timings,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
-import { EngineError } from './errors';
+import { EngineError, throwIfCancelled } from './errors';
 import { inspectedInput } from './inspectedInput';
+import type { StageInputs } from './stagedSessions';
 
 export { truncationWarning } from './inspectedInput';
 
@@ -17,10 +18,25 @@ export const DEFAULT_MAX_TOKENS = 0;
 export interface Delivery {
   /** What model loading is doing (only while a model loads). */
   onProgress?(stage: LoadStage): void;
-  /** The tokens and model shape, before any attention. */
-  onStarted?(started: InspectionStarted): void;
+  /**
+   * The tokens and model shape, before any attention; `recompute` gives any layer again, exactly,
+   * once the run is over and while its model stays loaded, if `keepsForRecompute` said so.
+   */
+  onStarted?(started: InspectionStarted, recompute: (layer: number) => Promise<Float32Array>): void;
+  /**
+   * Asked after onStarted: whether the run keeps its stage inputs (T × hidden per layer, never T × T)
+   * for `recompute` (the attention store's recompute mode).
+   */
+  keepsForRecompute?(): boolean;
   /** One layer; its buffer is the caller's to keep or transfer. */
   onLayer?(layer: LayerAttention): void;
+  /** A line for the log about how the model runs (sent when a graph that cannot be cut is loaded). */
+  onLog?(message: string): void;
+}
+
+/** What the pipeline answers once every layer is delivered. */
+export interface InspectionRun {
+  timings: Timings;
 }
 
 /** Inspections of one model at a time: the last model loaded stays loaded for the next request. */
@@ -30,7 +46,7 @@ export class Pipeline {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Runs one inspection after those already queued; `signal` abandons it between stages. */
-  inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionDone> {
+  inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionRun> {
     const run = this.queue.then(() => this.run(request, delivery, signal));
     this.queue = run.catch(() => undefined);
     return run;
@@ -43,38 +59,47 @@ export class Pipeline {
     await loaded?.model.then((m) => m.dispose(), () => undefined);
   }
 
-  private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionDone> {
-    const stillWanted = (): void => {
-      if (signal?.aborted) throw new EngineError('cancelled', 'The inspection was superseded by a newer one.');
-    };
+  private async run(request: InspectOptions, delivery: Delivery, signal: AbortSignal | undefined): Promise<InspectionRun> {
+    const stillWanted = (): void => throwIfCancelled(signal);
     const t0 = performance.now();
     stillWanted();
     const { model, loadMs } = await this.modelFor(request, delivery);
+    if (loadMs > 0 && model.wholeReason) delivery.onLog?.(model.wholeReason);
     stillWanted();
     const t1 = performance.now();
     const { encoded, warnings, window } = inspectedInput(model, { ...request, maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS });
     const tokenizeMs = performance.now() - t1;
     const T = encoded.tokens.length;
-    const started = (heads: number): void => delivery.onStarted?.({
-      type: 'started', model: { ...model.info, heads }, tokens: encoded.tokens, provider: model.provider,
-      attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom, window,
-    });
+    let keep = false;
+    let kept: (inputs: StageInputs | undefined) => void = () => undefined;
+    const recompute = recomputeFrom(model, new Promise<StageInputs | undefined>((resolve) => { kept = resolve; }));
+    const started = (heads: number): void => {
+      delivery.onStarted?.({
+        type: 'started', model: { ...model.info, heads }, tokens: encoded.tokens, provider: model.provider,
+        attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom, window,
+      }, recompute);
+      keep = delivery.keepsForRecompute?.() === true;
+    };
     // Tokens go out before the run when config.json gives the head count, so they can be shown
     // while a large model is still running; otherwise the first layer's shape tells.
     if (model.info.heads) started(model.info.heads);
     const t2 = performance.now();
-    const layers = await model.run(encoded);
-    const runMs = performance.now() - t2;
-    stillWanted();
-    const heads = model.info.heads || model.headsOf(layers[0], T);
-    if (!model.info.heads) started(heads);
-    layers.forEach((data, layer) => {
+    let heads = model.info.heads;
+    // Without the head count the caller decides only after the first layer: keep the inputs to be safe.
+    const inputs = await model.runStages(encoded, (layer, data) => {
+      if (!heads) started(heads = model.headsOf(data, T));
       // onnxruntime hands back a fresh buffer per output: pass it on whole when it is exactly the
       // layer, and copy only in the unexpected case that it is a view into something larger.
       const buffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
         ? data.buffer as ArrayBuffer : data.slice().buffer;
       delivery.onLayer?.({ type: 'layer', layer, heads, tokens: T, data: buffer });
+    }, signal, keep || !model.info.heads).catch((err: unknown) => {
+      kept(undefined);
+      throw err;
     });
+    kept(keep ? inputs : undefined);
+    const runMs = performance.now() - t2;
+    stillWanted();
     return { timings: { tokenizeMs, loadMs, runMs, totalMs: performance.now() - t0 } };
   }
 
@@ -94,4 +119,20 @@ export class Pipeline {
       throw err;
     }
   }
+}
+
+// A layer of one run again, from the stage inputs it kept; none kept, or the model unloaded since,
+// means the attention can only come from running the inspection again.
+function recomputeFrom(model: AttentionModel, inputs: Promise<StageInputs | undefined>): (layer: number) => Promise<Float32Array> {
+  return async (layer) => {
+    const kept = await inputs;
+    const gone = (detail?: string) => new EngineError('attention-evicted',
+      'The attention of this inspection is no longer kept in memory. Run the inspection again.', detail);
+    if (!kept) throw gone('the run kept no stage inputs');
+    try {
+      return await model.recomputeLayer(kept, layer);
+    } catch (err) {
+      throw gone(`recomputing layer ${layer}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
 }

@@ -27,13 +27,18 @@ export interface ExposedGraph {
   externalData: string[];
   /** The number format the graph computes in; attention outputs are float32 whatever it is. */
   precision: Precision;
+  /**
+   * The same graph decoded, with the float32 casts and outputs added: what stages are cut from.
+   * Decoding `bytes` would not give it, as protobufjs keeps only the appended patch's graph.
+   */
+  model: onnx.ModelProto;
 }
 
 // Ops that stand between QKᵀ and the Softmax in common exports: scaling, the additive mask,
 // masked_fill (Where), dtype casts, position biases (Sub/Add) and Gemma-style softcapping (Tanh).
-const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Where', 'Cast', 'Sub', 'Identity', 'Tanh']);
+export const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Where', 'Cast', 'Sub', 'Identity', 'Tanh']);
 // Ops allowed between the Softmax and the MatMul with V: HF's `.to(dtype)` cast, inference dropout.
-const PROB_OPS = new Set(['Cast', 'Dropout', 'Identity']);
+export const PROB_OPS = new Set(['Cast', 'Dropout', 'Identity']);
 // Fused kernels that compute attention internally and never materialise the probabilities.
 const FUSED_OPS = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedAttention',
   'PackedMultiHeadAttention', 'DecoderMaskedMultiHeadAttention', 'SparseAttention', 'QAttention']);
@@ -130,6 +135,11 @@ export function exposeAttention(bytes: Uint8Array): ExposedGraph {
   out.set(bytes, 0);
   out.set(patch, bytes.length);
 
+  const outputs = graph.output.map((o) => o.name ?? '');
+  // The decoded structure gets the same additions, so it describes exactly what `out` encodes.
+  graph.node.push(...widened.map((n) => onnx.NodeProto.create(n)));
+  graph.output.push(...added.map((name) => onnx.ValueInfoProto.create({ name })));
+
   const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version;
   const initializers = new Set(graph.initializer.map((t) => t.name ?? ''));
   return {
@@ -137,10 +147,11 @@ export function exposeAttention(bytes: Uint8Array): ExposedGraph {
     attentionOutputs,
     softmaxNodes: softmaxes.map((n) => n.name ?? ''),
     inputs: graph.input.filter((i) => !initializers.has(i.name ?? '')).map(describeInput),
-    outputs: graph.output.map((o) => o.name ?? ''),
+    outputs,
     opset: Number(opset ?? 0),
     precision,
     externalData: externalDataFiles(model),
+    model,
   };
 }
 

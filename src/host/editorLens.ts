@@ -1,11 +1,15 @@
 // The editor side of an inspection: hover cards, highlights of what the focused token attends to,
 // the status bar item, and the link to the panel (hover there, highlight here, and back). It keeps
 // the inspection in step with edits, so attention is never painted on text it was not computed for.
+// The rows and strongest keys come from the engine's store, asynchronously: an answer that arrives
+// after the focus, the view or the inspection changed is dropped.
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import { FollowSelection, type InspectTarget } from './followSelection';
 import { AttentionHighlights, planHighlights } from './highlights';
-import { attentionCard, staleCard } from './hoverCard';
+import { EditorViews } from './editorViews';
+import { attentionCard, goneCard, staleCard } from './hoverCard';
+import type { HostEngine } from './hostEngine';
 import type { Inspection } from './inspection';
 import { log } from './log';
 import type { PanelPresenter } from './presenter';
@@ -33,13 +37,18 @@ export class EditorLens extends Disposable {
   private readonly highlights = new AttentionHighlights();
   private readonly status = new InspectionStatus();
   private readonly follow: FollowSelection;
+  // The highlight request in flight: a newer one abandons it.
+  private painting: { controller: AbortController; done: Promise<void> } | undefined;
+  private readonly views: EditorViews;
 
   constructor(
     private readonly presenter: PanelPresenter,
+    private readonly engine: HostEngine,
     inspect: (target: InspectTarget) => Promise<unknown>,
   ) {
     super();
     this.follow = new FollowSelection(inspect);
+    this.views = new EditorViews(engine, (inspection) => this.rerun(inspection));
     this.register({ dispose: () => { this.current = undefined; } });
     for (const owned of [
       presenter.onDidChangeView(() => {
@@ -84,15 +93,21 @@ export class EditorLens extends Disposable {
     return this.highlights.snapshot();
   }
 
+  /** Settles when the highlights asked for last are painted (or dropped). */
+  get painted(): Promise<void> {
+    return this.painting?.done ?? Promise.resolve();
+  }
+
   get statusNow() {
     return this.status.snapshot();
   }
 
   /** Makes `inspection` the one the editor shows, replacing any earlier one. */
   attach(inspection: Inspection): void {
-    this.highlights.clear();
+    this.stopPainting();
     this.follow.cancel();
     this.current = inspection;
+    this.engine.show('editor', inspection.id);
     this.active = true;
     this.focus = undefined;
     // A new inspection starts with nothing focused in the panel.
@@ -114,7 +129,7 @@ export class EditorLens extends Disposable {
     this.active = false;
     this.focus = undefined;
     this.follow.cancel();
-    this.highlights.clear();
+    this.stopPainting();
     this.status.hide();
     this.tellPanel(null);
     void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT, false);
@@ -143,7 +158,7 @@ export class EditorLens extends Disposable {
     }
   }
 
-  private hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  private async hover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const inspection = this.current;
     if (!inspection || !this.active || !inspection.isIn(document)) return undefined;
     if (!readEditorSettings(document.uri).hoverEnabled) return undefined;
@@ -156,8 +171,10 @@ export class EditorLens extends Disposable {
     if (index === undefined) return undefined;
     this.focusOn(index, 'hover');
     const view = this.viewOf(inspection);
-    const row = inspection.rows.row(index, view);
-    return new vscode.Hover(attentionCard(inspection, index, row, view), inspection.tokenRange(index));
+    const range = inspection.tokenRange(index);
+    const keys = await this.views.keys(inspection, index, view);
+    if (keys === 'gone') return new vscode.Hover(goneCard(), range);
+    return keys && new vscode.Hover(attentionCard(inspection, index, keys, view), range);
   }
 
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
@@ -197,7 +214,7 @@ export class EditorLens extends Disposable {
 
   private becameStale(inspection: Inspection): void {
     this.focus = undefined;
-    this.highlights.clear();
+    this.stopPainting();
     this.tellPanel(null);
     if (this.active) this.status.show(inspection);
     log().info(`inspection #${inspection.id}: its text was edited; highlights removed`);
@@ -228,7 +245,7 @@ export class EditorLens extends Disposable {
     const inspection = this.current;
     if (index === undefined || !inspection || !this.active || !this.inStep(inspection)) {
       this.focus = undefined;
-      this.highlights.clear();
+      this.stopPainting();
       if (source !== 'panel') this.tellPanel(null);
       return;
     }
@@ -242,13 +259,31 @@ export class EditorLens extends Disposable {
   private paint(index: number): void {
     const inspection = this.current;
     if (!inspection || !this.inStep(inspection)) return;
-    this.highlights.show(inspection, planHighlights(inspection, index, inspection.rows.row(index, this.viewOf(inspection))));
+    this.painting?.controller.abort();
+    const controller = new AbortController();
+    const done = this.views.row(inspection, index, this.viewOf(inspection), controller.signal).then((row) => {
+      // Dropped when anything moved on while the engine answered.
+      if (!row || controller.signal.aborted || this.current !== inspection || this.focus?.index !== index || !this.active) return;
+      if (this.inStep(inspection)) this.highlights.show(inspection, planHighlights(inspection, index, row));
+    });
+    this.painting = { controller, done };
+  }
+
+  private stopPainting(): void {
+    this.painting?.controller.abort();
+    this.highlights.clear();
+  }
+
+  // The engine no longer keeps the inspection's attention: the text is inspected again, if still shown.
+  private rerun(inspection: Inspection): void {
+    if (this.current !== inspection || !this.inStep(inspection)) return;
+    this.follow.schedule(() => (this.current === inspection ? { document: inspection.document, range: inspection.range() } : undefined));
   }
 
   // The panel's view state, kept inside `inspection`: the panel may already show a newer, larger model.
   private viewOf(inspection: Inspection): ViewState {
     const { model } = inspection.started;
-    return sanitizeViewState(this.presenter.view, { layers: inspection.layers.length, heads: model.heads, tokens: inspection.tokens.length });
+    return sanitizeViewState(this.presenter.view, { layers: model.layers, heads: model.heads, tokens: inspection.tokens.length });
   }
 
   private tellPanel(index: number | null): void {
@@ -268,6 +303,7 @@ export class EditorLens extends Disposable {
   private forget(): void {
     this.clear();
     this.current = undefined;
+    this.engine.show('editor', undefined);
     void vscode.commands.executeCommand('setContext', INSPECTION_CONTEXT, false);
   }
 

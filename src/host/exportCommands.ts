@@ -1,16 +1,19 @@
 // "Export Report as JSON" and "Export View as PNG": the current inspection's `attention-lens/v1`
 // report, or a view of the panel as the webview drew it, saved where the user picks in a save
 // dialog. The panel's Export menu asks for the same through the presenter; the PNG bytes always come
-// from the webview, which alone has the canvases.
+// from the webview, which alone has the canvases. The report is written by the engine from its
+// attention store, straight to the file: the extension host never holds the attention.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { EditorLens } from './editorLens';
+import type { HostEngine } from './hostEngine';
 import { log } from './log';
 import type { PanelPresenter } from './presenter';
 import type { ExportView, PanelPng } from '../protocol';
 import { headChoice } from '../viewState';
-import { estimateReportBytes, reportJson, STRINGIFY_LIMIT_BYTES } from '../report/json';
-import type { ReportInput } from '../report/report';
 
 export const EXPORT_REPORT_COMMAND = 'attentionLens.exportReport';
 export const EXPORT_VIEW_COMMAND = 'attentionLens.exportView';
@@ -36,7 +39,7 @@ export class Exporter extends Disposable {
   /** The save dialog; the integration tests replace it through the probe. */
   saveDialog: SaveDialog = (options) => vscode.window.showSaveDialog(options);
 
-  constructor(private readonly lens: EditorLens, private readonly presenter: PanelPresenter) {
+  constructor(private readonly lens: EditorLens, private readonly presenter: PanelPresenter, private readonly engine: HostEngine) {
     super();
     this.register(presenter.onDidAskExport((what) => void (what === 'report' ? this.exportReport() : this.exportView(what))));
     this.register(vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, () => this.exportReport()));
@@ -47,46 +50,50 @@ export class Exporter extends Disposable {
   async exportReport(): Promise<ExportResult | undefined> {
     const inspection = this.lens.inspection;
     if (!inspection) return this.nothingToExport();
-    const { started, text, layers, timings } = inspection;
-    const input: ReportInput = {
-      model: { ...started.model, provider: started.provider },
-      text, tokens: started.tokens, layers, warnings: started.warnings, timings,
-    };
     const uri = await this.saveDialog({
       title: vscode.l10n.t('Export Report as JSON'),
       saveLabel: vscode.l10n.t('Export'),
-      defaultUri: this.defaultUri(`attention-${fileSafe(started.model.id)}.json`),
+      defaultUri: this.defaultUri(`attention-${fileSafe(inspection.started.model.id)}.json`),
       filters: { [vscode.l10n.t('Attention report (JSON)')]: ['json'] },
     });
     if (!uri) return undefined;
+    const controller = new AbortController();
     try {
-      let bytes: Uint8Array;
-      if (estimateReportBytes(input) <= STRINGIFY_LIMIT_BYTES) {
-        bytes = await reportJson(input);
-      } else {
-        // Hundreds of megabytes: written in pieces, with a progress notification that can cancel.
-        bytes = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the attention report…'), cancellable: true },
-          (progress, token) => {
-            let reported = 0;
-            return reportJson(input, {
-              cancelled: () => token.isCancellationRequested,
-              progress: (fraction) => {
-                const percent = Math.floor(fraction * 100);
-                if (percent > reported) progress.report({ increment: percent - reported });
-                reported = percent;
-              },
-            });
-          },
-        );
-      }
-      await vscode.workspace.fs.writeFile(uri, bytes);
+      // Hundreds of megabytes for long inputs: a progress notification that can cancel.
+      const bytes = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the attention report…'), cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          let reported = 0;
+          return this.writeReport(inspection.id, uri, (fraction) => {
+            const percent = Math.floor(fraction * 100);
+            if (percent > reported) progress.report({ increment: percent - reported });
+            reported = percent;
+          }, controller.signal);
+        },
+      );
       this.saved(uri);
-      return { uri, bytes: bytes.length };
+      return { uri, bytes };
     } catch (err) {
-      if (err instanceof Error && err.message === 'cancelled') return undefined;
+      if (controller.signal.aborted) return undefined;
       this.failed(uri, err);
       return undefined;
+    }
+  }
+
+  // The engine writes files on this machine: straight to a file URI, else to a temporary file that is
+  // then copied where the user asked (a remote or virtual folder), the one case the host holds the bytes.
+  private async writeReport(id: number, uri: vscode.Uri, progress: (fraction: number) => void, signal: AbortSignal): Promise<number> {
+    if (uri.scheme === 'file') return this.engine.writeReport({ inspection: id, file: uri.fsPath, format: 'json' }, progress, signal);
+    const folder = await mkdtemp(path.join(tmpdir(), 'attention-lens-report-'));
+    try {
+      const file = path.join(folder, 'report.json');
+      await this.engine.writeReport({ inspection: id, file, format: 'json' }, progress, signal);
+      const bytes = await readFile(file);
+      await vscode.workspace.fs.writeFile(uri, bytes);
+      return bytes.length;
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   }
 

@@ -1,6 +1,7 @@
-// The hover card of an inspected token: the keys it attends to most under the panel's view state.
+// The hover card of an inspected token: the keys it attends to most under the panel's view state,
+// as the engine's store answers a 'topk' request.
 import * as vscode from 'vscode';
-import { topK, type KeyWeight } from '../attention';
+import type { KeyWeight } from '../attention';
 import type { Inspection } from './inspection';
 import type { ViewState } from '../protocol';
 import { headChoice } from '../viewState';
@@ -8,30 +9,30 @@ import { headChoice } from '../viewState';
 /** How many attended tokens the card lists. */
 export const CARD_ENTRIES = 5;
 
-/** The card for query token `query`, whose attention row under `view` is `row`. */
-export function attentionCard(inspection: Inspection, query: number, row: Float32Array, view: ViewState): vscode.MarkdownString {
+/** The card for query token `query`, whose strongest keys under `view` are `keys` (heaviest first). */
+export function attentionCard(inspection: Inspection, query: number, keys: readonly KeyWeight[], view: ViewState): vscode.MarkdownString {
   const { tokens } = inspection;
   const lines = [
-    `**${vscode.l10n.t('Attention Lens')}** · ${tokenText(tokens[query].text)} #${query} · ${describeView(view, inspection.layers.length)}`,
+    `**${vscode.l10n.t('Attention Lens')}** · ${tokenText(tokens[query].text)} #${query} · ${describeView(view, inspection.started.model.layers)}`,
     '',
     `| | ${vscode.l10n.t('Attends to')} | ${vscode.l10n.t('Position')} | ${vscode.l10n.t('Weight')} |`,
     '|--:|:--|--:|--:|',
   ];
   // A zero weight is no attention at all (a causal model's future tokens): it is not listed.
-  attendedKeys(row).forEach(({ index, weight }, rank) => {
+  keys.filter((key) => key.weight > 0).slice(0, CARD_ENTRIES).forEach(({ index, weight }, rank) => {
     lines.push(`| ${rank + 1} | ${tokenText(tokens[index].text)} | #${index} | ${weight.toFixed(3)} |`);
   });
   return markdown(lines.join('\n'));
 }
 
-/** The keys the card lists for a row: the CARD_ENTRIES heaviest with a weight above zero. */
-export function attendedKeys(row: Float32Array): KeyWeight[] {
-  return topK(row, CARD_ENTRIES).filter((key) => key.weight > 0);
-}
-
 /** The card shown over a range whose text changed after it was inspected. */
 export function staleCard(): vscode.MarkdownString {
   return markdown(`**${vscode.l10n.t('Attention Lens')}** · ${vscode.l10n.t('This text changed after it was inspected; run "Attention Lens: Inspect Selection" again.')}`);
+}
+
+/** The card shown when the engine no longer keeps the inspection's attention (it is being run again). */
+export function goneCard(): vscode.MarkdownString {
+  return markdown(`**${vscode.l10n.t('Attention Lens')}** · ${vscode.l10n.t('The attention of this text is no longer kept in memory; it is being inspected again.')}`);
 }
 
 /** The view state in the user's words, layers counted from 1 as the panel shows them. */

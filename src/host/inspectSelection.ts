@@ -2,11 +2,12 @@
 // and shows the result in the panel and the editor. The engine process starts on the first
 // inspection, not at activation, so opening VS Code costs nothing.
 import * as vscode from 'vscode';
-import { EngineClient, EngineStopped, type InspectionResult } from '../engine/client';
+import { EngineStopped, type InspectionResult } from '../engine/client';
 import { toEngineError } from '../engine/errors';
 import type { ModelSourceErrorCode } from '../models/errors';
 import type { EngineErrorCode, ModelInfo, TextWindow, Timings } from '../protocol';
 import type { EditorLens } from './editorLens';
+import type { HostEngine } from './hostEngine';
 import type { InspectTarget } from './followSelection';
 import { prepareText } from './inputText';
 import { Inspection } from './inspection';
@@ -82,14 +83,13 @@ interface Located {
   cacheRoot: string;
 }
 
-export class SelectionInspector implements vscode.Disposable {
-  private client: EngineClient | undefined;
+export class SelectionInspector {
   private latest = 0;
   // The run the user may cancel, and whether they did (a superseded run is cancelled silently).
   private running: { id: number; cancelledByUser: boolean } | undefined;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    private readonly engine: HostEngine,
     private readonly lens: EditorLens,
     private readonly presenter: PanelPresenter,
   ) {}
@@ -174,10 +174,10 @@ export class SelectionInspector implements vscode.Disposable {
     const loading = new ProgressMessages();
     let layers = 0;
     let window: TextWindow | undefined;
-    const work = this.engine().inspect(
+    const work = this.engine.client.inspect(
       {
         model: job.folder, text, provider: settings.provider, precision: settings.precision, maxTokens: settings.maxTokens,
-        cacheDir: job.cacheRoot, window: job.window,
+        cacheDir: job.cacheRoot, window: job.window, inspection: id, memoryBudgetMB: readEngineSettings().memoryBudgetMB, onScreen: this.engine.onScreen,
       },
       {
         onProgress: (stage) => loading.report(loadStageMessage(stage)),
@@ -192,10 +192,11 @@ export class SelectionInspector implements vscode.Disposable {
             window: s.window, modelSetting: settings.model, source: { uri: document.uri.toString(), start: tracked.start },
           });
         },
-        onLayer: (layer, data) => {
-          loading.report(layerMessage(layer.layer, layers, window));
-          this.presenter.layer(id, layer, data);
+        onLayer: (layer) => {
+          loading.report(layerMessage(layer, layers, window));
+          this.presenter.layer(id, layer);
         },
+        onLog: (message) => log().info(`inspect #${id}: ${message}`),
       },
     );
     return showProgress(vscode.l10n.t('Attention Lens: running {0}', job.label), work, () => this.cancel(id), loading);
@@ -205,7 +206,8 @@ export class SelectionInspector implements vscode.Disposable {
   private present(id: number, job: Located, result: InspectionResult, { tracked, closed }: EditTracking): InspectionOutcome {
     const { document, range, text, notices } = job;
     const { started, timings } = result;
-    log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}`);
+    log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}; ` +
+      `the engine keeps its attention as ${result.store} (${(result.storeBytes / 2 ** 20).toFixed(1)} MB)`);
     this.presenter.done(id, timings);
 
     // When the text was cut to maxTokens, only the tokens' text was inspected: the editor's range
@@ -227,7 +229,7 @@ export class SelectionInspector implements vscode.Disposable {
       if (!job.stepped) void vscode.window.showInformationMessage(windowsNotice(window, started.tokens.length));
     }
 
-    const inspection = new Inspection(id, document, tracked, text, started, result.layers, timings);
+    const inspection = new Inspection(id, document, tracked, text, started, timings);
     inspection.modelSetting = job.settings.model;
     // A closed document can never be shown again as it was; the panel keeps the result.
     if (!closed) this.lens.attach(inspection);
@@ -263,31 +265,7 @@ export class SelectionInspector implements vscode.Disposable {
     const running = this.running;
     if (id === undefined || running?.id !== id) return;
     running.cancelledByUser = true;
-    this.client?.cancel();
-  }
-
-  dispose(): void {
-    this.client?.dispose();
-    this.client = undefined;
-  }
-
-  private engine(): EngineClient {
-    this.client ??= new EngineClient({
-      enginePath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine.js').fsPath,
-      log: (line) => log().info(line),
-      limits: () => {
-        const { timeoutSeconds, memoryLimitMB, idleMinutes } = readEngineSettings();
-        return { timeoutMs: timeoutSeconds * 1000, memoryLimitMB, idleMs: idleMinutes * 60_000 };
-      },
-      onStopped: (stop, { restarted, duringInspection }) => {
-        // An inspection it took with it says so itself, as its failure.
-        if (duringInspection) return;
-        const message = engineStopMessage(stop, restarted);
-        log().warn(message);
-        void vscode.window.showWarningMessage(message);
-      },
-    });
-    return this.client;
+    this.engine.client.cancel();
   }
 
   private nothing(message: string): InspectionOutcome {

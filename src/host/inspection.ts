@@ -1,13 +1,11 @@
-// An inspection placed in its document: the engine's tokens and attention, and where the inspected
-// text lies now. Token offsets stay relative to the inspected text; only the tracked start moves
+// An inspection placed in its document: the engine's tokens (its attention stays in the engine's
+// store, asked for by `id`), and where the inspected text lies now. Token offsets stay relative to the inspected text; only the tracked start moves
 // when the user edits above it, so placing a token is one positionAt, never a re-tokenisation.
 import * as vscode from 'vscode';
 import type { InspectionStarted, Timings, Token } from '../protocol';
-import { AttentionRows } from './attentionRows';
 import type { TrackedRange } from './trackedRange';
 
 export class Inspection {
-  readonly rows: AttentionRows;
   /** The model as the setting named it when this ran (folder or Hub id), for the panel to save. */
   modelSetting?: string;
   /** The document version the tracked range is known to match; a gap means an edit was missed. */
@@ -22,12 +20,9 @@ export class Inspection {
     /** The text as inspected (with lone surrogates replaced, same length). */
     readonly text: string,
     readonly started: InspectionStarted,
-    /** Per layer, Float32 [heads][T][T]. */
-    readonly layers: readonly Float32Array[],
     readonly timings: Timings,
   ) {
     this.version = document.version;
-    this.rows = new AttentionRows(layers, started.model.heads, started.tokens.length);
     this.placed = started.tokens
       .map((token, index) => ({ token, index }))
       .filter(({ token }) => token.end > token.start)

@@ -1,16 +1,16 @@
-// What the panel shows, as plain data: the current inspection as it streams in (tokens, model, every
-// layer received), the view state, what is running or failed, and the token the editor focuses.
+// What the panel shows, as plain data: the current inspection as it streams in (tokens, model, which
+// layers the engine's store holds; the page asks the engine for their views), the view state, what is running or failed, and the token the editor focuses.
 // Every change returns the updates a page showing it needs; `snapshot` is all of it, for a page that
 // has just loaded. The presenter (src/host/presenter.ts) owns one and sends these to the page. No
 // `vscode` import: pure and testable anywhere.
-import type { LayerAttention, PanelInspection, PanelSavedState, PanelUpdate, Timings, ViewState } from '../protocol';
+import type { PanelInspection, PanelSavedState, PanelUpdate, Timings, ViewState } from '../protocol';
 import { checkViewState, DEFAULT_VIEW_STATE, sameViewState, sanitizeViewState, type ViewBounds } from '../viewState';
 
-/** The inspection the panel shows: its layers as they arrive, and its timings once all have. */
+/** The inspection the panel shows: which of its layers are ready, and its timings once all are. */
 export interface ShownInspection {
   inspection: PanelInspection;
-  /** Per layer, Float32 [heads][T][T]; a hole for a layer that has not arrived yet. */
-  layers: Float32Array[];
+  /** The layers the engine's store holds, in the order they arrived. */
+  layers: number[];
   timings?: Timings;
 }
 
@@ -74,11 +74,11 @@ export class PanelContent {
     return [{ type: 'inspection', inspection, view: this.viewState }, this.save()];
   }
 
-  /** One layer of inspection `id` arrived; nothing for a layer of another. */
-  layer(id: number, layer: Pick<LayerAttention, 'layer'>, data: Float32Array): PanelUpdate[] {
+  /** Layer `layer` of inspection `id` is ready in the engine; nothing for a layer of another. */
+  layer(id: number, layer: number): PanelUpdate[] {
     if (this.current?.inspection.id !== id) return [];
-    this.current.layers[layer.layer] = data;
-    return [{ type: 'layer', id, layer: layer.layer }];
+    this.current.layers.push(layer);
+    return [{ type: 'layer', id, layer }];
   }
 
   /** Every layer of inspection `id` has arrived. */
@@ -114,7 +114,7 @@ export class PanelContent {
     if (shown) {
       const { inspection, layers, timings } = shown;
       updates.push({ type: 'inspection', inspection, view: this.viewState });
-      layers.forEach((_, l) => updates.push({ type: 'layer', id: inspection.id, layer: l }));
+      for (const layer of layers) updates.push({ type: 'layer', id: inspection.id, layer });
       if (timings) updates.push({ type: 'done', id: inspection.id, timings });
     } else {
       updates.push({ type: 'view', view: this.viewState });

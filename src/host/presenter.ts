@@ -2,11 +2,15 @@
 // the view state, what runs or failed, the focused token). The panel's page, whenever it loads
 // (first open, shown again after being hidden, window reload), asks what to show and gets all of it,
 // then every change. The inspector, the editor lens and the exporter talk to the presenter, never to
-// the page; the lens and the exporter subscribe to what the user does there.
+// the page; the lens and the exporter subscribe to what the user does there. The attention itself
+// stays in the engine: the page's view requests are forwarded to it, for the inspection shown only.
 import * as vscode from 'vscode';
-import { ChannelError, type Handlers, type RequestContext } from '../channel';
-import type { ExportView, LayerAttention, PanelInspection, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState } from '../protocol';
+import { ChannelError, Transfer, type Handlers, type RequestContext } from '../channel';
+import type {
+  AttentionReply, AttentionRequest, ExportView, PanelInspection, PanelPng, PanelUpdate, PresenterApi, Timings, ViewState,
+} from '../protocol';
 import { Disposable } from './disposable';
+import type { HostEngine } from './hostEngine';
 import { log } from './log';
 import { AttentionPanel, type PageChannel } from './panel';
 import { PanelContent, type SavedInspection, type ShownInspection } from './panelContent';
@@ -41,12 +45,12 @@ export class PanelPresenter extends Disposable {
     hoverToken: ({ index }) => this.hoverEmitter.fire(index),
     export: ({ what }) => this.exportEmitter.fire(what),
     showWindow: ({ index }) => this.windowEmitter.fire(index),
-    // Answered from the engine's attention store once the presenter forwards view requests to it.
-    view: () => Promise.reject(new ChannelError('unavailable', 'The attention store does not answer view requests yet.')),
+    view: ({ inspection, request }, { signal }) => this.forwardView(inspection, request, signal),
+    // The presenter decides what the engine keeps: it releases an inspection when it shows another.
     release: () => undefined,
   };
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly engine: HostEngine) {
     super();
     this.register({ dispose: () => AttentionPanel.open?.dispose() });
   }
@@ -88,11 +92,12 @@ export class PanelPresenter extends Disposable {
   /** A new inspection, before any attention: the view state is kept where the new model allows. */
   begin(inspection: PanelInspection): void {
     this.changingView(() => this.send(this.content.begin(inspection)));
+    this.engine.show('panel', inspection.id);
   }
 
-  /** One layer of inspection `id` arrived. */
-  layer(id: number, layer: Pick<LayerAttention, 'layer'>, data: Float32Array): void {
-    this.send(this.content.layer(id, layer, data));
+  /** Layer `layer` of inspection `id` is in the engine's store. */
+  layer(id: number, layer: number): void {
+    this.send(this.content.layer(id, layer));
   }
 
   /** Every layer of inspection `id` has arrived. */
@@ -125,6 +130,15 @@ export class PanelPresenter extends Disposable {
       if (this.page === send) this.page = undefined;
       resolve();
     }, { once: true }));
+  }
+
+  // The page's view of the shown inspection, from the engine's store; its buffers move on to the page.
+  private async forwardView(inspection: number, request: AttentionRequest, signal: AbortSignal): Promise<Transfer<AttentionReply>> {
+    if (this.content.shown?.inspection.id !== inspection) {
+      throw new ChannelError('attention-evicted', 'The panel no longer shows this inspection.', `inspection ${inspection}`);
+    }
+    const reply = await this.engine.view(inspection, request, signal);
+    return new Transfer(reply, Object.values(reply).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer));
   }
 
   private reported(value: ViewState): void {

@@ -3,6 +3,7 @@
 // page the extension host cannot drive. Exposed only when the extension runs under a test runner.
 import type * as vscode from 'vscode';
 import type { PresenterApi, TextWindow, Token, ViewState } from '../protocol';
+import type { HostEngine } from './hostEngine';
 import type { EditorLens, FocusSource } from './editorLens';
 import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
@@ -19,8 +20,7 @@ export interface ProbedInspection {
   /** Which window of the text this is, when the text was inspected in windows. */
   window?: TextWindow;
   heads: number;
-  /** Per layer, Float32 [heads][T][T], exactly as the engine sent it. */
-  layers: readonly Float32Array[];
+  layers: number;
   view: ViewState;
 }
 
@@ -34,7 +34,10 @@ export interface ProbedHighlights {
 
 export interface EditorProbe {
   inspection(): ProbedInspection | undefined;
-  highlights(): ProbedHighlights;
+  /** The current inspection's attention, per layer Float32 [heads][T][T], read head by head from the engine's store. */
+  attention(): Promise<Float32Array[]>;
+  /** What is painted once the highlights asked for last have arrived from the engine. */
+  highlights(): Promise<ProbedHighlights>;
   statusBar(): { visible: boolean; text: string; tooltip: string; command: string | undefined };
   /** The last `focusToken` index sent to the panel. */
   panelFocus(): number | null;
@@ -48,7 +51,9 @@ export interface EditorProbe {
   stubSaveDialog(dialog: SaveDialog | undefined): void;
 }
 
-export function createProbe(lens: EditorLens, inspector: SelectionInspector, exporter: Exporter, presenter: PanelPresenter): EditorProbe {
+export function createProbe(
+  lens: EditorLens, inspector: SelectionInspector, exporter: Exporter, presenter: PanelPresenter, engine: HostEngine,
+): EditorProbe {
   const realDialog = exporter.saveDialog;
   return {
     inspection() {
@@ -61,11 +66,31 @@ export function createProbe(lens: EditorLens, inspector: SelectionInspector, exp
         tokens: current.tokens,
         window: current.started.window,
         heads: current.started.model.heads,
-        layers: current.layers,
+        layers: current.started.model.layers,
         view: lens.viewState,
       };
     },
-    highlights() {
+    async attention() {
+      const current = lens.inspection;
+      if (!current) return [];
+      const { layers, heads } = current.started.model;
+      const T = current.tokens.length;
+      const out: Float32Array[] = [];
+      for (let layer = 0; layer < layers; layer++) {
+        const data = new Float32Array(heads * T * T);
+        for (let head = 0; head < heads; head++) {
+          const reply = await engine.view(current.id, {
+            type: 'matrix', choice: { layer, aggregation: 'head', head, hideSpecial: false }, cells: T,
+          });
+          if (reply.type !== 'matrix' || reply.pooled) throw new Error(`layer ${layer} head ${head}: ${reply.type} reply`);
+          data.set(new Float32Array(reply.values), head * T * T);
+        }
+        out.push(data);
+      }
+      return out;
+    },
+    async highlights() {
+      await lens.painted;
       const painted = lens.paintedNow;
       return { focus: lens.focused?.index, source: lens.focused?.source, painted: painted?.painted ?? [], editors: painted?.editors ?? 0 };
     },

@@ -35,6 +35,8 @@ export interface EngineSettings {
   memoryLimitMB: number;
   /** Minutes without an inspection after which the engine exits. */
   idleMinutes: number;
+  /** The engine's attention store budget in MB; 0 for a quarter of the machine's memory, at most 4096. */
+  memoryBudgetMB: number;
 }
 
 /** Reads the engine's limits (window-wide settings: there is one engine). */
@@ -48,6 +50,7 @@ export function readEngineSettings(): EngineSettings {
     timeoutSeconds: number('engine.timeoutSeconds', 300, 1),
     memoryLimitMB: number('engine.memoryLimitMB', 0, 0),
     idleMinutes: number('engine.idleMinutes', 10, 0.1),
+    memoryBudgetMB: number('engine.memoryBudgetMB', 0, 0),
   };
 }
 

@@ -3,7 +3,7 @@
 // is made a few megabytes at a time, giving the event loop back between pieces, so the extension host
 // stays responsive and no single string grows past what V8 allows (about 512 M characters). Small
 // ones are stringified at once; both give the same bytes.
-import { buildReport, reportExtras, type ReportInput } from './report';
+import { buildReport, layered, reportExtras, type LayeredReportInput, type ReportInput } from './report';
 import { writePieces } from './reportFile';
 
 /** Above this estimated size the report is written in pieces rather than with one JSON.stringify. */
@@ -11,8 +11,11 @@ export const STRINGIFY_LIMIT_BYTES = 50 * 1024 * 1024;
 const PIECE_CHARS = 4 * 1024 * 1024;
 
 /** A rough size of the report's JSON: about 12 characters per weight, plus the tokens and text. */
-export function estimateReportBytes(input: ReportInput): number {
-  const weights = input.layers.reduce((sum, layer) => sum + layer.length, 0);
+export function estimateReportBytes(input: ReportInput | LayeredReportInput): number {
+  const T = input.tokens.length;
+  const weights = 'layers' in input
+    ? input.layers.reduce((sum, layer) => sum + layer.length, 0)
+    : input.layerCount * input.heads * T * T;
   return weights * 12 + input.text.length * 2 + input.tokens.length * 64 + 1024;
 }
 
@@ -49,22 +52,23 @@ export async function reportJson(input: ReportInput, options: ReportJsonOptions 
 }
 
 /** Writes the report's JSON to `file` piece by piece: memory holds the attention and one piece, never the document. */
-export function writeReportJson(file: string, input: ReportInput, options: ReportJsonOptions = {}): Promise<number> {
+export function writeReportJson(file: string, input: ReportInput | LayeredReportInput, options: ReportJsonOptions = {}): Promise<number> {
   return writePieces(file, reportJsonPieces(input, options));
 }
 
 /** The report's JSON in pieces of a few megabytes; yields to the event loop between pieces. */
-export async function* reportJsonPieces(input: ReportInput, options: ReportJsonOptions = {}): AsyncGenerator<string> {
+export async function* reportJsonPieces(whole: ReportInput | LayeredReportInput, options: ReportJsonOptions = {}): AsyncGenerator<string> {
+  const input = layered(whole);
   const T = input.tokens.length;
   // The same keys, in the same order, as buildReport: format, model, text, tokens, attention, then extras.
   const head = JSON.stringify(buildReport(input.model, input.text, input.tokens, []) as object, (key, value: unknown) =>
     key === 'attention' ? undefined : value);
   let piece = head.slice(0, -1) + ',"attention":[';
-  const rows = input.layers.reduce((sum, layer) => sum + (T === 0 ? 0 : layer.length / T), 0);
+  const heads = T === 0 ? 0 : input.heads;
+  const rows = input.layerCount * heads * T;
   let done = 0;
-  for (let l = 0; l < input.layers.length; l++) {
-    const data = input.layers[l];
-    const heads = T === 0 ? 0 : data.length / (T * T);
+  for (let l = 0; l < input.layerCount; l++) {
+    const data = await input.layer(l);
     piece += (l ? ',' : '') + '[';
     for (let h = 0; h < heads; h++) {
       piece += (h ? ',' : '') + '[';

@@ -23,6 +23,26 @@ export interface ReportInput {
   timings?: Timings;
 }
 
+/**
+ * A report's input with its attention read one layer at a time, as the streaming writers read it:
+ * the engine's attention store decodes or recomputes each layer when its turn comes.
+ */
+export interface LayeredReportInput extends Omit<ReportInput, 'layers'> {
+  layerCount: number;
+  heads: number;
+  /** Layer `l` as Float32 [heads][T][T]. */
+  layer(l: number): Promise<Float32Array> | Float32Array;
+}
+
+/** The layered form of an input that holds its layers. */
+export function layered(input: ReportInput | LayeredReportInput): LayeredReportInput {
+  if (!('layers' in input)) return input;
+  const T = input.tokens.length;
+  const { layers, ...facts } = input;
+  const heads = T === 0 || layers.length === 0 ? input.model.heads : layers[0].length / (T * T);
+  return { ...facts, layerCount: layers.length, heads, layer: (l) => layers[l] };
+}
+
 /** The optional parts of a report that an input has, in the order the report lists them. */
 export function reportExtras(input: Pick<ReportInput, 'warnings' | 'timings'>): { warnings?: string[]; timings?: Timings } {
   const out: { warnings?: string[]; timings?: Timings } = {};

@@ -5,7 +5,7 @@
 // 8-byte little-endian header length, the header JSON (padded with spaces to a multiple of 8 so the
 // tensors are aligned), then each tensor's little-endian bytes, back to back, in layer order.
 import { encodeFloat16 } from '../attention/quantize';
-import type { ReportInput } from './report';
+import { layered, type LayeredReportInput, type ReportInput } from './report';
 import { writePieces } from './reportFile';
 
 export type TensorPrecision = 'float32' | 'float16';
@@ -23,19 +23,20 @@ interface TensorEntry {
 }
 
 /** The header of the report's safetensors file, as bytes: length prefix, then padded JSON. */
-export function safetensorsHeader(input: ReportInput, precision: TensorPrecision = 'float32'): Uint8Array {
+export function safetensorsHeader(whole: ReportInput | LayeredReportInput, precision: TensorPrecision = 'float32'): Uint8Array {
+  const input = layered(whole);
   const T = input.tokens.length;
   const { name, bytes } = DTYPES[precision];
   const header: Record<string, TensorEntry | Record<string, string>> = {
     __metadata__: metadata(input),
   };
   let offset = 0;
-  input.layers.forEach((layer, l) => {
-    const heads = T === 0 ? input.model.heads : layer.length / (T * T);
-    const size = layer.length * bytes;
+  for (let l = 0; l < input.layerCount; l++) {
+    const heads = T === 0 ? input.model.heads : input.heads;
+    const size = heads * T * T * bytes;
     header[`attention.${l}`] = { dtype: name, shape: [heads, T, T], data_offsets: [offset, offset + size] };
     offset += size;
-  });
+  }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + padded).fill(0x20, 8 + json.length);
@@ -45,20 +46,21 @@ export function safetensorsHeader(input: ReportInput, precision: TensorPrecision
 }
 
 /** Writes the report as safetensors to `file`, one layer at a time; returns the bytes written. */
-export function writeReportSafetensors(file: string, input: ReportInput, precision: TensorPrecision = 'float32'): Promise<number> {
-  return writePieces(file, safetensorsPieces(input, precision));
+export function writeReportSafetensors(file: string, input: ReportInput | LayeredReportInput, precision: TensorPrecision = 'float32'): Promise<number> {
+  return writePieces(file, safetensorsPieces(layered(input), precision));
 }
 
-async function* safetensorsPieces(input: ReportInput, precision: TensorPrecision): AsyncGenerator<Uint8Array> {
+async function* safetensorsPieces(input: LayeredReportInput, precision: TensorPrecision): AsyncGenerator<Uint8Array> {
   yield safetensorsHeader(input, precision);
-  for (const layer of input.layers) {
+  for (let l = 0; l < input.layerCount; l++) {
+    const layer = await input.layer(l);
     const values = precision === 'float16' ? encodeFloat16(layer) : layer;
     // Typed arrays hold the host's byte order; every platform Node and onnxruntime run on is little-endian.
     yield new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
 }
 
-function metadata(input: ReportInput): Record<string, string> {
+function metadata(input: LayeredReportInput): Record<string, string> {
   const out: Record<string, string> = {
     format: 'attention-lens/v1',
     model: JSON.stringify(input.model),

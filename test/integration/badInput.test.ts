@@ -41,7 +41,7 @@ async function assertCardsEverywhere(p: EditorProbe, editor: vscode.TextEditor):
     // Several byte tokens can share one character; the card is the last one's.
     const index = Number(/ #(\d+) /.exec(card.text)?.[1]);
     assert.equal(inspection.tokens[index].start, t.start);
-    assertCardMatches(card.rows, expectedTop5(inspection, index, inspection.view));
+    assertCardMatches(card.rows, await expectedTop5(inspection, index, inspection.view));
     cards++;
   }
   assert.ok(cards > 0);
@@ -94,7 +94,7 @@ describe('Bad input', function () {
     const last = current(p).tokens.length - 1;
     const card = await hoverCard(editor.document.uri, tokenStart(editor.document, current(p), last));
     assert.ok(card);
-    assertCardMatches(card.rows, expectedTop5(current(p), last, current(p).view));
+    assertCardMatches(card.rows, await expectedTop5(current(p), last, current(p).view));
   });
 
   it('a binary file with NUL bytes: a message', async () => {
@@ -151,7 +151,7 @@ describe('Bad input', function () {
     const focus = Number(/ #(\d+) /.exec(card.text)?.[1]);
     const t = inspection.tokens[focus];
     assert.ok(t.start <= mecanismo + 2 && mecanismo + 2 < t.end, `card for #${focus} ${JSON.stringify(t.text)}`);
-    assertCardMatches(card.rows, expectedTop5(inspection, focus, inspection.view));
+    assertCardMatches(card.rows, await expectedTop5(inspection, focus, inspection.view));
   });
 
   it('the editor closed while the model runs: no exception, nothing painted', async () => {
@@ -161,8 +161,8 @@ describe('Bad input', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     const outcome = await running;
     assert.ok(outcome.kind === 'shown' || outcome.kind === 'cancelled', JSON.stringify(outcome));
-    assert.equal(p.highlights().painted.length, 0);
-    assert.equal(p.highlights().editors, 0);
+    assert.equal((await p.highlights()).painted.length, 0);
+    assert.equal((await p.highlights()).editors, 0);
   });
 
   it('two quick inspections: the first is superseded and never shown', async () => {

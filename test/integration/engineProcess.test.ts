@@ -45,12 +45,14 @@ async function inspectsGolden(): Promise<void> {
   const editor = await openText(prompt.text);
   editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(prompt.text.length));
   shown(await inspect());
-  const inspection = current(await probe());
+  const p = await probe();
+  const inspection = current(p);
   assert.deepEqual(inspection.tokens.map((t) => t.id), prompt.input_ids);
+  const layers = await p.attention();
   const T = prompt.input_ids.length;
   let worst = 0;
   prompt.attentions.forEach((layer, l) => layer.forEach((head, h) => head.forEach((row, q) => row.forEach((v, k) => {
-    worst = Math.max(worst, Math.abs(v - inspection.layers[l][(h * T + q) * T + k]));
+    worst = Math.max(worst, Math.abs(v - layers[l][(h * T + q) * T + k]));
   }))));
   assert.ok(worst < 1e-4, `attention within 1e-4 of golden.json (max difference ${worst})`);
 }

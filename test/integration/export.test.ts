@@ -49,6 +49,7 @@ describe('Export', function () {
   it('writes the inspection as an attention-lens/v1 report', async () => {
     const inspection = probe.inspection();
     assert.ok(inspection);
+    const layers = await probe.attention();
     const target = vscode.Uri.file(path.join(dir, 'report.json'));
     answer(target);
     const result = await vscode.commands.executeCommand<ExportResult | undefined>('attentionLens.exportReport');
@@ -62,12 +63,12 @@ describe('Export', function () {
     assert.equal(report.format, 'attention-lens/v1');
     assert.deepEqual(report.tokens, inspection.tokens);
     assert.equal(report.model.heads, inspection.heads);
-    assert.equal(report.attention.length, inspection.layers.length);
+    assert.equal(report.attention.length, inspection.layers);
     const T = inspection.tokens.length;
     report.attention.forEach((layer, l) => {
       assert.equal(layer.length, inspection.heads);
       layer.forEach((head, h) => head.forEach((row, q) => {
-        const expected = Array.from(inspection.layers[l].subarray((h * T + q) * T, (h * T + q + 1) * T));
+        const expected = Array.from(layers[l].subarray((h * T + q) * T, (h * T + q + 1) * T));
         assert.deepEqual(row, expected, `layer ${l}, head ${h}, query ${q}`);
       }));
     });

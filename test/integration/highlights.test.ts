@@ -39,21 +39,21 @@ describe('Highlights', function () {
   it('follow the caret from token to token, and tell the panel', async () => {
     const editor = await inspectPhrase();
     const inspection = current(p);
-    assert.equal(p.highlights().painted.length, 0, 'nothing is painted until the caret or the mouse picks a token');
+    assert.equal((await p.highlights()).painted.length, 0, 'nothing is painted until the caret or the mouse picks a token');
     const little = tokenIndex(inspection, 'little');
     const named = tokenIndex(inspection, 'named');
     await moveCaret(editor, tokenStart(editor.document, inspection, little).translate(0, 1), p, little);
-    assert.equal(p.highlights().source, 'cursor');
+    assert.equal((await p.highlights()).source, 'cursor');
     assert.equal(p.panelFocus(), little);
-    assert.deepEqual(paintedBuckets(p), expectedBuckets(inspection, little, inspection.view));
+    assert.deepEqual(await paintedBuckets(p), await expectedBuckets(inspection, little, inspection.view));
     await moveCaret(editor, tokenStart(editor.document, inspection, named).translate(0, 1), p, named);
     assert.equal(p.panelFocus(), named);
-    assert.deepEqual(paintedBuckets(p), expectedBuckets(inspection, named, inspection.view));
+    assert.deepEqual(await paintedBuckets(p), await expectedBuckets(inspection, named, inspection.view));
     // A caret just after the last character still belongs to the last token, as at the end of a word.
     await moveCaret(editor, inspection.range.end, p, tokenIndex(inspection, 'Lily'));
     // A caret outside the inspected text paints nothing.
     await moveCaret(editor, new vscode.Position(1, 4), p, undefined);
-    assert.equal(p.highlights().painted.length, 0);
+    assert.equal((await p.highlights()).painted.length, 0);
     assert.equal(p.panelFocus(), null);
   });
 
@@ -64,14 +64,14 @@ describe('Highlights', function () {
     const was = tokenIndex(inspection, 'was');
     await moveCaret(editor, tokenStart(editor.document, inspection, girl), p, girl);
     p.fromPanel('hoverToken', { index: was });
-    assert.equal(p.highlights().focus, was);
-    assert.equal(p.highlights().source, 'panel');
+    assert.equal((await p.highlights()).focus, was);
+    assert.equal((await p.highlights()).source, 'panel');
     assert.equal(p.panelFocus(), girl, 'the panel is not echoed the focus it set');
-    assert.ok(p.highlights().painted.length > 0);
+    assert.ok((await p.highlights()).painted.length > 0);
     p.fromPanel('hoverToken', { index: null });
-    assert.equal(p.highlights().focus, girl);
+    assert.equal((await p.highlights()).focus, girl);
     p.fromPanel('hoverToken', { index: 10_000 });
-    assert.equal(p.highlights().focus, girl, 'an index past the tokens is ignored');
+    assert.equal((await p.highlights()).focus, girl, 'an index past the tokens is ignored');
   });
 
   it('reveal a token clicked in the panel', async () => {
@@ -81,7 +81,7 @@ describe('Highlights', function () {
     p.fromPanel('revealToken', { index: lily });
     const start = tokenStart(editor.document, inspection, lily);
     await waitFor('the token to be selected', () => vscode.window.activeTextEditor?.selection.start.isEqual(start) === true);
-    await waitFor('the revealed token to be focused', () => p.highlights().focus === lily);
+    await waitFor('the revealed token to be focused', async () => (await p.highlights()).focus === lily);
   });
 
   it('are removed by Clear Highlights, with the hover card and the status bar item', async () => {
@@ -89,18 +89,18 @@ describe('Highlights', function () {
     const inspection = current(p);
     const girl = tokenIndex(inspection, 'girl');
     await moveCaret(editor, tokenStart(editor.document, inspection, girl), p, girl);
-    assert.ok(p.highlights().painted.length > 0);
+    assert.ok((await p.highlights()).painted.length > 0);
     assert.ok((await vscode.commands.getCommands(true)).includes(CLEAR));
     await vscode.commands.executeCommand(CLEAR);
-    assert.equal(p.highlights().painted.length, 0);
-    assert.equal(p.highlights().focus, undefined);
+    assert.equal((await p.highlights()).painted.length, 0);
+    assert.equal((await p.highlights()).focus, undefined);
     assert.equal(p.statusBar().visible, false);
     assert.equal(await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, girl)), undefined);
     // The caret moving afterwards paints nothing until the next inspection.
     const after = tokenStart(editor.document, inspection, girl).translate(0, 1);
     await selectAndWaitForListeners(editor, new vscode.Selection(after, after));
-    assert.equal(p.highlights().painted.length, 0);
-    assert.equal(p.highlights().focus, undefined);
+    assert.equal((await p.highlights()).painted.length, 0);
+    assert.equal((await p.highlights()).focus, undefined);
   });
 
   it('show the model and execution provider in the status bar, whose click reveals the panel', async () => {
@@ -132,15 +132,15 @@ describe('Highlights', function () {
     const little = editor.document.getText().indexOf('little');
     await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(little), editor.document.positionAt(little + 6)), 'tiny'));
     await waitFor('the inspection to go stale', () => current(p).stale);
-    assert.equal(p.highlights().painted.length, 0);
-    assert.equal(p.highlights().focus, undefined);
+    assert.equal((await p.highlights()).painted.length, 0);
+    assert.equal((await p.highlights()).focus, undefined);
     assert.ok(p.statusBar().text.includes('$(warning)'));
     const card = await hoverCard(editor.document.uri, editor.document.positionAt(little + 1));
     assert.ok(card, 'a card over the edited text');
     assert.ok(card.text.includes('changed'), card.text);
     assert.equal(card.rows.length, 0);
     await moveCaret(editor, editor.document.positionAt(little + 7), p, undefined);
-    assert.equal(p.highlights().painted.length, 0);
+    assert.equal((await p.highlights()).painted.length, 0);
   });
 
   it('shift with edits before the inspected text and ignore edits after it', async () => {
@@ -157,9 +157,9 @@ describe('Highlights', function () {
     const after = await hoverCard(editor.document.uri, tokenStart(editor.document, moved, girl));
     assert.ok(before && after);
     assert.deepEqual(after.rows, before.rows);
-    assert.equal(p.highlights().focus, girl);
+    assert.equal((await p.highlights()).focus, girl);
     const t = moved.tokens[girl];
-    for (const token of p.highlights().painted) {
+    for (const token of (await p.highlights()).painted) {
       assert.equal(editor.document.getText(token.range), PHRASE.slice(moved.tokens[token.index].start, moved.tokens[token.index].end));
     }
     assert.equal(editor.document.getText(new vscode.Range(tokenStart(editor.document, moved, girl), tokenStart(editor.document, moved, girl).translate(0, t.end - t.start))), PHRASE.slice(t.start, t.end));
@@ -180,7 +180,7 @@ describe('Highlights', function () {
       const girl = tokenIndex(now, 'girl');
       const card = await hoverCard(editor.document.uri, tokenStart(editor.document, now, girl));
       assert.ok(card);
-      assertCardMatches(card.rows, expectedTop5(now, girl, now.view));
+      assertCardMatches(card.rows, await expectedTop5(now, girl, now.view));
     });
   });
 

@@ -36,7 +36,7 @@ describe('Hover', function () {
     assert.ok(card, 'no Attention Lens hover card');
     assert.match(card.text, new RegExp(`#${girl} `));
     assert.match(card.text, /layer 2 of 2, mean over heads/);
-    const expected = expectedTop5(inspection, girl, viewOf(1, 'mean'));
+    const expected = await expectedTop5(inspection, girl, viewOf(1, 'mean'));
     assert.equal(expected.length, 5, 'the phrase is long enough for five attended tokens');
     assertCardMatches(card.rows, expected);
   });
@@ -47,15 +47,15 @@ describe('Hover', function () {
     const inspection = current(p);
     const lily = tokenIndex(inspection, 'Lily');
     await hoverCard(editor.document.uri, tokenStart(editor.document, inspection, lily));
-    const highlights = p.highlights();
+    const highlights = (await p.highlights());
     assert.equal(highlights.focus, lily);
     assert.equal(highlights.source, 'hover');
     assert.equal(highlights.editors, 1);
     assert.equal(p.panelFocus(), lily);
     // Independently: weights relative to the strongest key that has text, in BUCKETS steps.
-    const expected = expectedBuckets(inspection, lily, viewOf(1, 'mean'));
+    const expected = await expectedBuckets(inspection, lily, viewOf(1, 'mean'));
     assert.ok(expected.size > 0);
-    assert.deepEqual(paintedBuckets(p), expected);
+    assert.deepEqual(await paintedBuckets(p), expected);
     for (const token of highlights.painted) {
       const t = inspection.tokens[token.index];
       assert.equal(editor.document.getText(token.range), editor.document.getText(inspection.range).slice(t.start, t.end));
@@ -77,7 +77,7 @@ describe('Hover', function () {
       const card = await hoverCard(editor.document.uri, at);
       assert.ok(card, `no card for ${JSON.stringify(view)}`);
       // Rollout is computed row by row in float64 on the host, the full matrix product here.
-      assertCardMatches(card.rows, expectedTop5(inspection, girl, view), view.aggregation === 'rollout' ? 0.0006 : undefined);
+      assertCardMatches(card.rows, await expectedTop5(inspection, girl, view), view.aggregation === 'rollout' ? 0.0006 : undefined);
     }
   });
 

@@ -54,9 +54,12 @@ export function viewOf(layer: number, head: HeadChoice): ViewState {
   return typeof head === 'number' ? { ...DEFAULT_VIEW_STATE, layer, head } : { ...DEFAULT_VIEW_STATE, layer, aggregation: head };
 }
 
-/** Query `query`'s attention row under `view`, computed from the engine's layers with src/attention. */
-export function expectedRow(inspection: ProbedInspection, query: number, view: ViewState): Float32Array {
-  const { layers, heads } = inspection;
+/** Query `query`'s attention row under `view`, computed with src/attention from the layers the engine's store holds. */
+export async function expectedRow(inspection: ProbedInspection, query: number, view: ViewState): Promise<Float32Array> {
+  const p = await probe();
+  assert.equal(p.inspection()?.id, inspection.id, 'the attention read is the inspection\'s');
+  const layers = await p.attention();
+  const { heads } = inspection;
   const T = inspection.tokens.length;
   const head = headChoice(view);
   let matrix: Float32Array;
@@ -68,8 +71,8 @@ export function expectedRow(inspection: ProbedInspection, query: number, view: V
 }
 
 /** Token index → opacity bucket that query `query`'s highlights should use, computed independently. */
-export function expectedBuckets(inspection: ProbedInspection, query: number, view: ViewState): Map<number, number> {
-  const row = expectedRow(inspection, query, view);
+export async function expectedBuckets(inspection: ProbedInspection, query: number, view: ViewState): Promise<Map<number, number>> {
+  const row = await expectedRow(inspection, query, view);
   const paintable = inspection.tokens.map((t) => t.end > t.start);
   const strongest = Math.max(...Array.from(row).filter((_, i) => paintable[i]));
   const expected = new Map<number, number>();
@@ -81,13 +84,13 @@ export function expectedBuckets(inspection: ProbedInspection, query: number, vie
 }
 
 /** The probe's painted tokens as token index → bucket. */
-export function paintedBuckets(p: EditorProbe): Map<number, number> {
-  return new Map(p.highlights().painted.map((t) => [t.index, t.bucket]));
+export async function paintedBuckets(p: EditorProbe): Promise<Map<number, number>> {
+  return new Map((await p.highlights()).painted.map((t) => [t.index, t.bucket]));
 }
 
 /** The five heaviest keys of the row, leaving out zero weights (a causal model's future tokens). */
-export function expectedTop5(inspection: ProbedInspection, query: number, view: ViewState): KeyWeight[] {
-  return topK(expectedRow(inspection, query, view), 5).filter((k) => k.weight > 0);
+export async function expectedTop5(inspection: ProbedInspection, query: number, view: ViewState): Promise<KeyWeight[]> {
+  return topK(await expectedRow(inspection, query, view), 5).filter((k) => k.weight > 0);
 }
 
 /** Asserts the card lists exactly `expected`, in order, with weights as shown (3 decimals). */
@@ -116,7 +119,7 @@ export function tokenStart(document: vscode.TextDocument, inspection: ProbedInsp
 /** Puts the caret at `position` and waits until the editor side has followed it. */
 export async function moveCaret(editor: vscode.TextEditor, position: vscode.Position, p: EditorProbe, expectFocus: number | undefined): Promise<void> {
   editor.selection = new vscode.Selection(position, position);
-  await waitFor(`the focus to follow the caret to ${expectFocus}`, () => p.highlights().focus === expectFocus, { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor(`the focus to follow the caret to ${expectFocus}`, async () => (await p.highlights()).focus === expectFocus, { timeoutMs: 10_000, intervalMs: 50 });
 }
 
 /** Closes every editor without saving: edits made by the tests are thrown away, no dialog asks. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { EngineClient } from '../../src/engine/client';
 import { reportLayers, type Report } from '../../src/report/report';
-import { CLI, FIXTURES, MODELS_DIR, ENGINE, golden, maxAttentionDiff } from './fixtures';
+import { CLI, FIXTURES, MODELS_DIR, ENGINE, golden, maxAttentionDiff, inspectWithLayers } from './fixtures';
 
 const run = promisify(execFile);
 const TOLERANCE = 1e-4;
@@ -27,9 +27,9 @@ describe('fidelity through the engine process', () => {
     for (const prompt of golden(model)) {
       it(`${model} / ${prompt.id}: ids and attention within ${TOLERANCE}`, async () => {
         const streamed: number[] = [];
-        const result = await client.inspect(
+        const result = await inspectWithLayers(client, 
           { model: path.join(MODELS_DIR, model), text: prompt.text, provider: 'cpu' },
-          { onLayer: (l) => streamed.push(l.layer) });
+          { onLayer: (l) => streamed.push(l) });
         const T = prompt.input_ids.length;
         assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
         assert.deepEqual({ layers: result.started.model.layers, heads: result.started.model.heads, causal: result.started.model.causal },
@@ -44,7 +44,7 @@ describe('fidelity through the engine process', () => {
 
   it('tinystories-656k with the KV-cache graph (empty past) matches the golden attention', async () => {
     const prompt = golden('tinystories-656k')[0];
-    const result = await client.inspect({
+    const result = await inspectWithLayers(client, {
       model: path.join(MODELS_DIR, 'tinystories-656k', 'onnx', 'model_with_past.onnx'), text: prompt.text, provider: 'cpu',
     });
     assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
@@ -65,7 +65,7 @@ describe('checkpoints without an ONNX export', () => {
       }
       const cacheDir = mkdtempSync(path.join(tmpdir(), 'attention-lens-cache-'));
       for (const prompt of golden(model)) {
-        const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu', cacheDir });
+        const result = await inspectWithLayers(client, { model: dir, text: prompt.text, provider: 'cpu', cacheDir });
         assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
         const diff = maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length);
         assert.ok(diff <= TOLERANCE, `${prompt.id}: max attention difference ${diff}`);

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineClient, EngineStopped, type EngineStop } from '../../src/engine/client';
 import { EngineError } from '../../src/engine/errors';
-import { ENGINE, MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
+import { ENGINE, MODELS_DIR, golden, maxAttentionDiff, inspectWithLayers } from './fixtures';
 
 const TINY = path.join(MODELS_DIR, 'tinystories-656k');
 const STORIES = path.join(MODELS_DIR, 'stories260k');
@@ -62,7 +62,7 @@ describe('engine client', () => {
 
   it('a newer inspection supersedes an older one, whose results are never delivered', async () => {
     const firstLayers: number[] = [];
-    const first = client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' }, { onLayer: (l) => firstLayers.push(l.layer) });
+    const first = client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' }, { onLayer: (l) => firstLayers.push(l) });
     const second = client.inspect({ model: STORIES, text: 'Lily saw a cat.', provider: 'cpu' });
     const err = await failure(first);
     assert.equal(err.code, 'cancelled');
@@ -94,7 +94,7 @@ describe('engine client', () => {
     assert.deepEqual(await stopped, { stop: { kind: 'crashed', code: null, signal: 'SIGABRT' }, restarted: true, duringInspection: true });
     assert.ok(client.pid && client.pid !== pid, 'a new engine runs');
     const prompt = golden('tinystories-656k')[0];
-    const result = await client.inspect({ model: TINY, text: prompt.text, provider: 'cpu' });
+    const result = await inspectWithLayers(client, { model: TINY, text: prompt.text, provider: 'cpu' });
     assert.deepEqual(result.started.tokens.map((t) => t.id), prompt.input_ids);
     assert.ok(maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length) < 1e-4);
   });
@@ -104,12 +104,12 @@ describe('engine client', () => {
     const stopped = nextStop(stops);
     process.kill(pid, 'SIGKILL');
     assert.deepEqual(await stopped, { stop: { kind: 'crashed', code: null, signal: 'SIGKILL' }, restarted: true, duringInspection: false });
-    const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+    const result = await inspectWithLayers(client, { model: TINY, text: 'Once upon a time', provider: 'cpu' });
     assert.ok(result.layers.length === 2);
   });
 
   it('text longer than maxTokens is truncated, with a warning', async () => {
-    const result = await client.inspect({ model: TINY, text: LONG_TEXT, provider: 'cpu', maxTokens: 16 });
+    const result = await inspectWithLayers(client, { model: TINY, text: LONG_TEXT, provider: 'cpu', maxTokens: 16 });
     assert.equal(result.started.tokens.length, 16);
     assert.equal(result.layers[0].length, 8 * 16 * 16);
     assert.ok(result.started.truncatedFrom! > 16);
@@ -179,7 +179,7 @@ describe('engine limits', () => {
       assert.deepEqual(reported, { kind: 'timeout', seconds: 1 });
       assert.equal(alive(pid), false, 'the stuck engine was ended');
       timeoutMs = 60_000;
-      const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      const result = await inspectWithLayers(client, { model: TINY, text: 'Once upon a time', provider: 'cpu' });
       assert.equal(result.layers.length, 2);
     } finally {
       client.dispose();
@@ -215,7 +215,7 @@ describe('engine limits', () => {
       });
       await exited;
       assert.equal(client.pid, undefined, 'no engine runs');
-      const result = await client.inspect({ model: TINY, text: 'Once upon a time', provider: 'cpu' });
+      const result = await inspectWithLayers(client, { model: TINY, text: 'Once upon a time', provider: 'cpu' });
       assert.equal(result.layers.length, 2);
       assert.notEqual(client.pid, pid);
     } finally {

@@ -17,7 +17,7 @@ import { resolveModelFolder } from '../../src/engine/modelFolder';
 import { unfuseAttention } from '../../src/engine/exports';
 import { exposeAttention, parseModel } from '../../src/engine/surgery';
 import type { Report } from '../../src/report/report';
-import { CLI, golden, maxAttentionDiff, ROOT, ENGINE } from './fixtures';
+import { CLI, golden, maxAttentionDiff, ROOT, ENGINE, inspectWithLayers } from './fixtures';
 import { maxDiff } from './fusedGraphs';
 
 const OUT = path.join(ROOT, '.cache', 'export-styles-test');
@@ -98,7 +98,7 @@ describe('export styles with fused attention', () => {
 
       it('inspects through the engine process: token ids and attention equal golden.json', async () => {
         for (const prompt of golden(style.fixture)) {
-          const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu' });
+          const result = await inspectWithLayers(client, { model: dir, text: prompt.text, provider: 'cpu' });
           assert.deepEqual(result.started.tokens.map((tk) => tk.id), prompt.input_ids);
           const d = maxAttentionDiff(prompt.attentions, result.layers, prompt.input_ids.length);
           assert.ok(d < TOL, `${prompt.id}: attention differs from golden.json by ${d}`);

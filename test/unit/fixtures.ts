@@ -1,6 +1,8 @@
 // Shared locations for tests: the model fixtures beside the repository, and the built bundles.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { EngineClient, InspectionHandlers } from '../../src/engine/client';
+import type { InspectOptions } from '../../src/protocol';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MODELS_DIR = path.resolve(ROOT, '..', 'shared', 'models');
@@ -35,4 +37,31 @@ export function maxAttentionDiff(expected: number[][][][], layers: Float32Array[
     })));
   });
   return worst;
+}
+
+let nextInspection = 1;
+
+/**
+ * Runs an inspection through the engine process and reads its attention back from the engine's
+ * store, head by head and unpooled, as per-layer Float32 [heads][T][T].
+ */
+export async function inspectWithLayers(client: EngineClient, options: InspectOptions, handlers?: InspectionHandlers) {
+  const inspection = nextInspection++;
+  const result = await client.inspect({ ...options, inspection }, handlers);
+  return { ...result, inspection, layers: await storedLayers(client, inspection, result.started.model.layers, result.started.model.heads, result.started.tokens.length) };
+}
+
+/** Inspection `inspection`'s layers as the engine's store answers them. */
+export async function storedLayers(client: EngineClient, inspection: number, layers: number, heads: number, T: number): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    const data = new Float32Array(heads * T * T);
+    for (let head = 0; head < heads; head++) {
+      const reply = await client.view(inspection, { type: 'matrix', choice: { layer, aggregation: 'head', head, hideSpecial: false }, cells: T });
+      if (reply.type !== 'matrix' || reply.pooled || reply.rows !== T || reply.cols !== T) throw new Error(`layer ${layer} head ${head}: not a T×T matrix`);
+      data.set(new Float32Array(reply.values), head * T * T);
+    }
+    out.push(data);
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ import { EngineError } from '../../src/engine/errors';
 import { Pipeline } from '../../src/engine/pipeline';
 import { CHUNK_BYTES } from '../../src/engine/processPort';
 import type { InspectionStarted } from '../../src/protocol';
-import { CLI, ENGINE, MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
+import { CLI, ENGINE, MODELS_DIR, golden, maxAttentionDiff, inspectWithLayers } from './fixtures';
 
 const TINY = path.join(MODELS_DIR, 'tinystories-656k');
 const TEXT = 'Once upon a time there was a girl named Lily. She liked to play.';
@@ -66,7 +66,7 @@ describe('the CLI and the engine process run the same pipeline', () => {
     const { stderr } = await promisify(execFile)(process.execPath,
       [CLI, 'inspect', '--model', TINY, '--text', TEXT, '--max-tokens', '7', '--provider', 'cpu', '--out', out, '--quiet']);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { tokens: { id: number }[]; attention: number[][][][] };
-    const result = await client.inspect({ model: TINY, text: TEXT, provider: 'cpu', maxTokens: 7 });
+    const result = await inspectWithLayers(client, { model: TINY, text: TEXT, provider: 'cpu', maxTokens: 7 });
     const started: InspectionStarted = result.started;
     assert.equal(started.warnings.length, 1);
     assert.equal(stderr.trim(), `warning: ${started.warnings[0]}`);
@@ -83,7 +83,7 @@ describe('the CLI and the engine process run the same pipeline', () => {
     } finally {
       await inProcess.dispose();
     }
-    const result = await client.inspect({ model: TINY, text, provider: 'cpu', maxTokens: 400 });
+    const result = await inspectWithLayers(client, { model: TINY, text, provider: 'cpu', maxTokens: 400 });
     assert.equal(result.started.tokens.length, 400);
     assert.ok(result.layers[0].byteLength > 2 * CHUNK_BYTES, `a layer is ${result.layers[0].byteLength} bytes`);
     assert.equal(result.layers.length, local.length);

@@ -14,7 +14,7 @@ import { reportLayers, type Report } from '../../src/report/report';
 import { ensureHubModel } from '../../src/models/download';
 import type { Precision, PrecisionChoice } from '../../src/protocol';
 import { HubEmulator } from '../hub/server';
-import { CLI, MODELS_DIR, ROOT, ENGINE, golden, maxAttentionDiff } from './fixtures';
+import { CLI, MODELS_DIR, ROOT, ENGINE, golden, maxAttentionDiff, inspectWithLayers } from './fixtures';
 
 const run = promisify(execFile);
 const STYLES_DIR = path.join(ROOT, '.cache', 'export-styles');
@@ -60,7 +60,7 @@ describe('precision and external-data styles through the engine process and the 
       let worst = 0;
       for (const [i, prompt] of golden(FIXTURE).entries()) {
         const stages: string[] = [];
-        const result = await client.inspect({ model: dir, text: prompt.text, provider: 'cpu' }, { onProgress: (stage) => stages.push(stage) });
+        const result = await inspectWithLayers(client, { model: dir, text: prompt.text, provider: 'cpu' }, { onProgress: (stage) => stages.push(stage) });
         // The first inspection loads the model and says so; later ones reuse it silently.
         assert.deepEqual(stages, i === 0 ? ['reading', 'optimising'] : []);
         assert.equal(result.started.model.precision, precision);
@@ -121,7 +121,7 @@ describe('a folder or Hub repo with every variant', () => {
   for (const [choice, precision, weights] of choices) {
     it(`precision ${choice}: the folder loads ${precision}; the Hub download fetches only ${weights[0]} and its data, and loads from the cache`, async () => {
       const prompt = golden(FIXTURE)[2];
-      const fromFolder = await client.inspect({ model: variants, text: prompt.text, provider: 'cpu', precision: choice });
+      const fromFolder = await inspectWithLayers(client, { model: variants, text: prompt.text, provider: 'cpu', precision: choice });
       assert.equal(fromFolder.started.model.precision, precision);
 
       const cacheDir = mkdtempSync(path.join(tmpdir(), 'attention-lens-variants-'));
@@ -130,7 +130,7 @@ describe('a folder or Hub repo with every variant', () => {
         const files = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => !f.startsWith('.') && f !== 'onnx').sort();
         const small = ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
         assert.deepEqual(files, [...small, ...weights].sort());
-        const fromCache = await client.inspect({ model: folder, text: prompt.text, provider: 'cpu', precision: choice, cacheDir });
+        const fromCache = await inspectWithLayers(client, { model: folder, text: prompt.text, provider: 'cpu', precision: choice, cacheDir });
         assert.equal(fromCache.started.model.precision, precision);
         assert.deepEqual(fromCache.layers, fromFolder.layers);
         assert.ok(maxAttentionDiff(prompt.attentions, fromCache.layers, prompt.input_ids.length) <= BOUNDS[precision === 'fp32' ? 'external-data' : precision].bound);

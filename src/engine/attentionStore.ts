@@ -1,0 +1,158 @@
+// The engine's attention store: every inspection the host may still show, within a memory budget, so
+// that attention never has to cross to the extension host whole. Each inspection is kept as float32,
+// float16 or not at all (recomputed exactly on demand), chosen by what fits (src/engine/storeBudget.ts);
+// views are answered from it by the views module after the layers they need are made resident.
+// Inspections are evicted least recently used first to make room for a new one, but never the newest
+// nor one the host says it shows; a view of an evicted one fails with code 'attention-evicted'.
+import { AttentionViews, type AttentionShape as ViewShape } from '../attention/views';
+import { ChannelError } from '../channel';
+import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
+import type { ReportInput } from '../report/report';
+import { planStore, type AttentionShape } from './storeBudget';
+import { StoredInspection, type RecomputeLayer } from './storedInspection';
+
+export type { ViewShape };
+
+/** Answers view requests from layers the store has made resident. */
+export interface ViewAnswers {
+  /** The layers `request` reads. */
+  needs(request: AttentionRequest): number[];
+  answer(request: AttentionRequest): AttentionReply;
+}
+
+/** Makes the views of one inspection over a synchronous accessor of its resident layers. */
+export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array) => ViewAnswers;
+
+/** The views module's answers (src/attention/views.ts). */
+export const attentionViews: ViewsFactory = (shape, layer) => new AttentionViews(shape, layer);
+
+/** The facts of an inspection a report carries besides its attention. */
+export type ReportFacts = Omit<ReportInput, 'layers'>;
+
+interface Entry {
+  stored: StoredInspection;
+  views: ViewAnswers;
+  reserved: number;
+  facts?: ReportFacts;
+  // The layers of the view being answered now: views read only these.
+  pinned?: Map<number, Float32Array>;
+}
+
+export class AttentionStore {
+  // Map order is least recently used first.
+  private readonly entries = new Map<number, Entry>();
+  private onScreen = new Set<number>();
+
+  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews) {}
+
+  /**
+   * Starts keeping inspection `id`, the newest, which is always kept: planned in what the inspections
+   * in `onScreen` leave of the budget, and others evicted to fit it. Returns how it is kept.
+   */
+  open(id: number, shape: ViewShape, recompute: RecomputeLayer, onScreen: readonly number[] = []): StoreMode {
+    this.release(id);
+    this.onScreen = new Set(onScreen);
+    const kept = [...this.entries].filter(([other]) => this.onScreen.has(other));
+    const held = kept.reduce((sum, [, entry]) => sum + entry.reserved, 0);
+    const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
+    const plan = planStore(dims, Math.max(0, this.budget - held));
+    for (const [other, entry] of [...this.entries]) {
+      if (this.total() + plan.reserved <= this.budget) break;
+      if (!this.onScreen.has(other)) this.evict(other, entry);
+    }
+    const stored = new StoredInspection(dims, plan, recompute);
+    const entry: Entry = { stored, reserved: plan.reserved, views: undefined as unknown as ViewAnswers };
+    entry.views = this.views(shape, (layer) => {
+      const data = entry.pinned?.get(layer);
+      if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
+      return data;
+    });
+    this.entries.set(id, entry);
+    return plan.mode;
+  }
+
+  /** Layer `layer` of inspection `id` arrived from the run. */
+  put(id: number, layer: number, data: Float32Array): void {
+    this.entries.get(id)?.stored.put(layer, data);
+  }
+
+  /** The run of `id` ended (with `error` when it failed): views of layers it never computed fail. */
+  end(id: number, error?: unknown): void {
+    this.entries.get(id)?.stored.end(error);
+  }
+
+  /** Keeps the facts a report of `id` carries besides its attention. */
+  describe(id: number, facts: ReportFacts): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.facts = facts;
+  }
+
+  /** Answers `request` about inspection `id`, waiting for layers not computed yet (abortable by `signal`). */
+  async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
+    const entry = this.use(id);
+    const layers = await entry.stored.resident(entry.views.needs(request), signal);
+    if (this.entries.get(id) !== entry) throw evicted(id);
+    entry.pinned = layers;
+    try {
+      return entry.views.answer(request);
+    } finally {
+      entry.pinned = undefined;
+    }
+  }
+
+  /** Layers `layers` of inspection `id` as float32, for reports and checks; waits like a view. */
+  layers(id: number, layers: readonly number[], signal?: AbortSignal): Promise<Map<number, Float32Array>> {
+    return this.use(id).stored.resident(layers, signal);
+  }
+
+  /** The report facts and shape of inspection `id`. */
+  about(id: number): { facts?: ReportFacts; shape: AttentionShape; mode: StoreMode } {
+    const entry = this.use(id);
+    return { facts: entry.facts, shape: entry.stored.shape, mode: entry.stored.mode };
+  }
+
+  /** How inspection `id` is kept and the bytes it holds now; undefined when it is not kept. */
+  usage(id: number): { mode: StoreMode; bytes: number } | undefined {
+    const entry = this.entries.get(id);
+    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes };
+  }
+
+  /** The inspections kept, least recently used first. */
+  get kept(): number[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The host no longer shows `id`: its attention goes. */
+  release(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    entry.stored.drop(evicted(id));
+    this.onScreen.delete(id);
+  }
+
+  private evict(id: number, entry: Entry): void {
+    this.entries.delete(id);
+    entry.stored.drop(evicted(id));
+  }
+
+  private use(id: number): Entry {
+    const entry = this.entries.get(id);
+    if (!entry) throw evicted(id);
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    return entry;
+  }
+
+  private total(): number {
+    let sum = 0;
+    for (const entry of this.entries.values()) sum += entry.reserved;
+    return sum;
+  }
+}
+
+/** The error of a view of an inspection the store no longer keeps: the host runs it again. */
+export function evicted(id: number): ChannelError {
+  return new ChannelError('attention-evicted',
+    'The attention of this inspection is no longer kept in memory. Run the inspection again.', `inspection ${id}`);
+}

@@ -1,0 +1,135 @@
+// The sessions of a staged graph, two per layer at most, run one after another: each layer's
+// attention is handed to the caller as soon as the session that computes it returns, before the rest
+// of its layer runs, and what later sessions read is kept only until the last of them has run. The
+// first session picks the execution provider; the others are opened on it.
+import { Tensor } from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import type { onnx } from 'onnx-proto';
+import type { Provider, ProviderAttempt } from '../protocol';
+import { throwIfCancelled } from './errors';
+import { openSession } from './providers';
+import { encodePart, recordOutputTypes, type TensorTypes } from './stageGraph';
+import type { Stage, StagePart } from './stages';
+
+function copyOf(tensor: ort.Tensor): ort.Tensor {
+  return new Tensor(tensor.type as 'float32', (tensor.data as Float32Array).slice(), tensor.dims);
+}
+
+/** What a staged run kept to recompute any layer: each stage's feeds. Release them with dispose(). */
+export class StageInputs {
+  private feeds: Record<string, ort.Tensor>[] | undefined;
+
+  constructor(feeds: Record<string, ort.Tensor>[], readonly tokens: number) {
+    this.feeds = feeds;
+  }
+
+  /** Stage `layer`'s feeds; throws once disposed. */
+  of(layer: number): Record<string, ort.Tensor> {
+    if (!this.feeds) throw new Error('These stage inputs were disposed.');
+    return this.feeds[layer];
+  }
+
+  /** Lets the kept tensors go. */
+  dispose(): void {
+    for (const feeds of this.feeds ?? []) for (const tensor of Object.values(feeds)) tensor.dispose();
+    this.feeds = undefined;
+  }
+}
+
+/** One session of a staged graph: a part of a stage, and the layer whose attention it computes, if it does. */
+interface PartSession {
+  part: StagePart;
+  session: ort.InferenceSession;
+  layer: number;
+  attention?: string;
+}
+
+/** The sessions of a graph cut into stages. */
+export class StagedSessions {
+  private constructor(private readonly parts: PartSession[]) {}
+
+  /**
+   * Opens every stage; `refused` when a handed-on tensor is one JavaScript cannot hold, with the
+   * sessions opened so far released (the caller then runs the graph whole).
+   */
+  static async open(model: onnx.ModelProto, stages: Stage[], requested: Provider, dataDir: string):
+  Promise<{ staged: StagedSessions; provider: string; attempts: ProviderAttempt[] } | { refused: string }> {
+    const types: TensorTypes = new Map();
+    const parts: PartSession[] = [];
+    let chosen: { provider: string; attempts: ProviderAttempt[] } | undefined;
+    for (const stage of stages) {
+      for (const [i, part] of stage.parts.entries()) {
+        const attention = i === 0 ? stage.attention : undefined;
+        const bytes = encodePart(model, `layer ${stage.layer} part ${i}`, part, attention, types);
+        const opened = await openSession(bytes, chosen ? chosen.provider as Provider : requested, dataDir);
+        chosen ??= { provider: opened.provider, attempts: opened.attempts };
+        parts.push({ part, session: opened.session, layer: stage.layer, attention });
+        const refused = recordOutputTypes(opened.session, types);
+        if (refused) {
+          await Promise.all(parts.map((p) => p.session.release()));
+          return { refused };
+        }
+        for (const { tensor, output } of part.handsOn) if (tensor !== output) types.set(tensor, types.get(output)!);
+      }
+    }
+    return { staged: new StagedSessions(parts), ...chosen! };
+  }
+
+  /**
+   * Runs part after part on the graph inputs `feeds` (of `tokens` tokens), calling `onLayer` as each
+   * layer's attention is computed and checking `signal` between parts; with `keep`, returns what
+   * recompute needs.
+   */
+  async run(feeds: Record<string, ort.Tensor>, tokens: number, onLayer: (layer: number, attention: ort.Tensor) => void,
+    signal?: AbortSignal, keep = false): Promise<StageInputs | undefined> {
+    const handed = new Map<string, ort.Tensor>();
+    const lastReader = this.lastReaders();
+    const kept: Record<string, ort.Tensor>[] = [];
+    try {
+      for (const [k, { part, session, layer, attention }] of this.parts.entries()) {
+        throwIfCancelled(signal);
+        const partFeeds: Record<string, ort.Tensor> = {};
+        for (const name of part.graphInputs) partFeeds[name] = feeds[name];
+        for (const name of part.carried) partFeeds[name] = handed.get(name)!;
+        const out = await session.run(partFeeds);
+        throwIfCancelled(signal);
+        for (const { tensor, output } of part.handsOn) handed.set(tensor, out[output]);
+        if (keep && attention) kept[layer] = partFeeds;
+        // Tensors no later part reads go now, unless kept as a recompute's feeds.
+        for (const name of part.carried) {
+          if (lastReader.get(name) !== k) continue;
+          if (!keep) handed.get(name)?.dispose();
+          handed.delete(name);
+        }
+        if (!attention) continue;
+        // A caller may transfer the attention's buffer away, so one that later parts read is copied.
+        const handsOnAttention = part.handsOn.some((h) => h.tensor === attention);
+        onLayer(layer, handsOnAttention ? copyOf(out[attention]) : out[attention]);
+      }
+    } catch (err) {
+      for (const tensor of handed.values()) tensor.dispose();
+      throw err;
+    }
+    return keep ? new StageInputs(kept, tokens) : undefined;
+  }
+
+  /**
+   * Layer `layer`'s attention again from a staged run's kept inputs: the same session on the same
+   * feeds, so the same bits, and no weights beyond those already loaded.
+   */
+  async recompute(inputs: StageInputs, layer: number): Promise<ort.Tensor> {
+    const { session, attention } = this.parts.find((p) => p.layer === layer && p.attention)!;
+    return (await session.run(inputs.of(layer), [attention!]))[attention!];
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.session.release()));
+  }
+
+  // The last part that reads each handed-on tensor.
+  private lastReaders(): Map<string, number> {
+    const last = new Map<string, number>();
+    this.parts.forEach(({ part }, k) => part.carried.forEach((name) => last.set(name, k)));
+    return last;
+  }
+}

@@ -1,0 +1,152 @@
+// One inspection's attention as the store keeps it: every layer as float32, every layer as float16,
+// or (recompute) none of them, each layer recomputed exactly when a view needs it. Float16 and
+// recompute keep a few decoded float32 layers, least recently used first out. Layers arrive while
+// the model runs; a request for one not there yet waits for it.
+import { decodeFloat16, encodeFloat16 } from '../attention/quantize';
+import { ChannelError } from '../channel';
+import type { StoreMode } from '../protocol';
+import { layerBytes, type AttentionShape, type StorePlan } from './storeBudget';
+
+/** Recomputes layer `layer` exactly (Float32 [heads][T][T]) from what the engine kept of the run. */
+export type RecomputeLayer = (layer: number, signal?: AbortSignal) => Promise<Float32Array>;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class StoredInspection {
+  readonly mode: StoreMode;
+  private readonly float32: (Float32Array | undefined)[] = [];
+  private readonly float16: (Uint16Array | undefined)[] = [];
+  // Map order is least recently used first.
+  private readonly decoded = new Map<number, Float32Array>();
+  private readonly recomputing = new Map<number, Promise<Float32Array>>();
+  private readonly arrived: boolean[] = [];
+  private readonly waiters = new Map<number, Set<Waiter>>();
+  private readonly cacheLayers: number;
+  private ended: { error?: unknown } | undefined;
+
+  constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer) {
+    this.mode = plan.mode;
+    this.cacheLayers = plan.cacheLayers;
+  }
+
+  /** Bytes held now: stored layers and decoded ones. */
+  get bytes(): number {
+    const layer = layerBytes(this.shape);
+    const stored = this.float32.filter(Boolean).length * layer + this.float16.filter(Boolean).length * (layer / 2);
+    return stored + this.decoded.size * layer;
+  }
+
+  /** Whether every layer has arrived. */
+  get complete(): boolean {
+    return this.arrived.filter(Boolean).length === this.shape.layers;
+  }
+
+  /** Layer `layer` as the run produced it; the store keeps `data` itself in float32 mode. */
+  put(layer: number, data: Float32Array): void {
+    this.checkLayer(layer);
+    if (this.mode === 'float32') this.float32[layer] = data;
+    else if (this.mode === 'float16') this.float16[layer] = encodeFloat16(data);
+    else this.cache(layer, data);
+    this.arrived[layer] = true;
+    const waiting = this.waiters.get(layer);
+    this.waiters.delete(layer);
+    for (const waiter of waiting ?? []) waiter.resolve();
+  }
+
+  /** The run ended: with `error`, layers that never arrived fail the requests waiting for them. */
+  end(error?: unknown): void {
+    this.ended = { error };
+    for (const [layer, waiting] of this.waiters) {
+      this.waiters.delete(layer);
+      for (const waiter of waiting) waiter.reject(this.missing(layer));
+    }
+  }
+
+  /** Layers `layers` as float32, waiting for those not computed yet; the map holds them for the caller. */
+  async resident(layers: readonly number[], signal?: AbortSignal): Promise<Map<number, Float32Array>> {
+    const out = new Map<number, Float32Array>();
+    for (const layer of new Set(layers)) out.set(layer, await this.layer(layer, signal));
+    return out;
+  }
+
+  /** Forgets everything; requests still waiting fail with `reason`. */
+  drop(reason: ChannelError): void {
+    this.float32.length = 0;
+    this.float16.length = 0;
+    this.decoded.clear();
+    for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(reason);
+    this.waiters.clear();
+    this.ended ??= { error: reason };
+  }
+
+  private async layer(layer: number, signal?: AbortSignal): Promise<Float32Array> {
+    this.checkLayer(layer);
+    if (!this.arrived[layer]) await this.arrival(layer, signal);
+    const kept = this.float32[layer];
+    if (kept) return kept;
+    const hit = this.decoded.get(layer);
+    if (hit) {
+      this.decoded.delete(layer);
+      this.decoded.set(layer, hit);
+      return hit;
+    }
+    const bits = this.float16[layer];
+    if (bits) return this.cache(layer, decodeFloat16(bits));
+    return abortable(this.recomputed(layer), signal);
+  }
+
+  // One recompute per layer however many requests want it; an abandoned request lets it finish for the cache.
+  private recomputed(layer: number): Promise<Float32Array> {
+    let running = this.recomputing.get(layer);
+    if (!running) {
+      running = this.recompute(layer).then((data) => this.cache(layer, data)).finally(() => this.recomputing.delete(layer));
+      this.recomputing.set(layer, running);
+    }
+    return running;
+  }
+
+  private arrival(layer: number, signal?: AbortSignal): Promise<void> {
+    if (this.ended) return Promise.reject(this.missing(layer));
+    return abortable(new Promise<void>((resolve, reject) => {
+      const waiting = this.waiters.get(layer) ?? new Set<Waiter>();
+      this.waiters.set(layer, waiting);
+      const waiter: Waiter = { resolve, reject };
+      waiting.add(waiter);
+      signal?.addEventListener('abort', () => waiting.delete(waiter), { once: true });
+    }), signal);
+  }
+
+  private cache(layer: number, data: Float32Array): Float32Array {
+    this.decoded.delete(layer);
+    this.decoded.set(layer, data);
+    while (this.decoded.size > this.cacheLayers) this.decoded.delete(this.decoded.keys().next().value!);
+    return data;
+  }
+
+  private missing(layer: number): unknown {
+    const error = this.ended?.error;
+    if (error) return error;
+    return new ChannelError('attention-incomplete', `Layer ${layer + 1} was never computed: the inspection ended before it.`);
+  }
+
+  private checkLayer(layer: number): void {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.shape.layers) {
+      throw new ChannelError('bad-request', `There is no layer ${layer}: the model has layers 0..${this.shape.layers - 1}.`);
+    }
+  }
+}
+
+/** `promise`, or a rejection with code 'cancelled' as soon as `signal` aborts. */
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  const cancelled = () => new ChannelError('cancelled', 'The request was cancelled.');
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
