@@ -1,5 +1,6 @@
-// The scale bench's output: time and memory per (model, T) against their targets, as tables for
-// people or one JSON array for tools.
+// The scale bench's output: time and memory per (model, T) against their targets, and the views'
+// bytes and time to pixels, as tables for people or one JSON array for tools.
+import type { PageFigure, ViewFigure } from './viewBench';
 
 /** One measured (model, T); times are medians over `runs` in ms, memory in bytes. */
 export interface ScaleRow {
@@ -31,9 +32,15 @@ export interface ScaleRow {
   /** How the engine's attention store keeps this inspection, and its budget, once the engine says. */
   storeMode?: string;
   budgetBytes?: number;
+  /** What the store held for the last timed run's inspection. */
+  storeBytes?: number;
   /** This (host) process's RSS when idle (before any inspection, after a collection), and its peak above that during the row. */
   hostIdleBytes: number;
   hostExtraBytes: number;
+  /** Where the views were measured: each view's figures, the page's memory above idle, the engine's peak meanwhile. */
+  views?: ViewFigure[];
+  page?: PageFigure;
+  engineViewPeakBytes?: number;
 }
 
 /** The first layer should arrive within one layer's share of the total plus this. */
@@ -77,6 +84,7 @@ const MEMORY: Column[] = [
   { title: 'weights GB', cell: (r) => gb(r.weightsBytes) },
   { title: 'store', cell: (r) => r.storeMode ?? '—' },
   { title: 'budget GB', cell: (r) => (r.budgetBytes === undefined ? '—' : gb(r.budgetBytes)) },
+  { title: 'held GB', cell: (r) => (r.storeBytes === undefined ? '—' : gb(r.storeBytes)) },
   { title: 'engine before GB', cell: (r) => gb(r.engineBeforeBytes) },
   { title: 'engine peak GB', cell: (r) => gb(r.enginePeakBytes) },
   { title: 'target GB', cell: (r) => gb(engineTarget(r)) },
@@ -84,6 +92,26 @@ const MEMORY: Column[] = [
   { title: 'host idle MB', cell: (r) => mb(r.hostIdleBytes) },
   { title: 'host +MB', cell: (r) => mb(r.hostExtraBytes) },
   { title: '≤ 300', cell: (r) => yes(r.hostExtraBytes <= EXTRA_MEMORY_BYTES) },
+  { title: 'page heap +MB', cell: (r) => (r.page ? mb(r.page.heapBytes) : '—') },
+  { title: 'renderers +MB', cell: (r) => (r.page ? mb(r.page.rendererPeakBytes) : '—') },
+  { title: '≤ 300', cell: (r) => (r.page ? yes(Math.max(r.page.heapBytes, r.page.rendererPeakBytes) <= EXTRA_MEMORY_BYTES) : '—') },
+  { title: 'engine peak, views GB', cell: (r) => (r.engineViewPeakBytes === undefined ? '—' : gb(r.engineViewPeakBytes)) },
+];
+
+type ViewColumn = { title: string; cell(r: ScaleRow, v: ViewFigure): string };
+
+const VIEWS: ViewColumn[] = [
+  { title: 'model', cell: (r) => r.model },
+  { title: 'T', cell: (r) => String(r.tokens) },
+  { title: 'view', cell: (_, v) => v.view },
+  { title: 'n', cell: (_, v) => String(v.interactions) },
+  { title: 'view KB', cell: (_, v) => kb(v.viewBytes) },
+  { title: 'all KB', cell: (_, v) => kb(v.allBytes) },
+  { title: 'to pixels ms', cell: (_, v) => (Number.isNaN(v.ms) ? '—' : ms(v.ms)) },
+  { title: 'reply ms', cell: (_, v) => ms(v.waitMs) },
+  { title: 'engine ms', cell: (_, v) => ms(v.engineMs) },
+  { title: 'draw ms', cell: (_, v) => (Number.isNaN(v.drawMs) ? '—' : ms(v.drawMs)) },
+  { title: 'note', cell: (_, v) => v.note ?? '' },
 ];
 
 /** The time table, then the memory table. */
@@ -94,6 +122,12 @@ export function formatScale(rows: ScaleRow[]): string {
     grid(TIME, rows),
     '\nmemory (engine: peak RSS over the row, target weights + budget + 300 MB; host: peak above its idle level before any inspection, target ≤ 300 MB):',
     grid(MEMORY, rows),
+    ...(rows.some((r) => r.views) ? [
+      '\nviews in Chromium, medians per interaction (view KB: the view\'s own replies; all KB: every reply the interaction ' +
+      'brought; to pixels: interaction → the view\'s drawing done; reply: its request → its reply on the page; engine: the longest ' +
+      'answer on the host; draw: the view\'s own measure):',
+      viewGrid(rows),
+    ] : []),
   ].join('\n');
 }
 
@@ -108,15 +142,24 @@ export function scaleJson(rows: ScaleRow[]): string {
   })));
 }
 
-// A plain-text table: first column left-aligned, the rest right-aligned (as scripts/bench/table.ts).
+function viewGrid(rows: ScaleRow[]): string {
+  const cells = rows.flatMap((r) => (r.views ?? []).map((v) => VIEWS.map((c) => c.cell(r, v))));
+  return lines(VIEWS.map((c) => c.title), cells);
+}
+
 function grid(columns: Column[], rows: ScaleRow[]): string {
-  const cells = rows.map((r) => columns.map((c) => c.cell(r)));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
+  return lines(columns.map((c) => c.title), rows.map((r) => columns.map((c) => c.cell(r))));
+}
+
+// A plain-text table: first column left-aligned, the rest right-aligned (as scripts/bench/table.ts).
+function lines(titles: string[], cells: string[][]): string {
+  const widths = titles.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]): string => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  return [line(columns.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+  return [line(titles), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const gb = (v: number): string => (v / 1e9).toFixed(2);
 const mb = (v: number): string => (v / 1e6).toFixed(0);
+const kb = (v: number): string => (v / 1e3).toFixed(1);
 const yes = (ok: boolean): string => (ok ? 'yes' : 'NO');
