@@ -10,8 +10,8 @@ export class UsageError extends Error {
 
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
-  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, loading, the boundary, or long inputs. */
-  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'scale';
+  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, loading, the boundary, stages, or long inputs. */
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages' | 'scale';
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -27,7 +27,7 @@ export interface BenchOptions {
    * few dozen pipeline runs of a process. Fast rows need many rounds for that, slow rows few.
    */
   warmupMs: number;
-  /** `--scale --long`: add the long rows (T = 2048 and 4096), which take minutes each. */
+  /** With --stages: T = 2048 as well; with --scale: the long rows (T = 2048 and 4096), which take minutes each. */
   long: boolean;
 }
 
@@ -45,8 +45,9 @@ const LONG_ROW_RUNS = 3;
 // the millisecond-scale fixture rows stay stable to a few tenths of a millisecond. Odd, so the
 // median is one measured run.
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
-// A scale row at T=512 on the Qwen shape takes seconds per run; long rows take minutes (runsAt).
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, scale: 5 } as const;
+// Stage rows take seconds per run at T = 512 on the Qwen-shaped model, and so do scale rows; long
+// scale rows take minutes (runsAt).
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5, scale: 5 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
@@ -54,6 +55,7 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --startup [--json] [--runs N]     (activation and tokenizer figures only)
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
+       npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
        npm run bench -- --scale [--long] [--json] [--models a,b] [--tokens 128,512] [--runs N]
                                                           (long inputs on real shapes: first layer, memory of
                                                           each process, the views' bytes and draw times;
@@ -77,6 +79,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         startup: { type: 'boolean' },
         loading: { type: 'boolean' },
         boundary: { type: 'boolean' },
+        stages: { type: 'boolean' },
         scale: { type: 'boolean' },
         long: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
@@ -88,11 +91,12 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if ([values.startup, values.loading, values.boundary, values.scale].filter(Boolean).length > 1) {
-    throw new UsageError(`--startup, --loading, --boundary and --scale are separate runs\n${USAGE}`);
+  if ([values.startup, values.loading, values.boundary, values.stages, values.scale].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading, --boundary, --stages and --scale are separate runs\n${USAGE}`);
   }
-  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : values.scale ? 'scale' : 'pipeline';
-  if (values.long && mode !== 'scale') throw new UsageError(`--long goes with --scale\n${USAGE}`);
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary'
+    : values.stages ? 'stages' : values.scale ? 'scale' : 'pipeline';
+  if (values.long && mode !== 'stages' && mode !== 'scale') throw new UsageError(`--long goes with --stages or --scale\n${USAGE}`);
   const scale = mode === 'scale';
   const defaultTokens = scale ? [...SCALE_TOKENS, ...(values.long ? LONG_TOKENS : [])] : ALL_TOKENS;
   const options: BenchOptions = {

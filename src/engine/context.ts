@@ -16,8 +16,10 @@ export const CPU_TOKEN_CAP = 4096;
 export const GPU_TOKEN_CAP = 8192;
 
 /**
- * Attention weights (layers × heads × T²) one window may produce: 2^28, 1 GiB as float32, which the
- * engine, the host and the panel each hold. A 12-layer, 12-head model reaches it at about 1365 tokens.
+ * Attention weights (heads × T²) one layer may produce: 2^28, 1 GiB as float32. The run holds one
+ * layer's probabilities at a time as its stage hands them over; the attention store keeps the whole
+ * inspection within its own budget (float16, or recomputing layers, beyond it), so the number of
+ * layers does not bound the length. A 14-head layer reaches it at about 4380 tokens.
  */
 export const ATTENTION_WEIGHT_BUDGET = 2 ** 28;
 
@@ -37,7 +39,7 @@ export interface AttentionShape {
 /** The most tokens the engine runs at once on `provider` for a model of `shape`. */
 export function providerTokenCap(provider: string, shape: AttentionShape): number {
   const hard = provider === 'cpu' ? CPU_TOKEN_CAP : GPU_TOKEN_CAP;
-  const perToken = Math.max(1, shape.layers) * Math.max(1, shape.heads);
+  const perToken = Math.max(1, shape.heads);
   // Rounded down to a multiple of 256, and never below the common 512-token context.
   const byMemory = Math.floor(Math.sqrt(ATTENTION_WEIGHT_BUDGET / perToken) / 256) * 256;
   return Math.min(hard, Math.max(DEFAULT_CONTEXT, byMemory));

@@ -19,9 +19,11 @@ export function externalDataIn(dataDir: string | undefined): ort.InferenceSessio
  * The engine's session options beyond the provider. Prepacking (a second, kernel-shaped copy of
  * every weight made at load) is off: on a Qwen2.5-0.5B-shaped model it took 4 of 6 s of loading and
  * 0.5 GB of peak memory, for 512-token runs within 10 % either way (npm run bench -- --loading).
+ * A session's threads stop spinning when its run ends: a staged graph runs one session after
+ * another, and threads still spinning for the last one would take cores from the next.
  */
 export function engineSessionOptions(dataDir: string | undefined): ort.InferenceSession.SessionOptions {
-  return { extra: { session: { disable_prepacking: '1', ...(dataDir ? { model_external_initializers_file_folder_path: dataDir } : {}) } } };
+  return { extra: { session: { disable_prepacking: '1', force_spinning_stop: '1', ...(dataDir ? { model_external_initializers_file_folder_path: dataDir } : {}) } } };
 }
 
 /** The external data files a graph's initializers name, in first-use order (relative to the graph's folder). */

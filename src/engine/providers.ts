@@ -48,8 +48,12 @@ export interface OpenedSession {
   attempts: ProviderAttempt[];
 }
 
-/** Opens a session on the requested provider (`auto` falls back through the GPU list to CPU); external data is read from `dataDir`. */
-export async function openSession(bytes: Uint8Array, requested: Provider, dataDir?: string): Promise<OpenedSession> {
+/**
+ * Opens a session on the requested provider (`auto` falls back through the GPU list to CPU); external
+ * data is read from `dataDir`; `options` adds to the engine's session options.
+ */
+export async function openSession(bytes: Uint8Array, requested: Provider, dataDir?: string,
+  options: ort.InferenceSession.SessionOptions = {}): Promise<OpenedSession> {
   const order = requested === 'auto' ? autoProviders() : [requested];
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
@@ -68,6 +72,7 @@ export async function openSession(bytes: Uint8Array, requested: Provider, dataDi
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
         ...engineSessionOptions(dataDir),
+        ...options,
       });
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };

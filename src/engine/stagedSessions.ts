@@ -36,6 +36,11 @@ export class StageInputs {
   }
 }
 
+// Each session's memory arena would keep its largest run's activations for good: two dozen arenas
+// held 0.7 GB more than the uncut graph's one at T = 512 on BERT-base. Without them a part's
+// activations are freed when its run ends.
+const PART_OPTIONS = { enableCpuMemArena: false };
+
 /** One session of a staged graph: a part of a stage, and the layer whose attention it computes, if it does. */
 interface PartSession {
   part: StagePart;
@@ -61,7 +66,7 @@ export class StagedSessions {
       for (const [i, part] of stage.parts.entries()) {
         const attention = i === 0 ? stage.attention : undefined;
         const bytes = encodePart(model, `layer ${stage.layer} part ${i}`, part, attention, types);
-        const opened = await openSession(bytes, chosen ? chosen.provider as Provider : requested, dataDir);
+        const opened = await openSession(bytes, chosen ? chosen.provider as Provider : requested, dataDir, PART_OPTIONS);
         chosen ??= { provider: opened.provider, attempts: opened.attempts };
         parts.push({ part, session: opened.session, layer: stage.layer, attention });
         const refused = recordOutputTypes(opened.session, types);

@@ -115,16 +115,11 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
-  // The rollout worker's script is on another origin than the page, so the page fetches it
-  // (connect-src) and starts it from a Blob URL (worker-src blob:).
-  const rolloutWorker = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'rolloutWorker.js'));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data:`,
     `script-src 'nonce-${nonce}'`,
-    `connect-src ${webview.cspSource}`,
-    'worker-src blob:',
   ].join('; ');
   const strings = escapeAttribute(JSON.stringify(panelStrings()));
   return `<!DOCTYPE html>
@@ -136,7 +131,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <link rel="stylesheet" href="${style}">
 <title>${escapeAttribute(vscode.l10n.t('Attention Lens'))}</title>
 </head>
-<body data-strings="${strings}" data-worker-url="${escapeAttribute(rolloutWorker.toString())}">
+<body data-strings="${strings}">
 <main id="app"></main>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

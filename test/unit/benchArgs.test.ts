@@ -40,9 +40,12 @@ describe('bench arguments', () => {
     assert.equal(runsAt(parseArgs(['--scale', '--runs', '1']), 4096), 1);
   });
 
-  it('refuses --long without --scale, and two modes at once', () => {
-    assert.throws(() => parseArgs(['--long']), (err: unknown) => err instanceof UsageError && /--long goes with --scale/.test(err.message));
+  it('refuses --long without --stages or --scale, and two modes at once', () => {
+    assert.throws(() => parseArgs(['--long']), (err: unknown) => err instanceof UsageError && /--long goes with --stages or --scale/.test(err.message));
+    assert.equal(parseArgs(['--stages', '--long']).long, true);
+    assert.deepEqual(parseArgs(['--stages']).tokens, ALL_TOKENS);
     assert.throws(() => parseArgs(['--scale', '--loading']), /separate runs/);
+    assert.throws(() => parseArgs(['--scale', '--stages']), /separate runs/);
   });
 
   it('answers --help with the usage text, naming the scale mode', () => {

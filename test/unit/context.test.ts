@@ -31,17 +31,20 @@ describe('maxTokens', () => {
     assert.equal(modelContext({ max_position_embeddings: 0, n_positions: 256 }), 256);
   });
 
-  it('caps a long context by provider, and by the attention one window produces', () => {
+  it('caps a long context by provider, and by the attention one layer produces', () => {
     const small = { layers: 2, heads: 8 };
     assert.equal(windowTokens(0, 131072, 'cpu', small), CPU_TOKEN_CAP);
-    assert.equal(windowTokens(0, 131072, 'cuda', small), Math.min(GPU_TOKEN_CAP, 4096));
+    // 8 heads reach the one-layer budget at about 5790 tokens: 5632 on a GPU.
+    assert.equal(windowTokens(0, 131072, 'cuda', small), 5632);
+    assert.ok(8 * 5632 ** 2 <= ATTENTION_WEIGHT_BUDGET);
     assert.equal(windowTokens(0, 131072, 'cuda', { layers: 1, heads: 1 }), GPU_TOKEN_CAP);
-    // GPT-2 small: 12 × 12 heads reach the budget at about 1365 tokens, so 1280; its context is 1024.
-    assert.equal(providerTokenCap('cpu', { layers: 12, heads: 12 }), 1280);
+    // Qwen2.5-0.5B (24 layers × 14 heads, context 32768): the CPU cap, whatever the layer count.
+    assert.equal(windowTokens(0, 32768, 'cpu', { layers: 24, heads: 14 }), CPU_TOKEN_CAP);
+    assert.equal(providerTokenCap('cpu', { layers: 80, heads: 14 }), CPU_TOKEN_CAP);
+    // GPT-2 small's context (1024) is below every cap.
     assert.equal(windowTokens(0, 1024, 'cpu', { layers: 12, heads: 12 }), 1024);
-    // A large model never goes below the common 512 context.
-    assert.equal(providerTokenCap('cpu', { layers: 80, heads: 64 }), DEFAULT_CONTEXT);
-    assert.ok(12 * 12 * 1280 ** 2 <= ATTENTION_WEIGHT_BUDGET);
+    // A layer with very many heads never goes below the common 512 context.
+    assert.equal(providerTokenCap('cpu', { layers: 80, heads: 2048 }), DEFAULT_CONTEXT);
     // An unknown context is the common 512; an explicit value with no known context is taken as is.
     assert.equal(windowTokens(0, undefined, 'cpu', small), DEFAULT_CONTEXT);
     assert.equal(windowTokens(3000, undefined, 'cpu', small), 3000);
