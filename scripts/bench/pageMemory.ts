@@ -4,7 +4,7 @@
 // does not say which renderer draws which page, and headless Chromium keeps spare ones, so the
 // renderers are taken together: the spares idle, so what grows is the page's.
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { peakRssOf, resetPeak } from './processMemory';
+import { peakRssOf, resetPeak, rssOf } from './processMemory';
 
 /** A page's memory watch: its heap and its renderers' peaks, both above the level at `start`. */
 export class PageMemory {
@@ -34,19 +34,22 @@ export class PageMemory {
 
   /**
    * The heap above idle now (after a collection: what the page keeps, not its garbage), and the
-   * renderers' peak resident memory above idle since start(), summed over renderers.
+   * renderers' resident memory above idle, summed over renderers: the peak since start(), and what
+   * they still hold after the collection.
    */
-  async extra(): Promise<{ heapBytes: number; rendererPeakBytes: number }> {
+  async extra(): Promise<{ heapBytes: number; rendererPeakBytes: number; rendererHeldBytes: number }> {
+    await this.collect();
     let rendererPeakBytes = 0;
+    let rendererHeldBytes = 0;
     for (const { pid, idle } of this.renderers) {
       try {
         rendererPeakBytes += peakRssOf(pid) - idle;
+        rendererHeldBytes += rssOf(pid) - idle;
       } catch {
         // a spare renderer Chromium let go
       }
     }
-    await this.collect();
-    return { heapBytes: (await this.heapUsed()) - this.idleHeap, rendererPeakBytes };
+    return { heapBytes: (await this.heapUsed()) - this.idleHeap, rendererPeakBytes, rendererHeldBytes };
   }
 
   async dispose(): Promise<void> {

@@ -93,7 +93,8 @@ const MEMORY: Column[] = [
   { title: 'host +MB', cell: (r) => mb(r.hostExtraBytes) },
   { title: '≤ 300', cell: (r) => yes(r.hostExtraBytes <= EXTRA_MEMORY_BYTES) },
   { title: 'page heap +MB', cell: (r) => (r.page ? mb(r.page.heapBytes) : '—') },
-  { title: 'renderers +MB', cell: (r) => (r.page ? mb(r.page.rendererPeakBytes) : '—') },
+  { title: 'renderers peak +MB', cell: (r) => (r.page ? mb(r.page.rendererPeakBytes) : '—') },
+  { title: 'held +MB', cell: (r) => (r.page ? mb(r.page.rendererHeldBytes) : '—') },
   { title: '≤ 300', cell: (r) => (r.page ? yes(Math.max(r.page.heapBytes, r.page.rendererPeakBytes) <= EXTRA_MEMORY_BYTES) : '—') },
   { title: 'engine peak, views GB', cell: (r) => (r.engineViewPeakBytes === undefined ? '—' : gb(r.engineViewPeakBytes)) },
 ];

@@ -42,6 +42,7 @@ export interface ViewFigure {
 export interface PageFigure {
   heapBytes: number;
   rendererPeakBytes: number;
+  rendererHeldBytes: number;
 }
 
 /** Bundles the page into `dir` for the server to serve. */
