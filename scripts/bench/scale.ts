@@ -145,6 +145,8 @@ async function rowAt(
   const T = input.ids.length;
   resetPeak('self');
   const engine = await engineProbe(client, model.dir, CACHE, input, context.nextInspection);
+  log(`${model.name} T=${T}: the untimed inspection: first layer ${engine.checked.firstLayerMs.toFixed(0)} ms, ` +
+    `total ${engine.checked.totalMs.toFixed(0)} ms; ${runsAt(options, T)} timed runs next`);
   const attentionBytes = engine.layers * engine.heads * T * T * 4;
   const probes: Probe[] = [engine.probe];
   let floorSkipped: string | undefined;

@@ -13,6 +13,8 @@ export interface EngineRow {
   heads: number;
   /** How the engine's store kept the last run's inspection. */
   store(): { mode: StoreMode; bytes: number };
+  /** The untimed first inspection's times: a model's first includes loading it. */
+  checked: { firstLayerMs: number; totalMs: number };
   /** The same inspection under id `inspection`, with the caller's handlers (to show it live on a page). */
   inspect(inspection: number, handlers: InspectionHandlers): Promise<InspectionResult>;
 }
@@ -28,7 +30,14 @@ export async function engineProbe(
   // maxTokens: T with a text of at least T tokens, so the engine runs exactly the floor's ids.
   const request = (inspection: number): InspectOptions => ({ model: modelDir, text: input.text, provider: 'cpu', maxTokens: T, cacheDir, inspection });
   let shown = nextInspection();
-  let last: InspectionResult = await client.inspect(request(shown));
+  const start = performance.now();
+  let firstLayerMs = NaN;
+  let last: InspectionResult = await client.inspect(request(shown), {
+    onLayer: () => {
+      if (Number.isNaN(firstLayerMs)) firstLayerMs = performance.now() - start;
+    },
+  });
+  const checked = { firstLayerMs, totalMs: performance.now() - start };
   const ids = last.started.tokens.map((t) => t.id);
   if (ids.length !== T || ids.some((id, i) => id !== input.ids[i])) {
     throw new Error(`the engine tokenized the input for ${modelDir} differently: ${ids.length} tokens, expected ${T}`);
@@ -49,7 +58,7 @@ export async function engineProbe(
     return { ms, firstLayerMs };
   };
   return {
-    probe: { name: 'engine', run }, layers, heads, store: () => ({ mode: last.store, bytes: last.storeBytes }),
+    probe: { name: 'engine', run }, layers, heads, checked, store: () => ({ mode: last.store, bytes: last.storeBytes }),
     inspect: (inspection, handlers) => client.inspect(request(inspection), handlers),
   };
 }
