@@ -129,7 +129,10 @@ async function modelRows(model: Model, options: BenchOptions, context: Context, 
   try {
     for (const T of model.lengths) {
       log(`${model.name} T=${T}: first (untimed) inspection${rows.length === 0 ? ', loading the model' : ''}…`);
-      rows.push(await rowAt(model, inputOfLength(tokenizer, T), processes, options, context, log));
+      const row = await rowAt(model, inputOfLength(tokenizer, T), processes, options, context, log);
+      // Each row as it is done, so a long run stopped early keeps what it measured.
+      log(`row: ${scaleJson([row])}`);
+      rows.push(row);
     }
   } finally {
     processes.client.dispose();
