@@ -21,6 +21,7 @@ import { UsageError, parseArgs, type BenchOptions } from './bench/args';
 import { inputOfLength, loadTokenizer } from './bench/inputText';
 import { loadingBench } from './bench/loading';
 import { stagesBench } from './bench/stages';
+import { generationBench } from './bench/generation';
 import { FloorClient } from './bench/floorClient';
 import { ThreadEngine } from './bench/threadEngine';
 import { boundaryRows } from './bench/boundary';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (options.mode === 'loading') return loadingBench(options.runs, log);
   if (options.mode === 'stages') return stagesBench(options.runs, options.long, log);
+  if (options.mode === 'generate') return generationBench(options.runs, log);
   if (options.mode === 'startup') {
     const figures = await startupFigures(options.runs, log);
     console.log(options.json ? JSON.stringify(figures) : formatStartup(figures));

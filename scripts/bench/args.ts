@@ -11,7 +11,7 @@ export class UsageError extends Error {
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
   /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, or loading. */
-  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages';
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages' | 'generate';
   /** With --stages: T = 2048 as well. */
   long: boolean;
   /** Print one JSON array of rows on stdout and nothing else. */
@@ -39,7 +39,7 @@ export const ALL_TOKENS = [32, 128, 512];
 // median is one measured run.
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
 // Stage rows take seconds per run at T = 512 on the Qwen-shaped model.
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5 } as const;
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5, generate: 7 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
@@ -48,6 +48,7 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
        npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
+       npm run bench -- --generate [--runs N]             (ms per new token against a plain KV-cache decode)
   models: ${ALL_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
@@ -67,6 +68,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         loading: { type: 'boolean' },
         boundary: { type: 'boolean' },
         stages: { type: 'boolean' },
+        generate: { type: 'boolean' },
         long: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,11 +79,12 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if ([values.startup, values.loading, values.boundary, values.stages].filter(Boolean).length > 1) {
-    throw new UsageError(`--startup, --loading, --boundary and --stages are separate runs\n${USAGE}`);
+  if ([values.startup, values.loading, values.boundary, values.stages, values.generate].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading, --boundary, --stages and --generate are separate runs\n${USAGE}`);
   }
   if (values.long && !values.stages) throw new UsageError(`--long goes with --stages\n${USAGE}`);
-  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : values.stages ? 'stages' : 'pipeline';
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : values.stages ? 'stages'
+    : values.generate ? 'generate' : 'pipeline';
   const options: BenchOptions = {
     mode,
     json: values.json,
