@@ -7,6 +7,7 @@ import {
 } from './protocol';
 import { Pipeline } from './engine/pipeline';
 import { EngineError } from './engine/errors';
+import { GENERATE_USAGE, generateCommand, type LocateModel } from './cli/generateCommand';
 import { parseRange, sliceRange } from './cli/range';
 import { summarize } from './cli/summary';
 import { HTML_PRECISIONS, reportHtml, type HtmlPrecision } from './report/html';
@@ -15,6 +16,7 @@ import { isSafetensorsFile, writeReport } from './report/writeReport';
 import { defaultCacheRoot, locateForCli } from './cli/modelSource';
 import { ModelSourceError } from './models/errors';
 import { bundledModelFolder } from './models/modelReference';
+import { UsageError } from './cli/usage';
 
 const USAGE = `Usage: attention-lens inspect [--model DIR|OWNER/NAME[@REV]] (--text TEXT | --file PATH [--range L:C-L:C])
                               [--out report.json|attention.safetensors [--out-precision float32|float16]]
@@ -44,9 +46,9 @@ config.json, at most 4096 tokens on CPU, 8192 on a GPU, fewer for large models) 
 overlapping windows of that many tokens, a quarter of a window apart from the next's end; window 1
 runs unless --window N names another, and the tokens of every window keep their offsets in the
 whole text. --max-tokens N sets the window size (never past the context); given without --window it
-cuts the text to its first N tokens instead, with a warning, as a single inspection.`;
+cuts the text to its first N tokens instead, with a warning, as a single inspection.
 
-class UsageError extends Error {}
+${GENERATE_USAGE}`;
 
 /** The views bundled for a page of their own (webview/standalone.ts), built beside this file. */
 function readHtmlBundle(): string {
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'generate') return generateCommand(rest, locate, defaultCacheRoot());
   if (command !== 'inspect') throw new UsageError(`unknown command "${command}"`);
   const { values } = parseArgs({
     args: rest,
@@ -120,13 +123,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const cacheRoot = defaultCacheRoot();
-  const { folder } = await locateForCli(values.model ?? process.env.ATTENTION_LENS_MODEL ?? '', {
-    cacheRoot,
-    hubCacheDir: values['cache-dir'] !== undefined ? path.resolve(values['cache-dir']) : undefined,
-    bundledDir: bundledModelFolder(path.resolve(__dirname, '..')),
-    quiet: values.quiet ?? false,
-    precision,
-  });
+  const folder = await locate(values.model, { quiet: values.quiet ?? false, precision, cacheDir: values['cache-dir'] });
 
   const stages: Record<LoadStage, string> = { reading: 'reading the model files', building: 'building the graph from safetensors', optimising: 'onnxruntime is loading and optimising the graph' };
   const pipeline = new Pipeline();
@@ -163,6 +160,15 @@ async function main(argv: string[]): Promise<void> {
     if (htmlNote) console.log(`${outs.length ? '' : '\n'}${htmlNote}`);
   }
 }
+
+/** The folder --model names (else ATTENTION_LENS_MODEL, else the bundled default), downloaded first when it is a Hub id. */
+const locate: LocateModel = async (model, options) => (await locateForCli(model ?? process.env.ATTENTION_LENS_MODEL ?? '', {
+  cacheRoot: defaultCacheRoot(),
+  hubCacheDir: options.cacheDir !== undefined ? path.resolve(options.cacheDir) : undefined,
+  bundledDir: bundledModelFolder(path.resolve(__dirname, '..')),
+  quiet: options.quiet,
+  precision: options.precision,
+})).folder;
 
 /** Which window of a long text ran. */
 function windowWarning(w: TextWindow, size: number): string {

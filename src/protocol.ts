@@ -13,6 +13,27 @@ export interface Token {
   special: boolean;
 }
 
+/** A candidate for a generated token, with its probability (softmax of the model's logits). */
+export interface TokenCandidate {
+  id: number;
+  /** The vocabulary piece, spelled as tokens' `text` is. */
+  text: string;
+  p: number;
+}
+
+/**
+ * A token the model wrote: `step` 0 is the first after the prompt; `start`/`end` are its UTF-16
+ * range in the prompt followed by the continuation; `topk` the likeliest candidates at that step.
+ */
+export interface GeneratedToken {
+  step: number;
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+  topk: TokenCandidate[];
+}
+
 /** What the engine learned about a model: from config.json and from the graph itself. */
 export interface ModelInfo {
   id: string;
@@ -257,6 +278,10 @@ export type EngineErrorCode =
   | 'config-mismatch'
   | 'provider-unavailable'
   | 'empty-input'
+  /** Generation asked of a model that cannot write (an encoder, or a graph without logits). */
+  | 'not-generative'
+  /** A prompt that leaves the model no room to write. */
+  | 'text-too-long'
   | 'no-such-window'
   | 'cancelled'
   | 'engine-stopped'

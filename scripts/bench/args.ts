@@ -10,8 +10,8 @@ export class UsageError extends Error {
 
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
-  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, loading, the boundary, stages, or long inputs. */
-  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages' | 'scale';
+  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, loading, the boundary, stages, long inputs, or generation. */
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages' | 'scale' | 'generate';
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -47,7 +47,7 @@ const LONG_ROW_RUNS = 3;
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
 // Stage rows take seconds per run at T = 512 on the Qwen-shaped model, and so do scale rows; long
 // scale rows take minutes (runsAt).
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5, scale: 5 } as const;
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5, scale: 5, generate: 7 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
@@ -56,6 +56,7 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
        npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
+       npm run bench -- --generate [--runs N]             (ms per new token against a plain KV-cache decode)
        npm run bench -- --scale [--long] [--json] [--models a,b] [--tokens 128,512] [--runs N]
                                                           (long inputs on real shapes: first layer, memory of
                                                           each process, the views' bytes and draw times;
@@ -80,6 +81,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         loading: { type: 'boolean' },
         boundary: { type: 'boolean' },
         stages: { type: 'boolean' },
+        generate: { type: 'boolean' },
         scale: { type: 'boolean' },
         long: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
@@ -91,11 +93,11 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if ([values.startup, values.loading, values.boundary, values.stages, values.scale].filter(Boolean).length > 1) {
-    throw new UsageError(`--startup, --loading, --boundary, --stages and --scale are separate runs\n${USAGE}`);
+  if ([values.startup, values.loading, values.boundary, values.stages, values.scale, values.generate].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading, --boundary, --stages, --scale and --generate are separate runs\n${USAGE}`);
   }
   const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary'
-    : values.stages ? 'stages' : values.scale ? 'scale' : 'pipeline';
+    : values.stages ? 'stages' : values.scale ? 'scale' : values.generate ? 'generate' : 'pipeline';
   if (values.long && mode !== 'stages' && mode !== 'scale') throw new UsageError(`--long goes with --stages or --scale\n${USAGE}`);
   const scale = mode === 'scale';
   const defaultTokens = scale ? [...SCALE_TOKENS, ...(values.long ? LONG_TOKENS : [])] : ALL_TOKENS;

@@ -6,6 +6,7 @@ import type { LoadStage, ModelInfo, PrecisionChoice, Provider, ProviderAttempt, 
 import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './graphs';
 import { EngineError, throwIfCancelled } from './errors';
 import { buildFeeds } from './feeds';
+import { Decoder } from './generation/decoder';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { resolveDataLinks } from './graphSession';
 import { openSession } from './providers';
@@ -84,6 +85,9 @@ export type LayerCallback = (layer: number, data: Float32Array) => void;
 
 /** A loaded model: tokenizer, surgered graph and its sessions, ready to return attention. */
 export class AttentionModel {
+  // Opened on the first generation only: inspecting never needs the logits or the cache.
+  private decoding: Promise<Decoder> | undefined;
+
   private constructor(
     readonly folder: ModelFolder,
     readonly tokenizer: TextTokenizer,
@@ -94,6 +98,8 @@ export class AttentionModel {
     readonly info: ModelInfo,
     /** Why the graph runs whole rather than layer by layer; undefined when it runs in stages. */
     readonly wholeReason: string | undefined,
+    /** The folder onnxruntime reads the graph's external data from. */
+    private readonly dataDir: string,
   ) {}
 
   /** Loads a model folder (or an .onnx inside one) on the requested execution provider; `onProgress` hears each stage. */
@@ -125,7 +131,7 @@ export class AttentionModel {
       precision: graph.precision,
     };
     return new AttentionModel(folder, tokenizer, graph, runner, chosen, attempts, info,
-      wholeReason && `${folder.id} runs as one graph, so its layers arrive together at the end: ${wholeReason}.`);
+      wholeReason && `${folder.id} runs as one graph, so its layers arrive together at the end: ${wholeReason}.`, linked.dataDir);
   }
 
   /** Tokenises text, keeping at most maxTokens tokens. */
@@ -177,7 +183,19 @@ export class AttentionModel {
     return layer.length / (T * T);
   }
 
+  /** The session that writes continuations (src/engine/generation/decoder.ts), opened on first use. */
+  decoder(): Promise<Decoder> {
+    if (!this.decoding) {
+      this.decoding = Decoder.open(this.graph, this.provider, this.dataDir, this.folder.config, this.info.id);
+      this.decoding.catch(() => { this.decoding = undefined; }); // a failed open is tried again next time
+    }
+    return this.decoding;
+  }
+
   async dispose(): Promise<void> {
+    const decoding = this.decoding;
+    this.decoding = undefined;
+    await decoding?.then((d) => d.release(), () => undefined);
     if ('staged' in this.runner) await this.runner.staged.release();
     else await this.runner.whole.release();
   }

@@ -9,21 +9,35 @@ const INT32 = 6;
 const INT64 = 7;
 const FLOAT16 = 10;
 
-/** Builds the feeds a graph declares, by input name, for one sequence with no past. */
-export function buildFeeds(inputs: GraphInput[], ids: number[], typeIds: number[], config: ModelConfig): Record<string, ort.Tensor> {
+/** A KV cache to continue from: how many positions it holds, and the tensors for the graph's past inputs. */
+export interface PastFeeds {
+  length: number;
+  /** By past input name (`past_key_values.N.key`, …): the previous step's presents. */
+  tensors: Record<string, ort.Tensor>;
+}
+
+/**
+ * Builds the feeds a graph declares, by input name, for one sequence: `ids` are the new tokens,
+ * after `past` cached positions when given (generation), else from position 0 with an empty cache.
+ */
+export function buildFeeds(inputs: GraphInput[], ids: number[], typeIds: number[], config: ModelConfig, past?: PastFeeds): Record<string, ort.Tensor> {
   const T = ids.length;
+  const before = past?.length ?? 0;
+  const total = before + T;
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of inputs) {
     const name = input.name;
     if (name === 'input_ids') feeds[name] = intTensor(input, ids);
-    else if (name === 'attention_mask') feeds[name] = intTensor(input, new Array<number>(T).fill(1));
-    else if (name === 'position_ids') feeds[name] = intTensor(input, ids.map((_, i) => i));
+    // The mask covers the cached positions and the new ones; positions go on from the cache's end.
+    else if (name === 'attention_mask') feeds[name] = intTensor(input, new Array<number>(total).fill(1));
+    else if (name === 'position_ids') feeds[name] = intTensor(input, ids.map((_, i) => before + i));
     else if (name === 'token_type_ids') feeds[name] = intTensor(input, typeIds.length === T ? typeIds : new Array<number>(T).fill(0));
-    else if (name.startsWith('past_key_values') || name.startsWith('past_key') || name.startsWith('past_value')) feeds[name] = emptyPast(input, config);
-    else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', [false], [1]);
+    else if (name.startsWith('past_key_values') || name.startsWith('past_key') || name.startsWith('past_value')) feeds[name] = past?.tensors[name] ?? emptyPast(input, config);
+    // Merged decoders take the cache branch only when there is a cache to read.
+    else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', [before > 0], [1]);
     // GroupQueryAttention graphs that take these as inputs: the last key index per row, and the total length.
-    else if (name === 'seqlens_k') feeds[name] = new ort.Tensor('int32', Int32Array.of(T - 1), [1]);
-    else if (name === 'total_sequence_length') feeds[name] = new ort.Tensor('int32', Int32Array.of(T), []);
+    else if (name === 'seqlens_k') feeds[name] = new ort.Tensor('int32', Int32Array.of(total - 1), [1]);
+    else if (name === 'total_sequence_length') feeds[name] = new ort.Tensor('int32', Int32Array.of(total), []);
     else {
       throw new EngineError('onnx-invalid',
         `The model expects an input named "${name}", which Attention Lens does not know how to fill.`,

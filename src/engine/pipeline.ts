@@ -2,10 +2,11 @@
 // (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
 // the caller's callbacks, and the only files read are the model's, through AttentionModel.
 import type {
-  InspectionStarted, InspectOptions, LayerAttention, LoadStage, Timings,
+  InspectionStarted, InspectOptions, LayerAttention, LoadStage, ModelInfo, Timings,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError, throwIfCancelled } from './errors';
+import { generate, type GenerateOptions, type Generation, type GenerationStep } from './generation/generate';
 import { inspectedInput } from './inspectedInput';
 import type { StageInputs } from './stagedSessions';
 
@@ -39,6 +40,16 @@ export interface InspectionRun {
   timings: Timings;
 }
 
+/** A continuation to write: the model and text as an inspection names them, and how to choose tokens. */
+export type GenerateRequest = Pick<InspectOptions, 'model' | 'text' | 'provider' | 'precision' | 'cacheDir'> & GenerateOptions;
+
+/** A written continuation, the model that wrote it, and what it cost. */
+export interface GenerationRun {
+  generation: Generation;
+  model: ModelInfo & { provider: string };
+  timings: Timings;
+}
+
 /** Inspections of one model at a time: the last model loaded stays loaded for the next request. */
 export class Pipeline {
   private loaded: { key: string; model: Promise<AttentionModel> } | undefined;
@@ -48,6 +59,27 @@ export class Pipeline {
   /** Runs one inspection after those already queued; `signal` abandons it between stages. */
   inspect(request: InspectOptions, delivery: Delivery = {}, signal?: AbortSignal): Promise<InspectionRun> {
     const run = this.queue.then(() => this.run(request, delivery, signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Continues a text after the requests already queued, on the same loaded model as inspections;
+   * `onStep` hears each token as it is written, `signal` stops between tokens.
+   */
+  generate(request: GenerateRequest, onStep?: (step: GenerationStep) => void, signal?: AbortSignal,
+    delivery: Pick<Delivery, 'onProgress'> = {}): Promise<GenerationRun> {
+    const run = this.queue.then(async (): Promise<GenerationRun> => {
+      const t0 = performance.now();
+      const { model, loadMs } = await this.modelFor(request, delivery);
+      const t1 = performance.now();
+      const generation = await generate(model, request.text, request, onStep, signal);
+      const runMs = performance.now() - t1;
+      return {
+        generation, model: { ...model.info, provider: model.provider },
+        timings: { tokenizeMs: 0, loadMs, runMs, totalMs: performance.now() - t0 },
+      };
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -226,6 +226,16 @@ export class TextTokenizer {
     return this.lib.token_to_id(piece);
   }
 
+  /** The text of ids as the model's decoder writes it, special tokens left out. */
+  decode(ids: number[]): string {
+    return this.lib.decode(ids, { skip_special_tokens: true });
+  }
+
+  /** Whether an id is one of the tokenizer's special tokens (end of sequence and the like). */
+  isSpecial(id: number): boolean {
+    return this.specialIds.has(id);
+  }
+
   /** The vocabulary piece of an id, if the id exists. */
   idToToken(id: number): string | undefined {
     return this.lib.id_to_token(id);

@@ -1,4 +1,4 @@
-import type { ModelInfo, Timings, Token } from '../protocol';
+import type { GeneratedToken, ModelInfo, Timings, Token } from '../protocol';
 
 /** The `attention-lens/v1` document the CLI writes and the webview reads. */
 export interface Report {
@@ -8,6 +8,8 @@ export interface Report {
   tokens: Token[];
   /** [layer][head][query][key] softmax probabilities. */
   attention: number[][][][];
+  /** When the model wrote the end of `tokens`: those tokens, in order, with their candidates. */
+  generated?: GeneratedToken[];
   warnings?: string[];
   timings?: Timings;
 }
@@ -19,6 +21,7 @@ export interface ReportInput {
   tokens: Token[];
   /** Per layer, Float32 [heads][T][T]. */
   layers: readonly Float32Array[];
+  generated?: GeneratedToken[];
   warnings?: string[];
   timings?: Timings;
 }
@@ -43,9 +46,13 @@ export function layered(input: ReportInput | LayeredReportInput): LayeredReportI
   return { ...facts, layerCount: layers.length, heads, layer: (l) => layers[l] };
 }
 
+/** The optional parts of a report. */
+export type ReportExtras = Pick<Report, 'generated' | 'warnings' | 'timings'>;
+
 /** The optional parts of a report that an input has, in the order the report lists them. */
-export function reportExtras(input: Pick<ReportInput, 'warnings' | 'timings'>): { warnings?: string[]; timings?: Timings } {
-  const out: { warnings?: string[]; timings?: Timings } = {};
+export function reportExtras(input: ReportExtras): ReportExtras {
+  const out: ReportExtras = {};
+  if (input.generated !== undefined) out.generated = input.generated;
   if (input.warnings !== undefined) out.warnings = input.warnings;
   if (input.timings !== undefined) out.timings = input.timings;
   return out;
@@ -57,7 +64,7 @@ export function buildReport(
   text: string,
   tokens: Token[],
   layers: Float32Array[],
-  extra: { warnings?: string[]; timings?: Timings } = {},
+  extra: ReportExtras = {},
 ): Report {
   const T = tokens.length;
   const attention = layers.map((data) => {

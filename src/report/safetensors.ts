@@ -67,6 +67,7 @@ function metadata(input: LayeredReportInput): Record<string, string> {
     text: input.text,
     tokens: JSON.stringify(input.tokens),
   };
+  if (input.generated !== undefined) out.generated = JSON.stringify(input.generated);
   if (input.warnings !== undefined) out.warnings = JSON.stringify(input.warnings);
   if (input.timings !== undefined) out.timings = JSON.stringify(input.timings);
   return out;

@@ -121,7 +121,10 @@ export async function runAttention(bytes: Uint8Array, rows: Row[], dataDir?: str
       else if (input.name === 'attention_mask') feeds[input.name] = int64((r, i) => r.mask[i]);
       else if (input.name === 'position_ids') feeds[input.name] = int64((r, i) => r.positions?.[i] ?? i);
       else if (input.name === 'token_type_ids') feeds[input.name] = int64((r, i) => r.typeIds?.[i] ?? 0);
-      else throw new Error(`unexpected input ${input.name}`);
+      // Built decoders take a KV cache: [batch, kv heads, past, head dim], empty for a full pass.
+      else if (input.name.startsWith('past_key_values.')) {
+        feeds[input.name] = new ort.Tensor('float32', new Float32Array(0), [rows.length, Number(input.dims[1]), 0, Number(input.dims[3])]);
+      } else throw new Error(`unexpected input ${input.name}`);
     }
     const out = await session.run(feeds, exposed.attentionOutputs);
     return { layers: exposed.attentionOutputs.map((n) => out[n].data as Float32Array), dims: out[exposed.attentionOutputs[0]].dims };

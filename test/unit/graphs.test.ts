@@ -9,6 +9,7 @@ import { SafetensorsFile } from '../../src/engine/checkpoint/safetensors';
 import { EngineError } from '../../src/engine/errors';
 import { exposeAttention } from '../../src/engine/surgery';
 import { externalDataIn } from '../../src/engine/graphSession';
+import { buildFeeds } from '../../src/engine/feeds';
 import { checkpointFolder, removeTempFolders, runAttention, runLikeEngine, tempFolder, writeSafetensors, type Params, type Row } from './buildCheckpoint';
 import { paddedBatch, tinyBert, tinyGpt2, tinyLlama, type TinyModel } from './buildModels';
 import { golden, maxAttentionDiff, MODELS_DIR } from './fixtures';
@@ -127,7 +128,8 @@ describe('graph builder on the fixtures', () => {
       for (const prompt of golden(fixture)) {
         const T = prompt.input_ids.length;
         const int64 = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), [1, T]);
-        const out = await session.run({ input_ids: int64(prompt.input_ids), attention_mask: int64(prompt.input_ids.map(() => 1)),
+        const feeds = buildFeeds(exposeAttention(bytes).inputs, prompt.input_ids, [], config);
+        const out = await session.run({ ...feeds, input_ids: int64(prompt.input_ids), attention_mask: int64(prompt.input_ids.map(() => 1)),
           position_ids: int64([...Array(T).keys()]) }, [...attention, 'logits']);
         const diff = maxAttentionDiff(prompt.attentions, attention.map((n) => out[n].data as Float32Array), T);
         assert.ok(diff < TOLERANCE, `${prompt.id}: ${diff}`);

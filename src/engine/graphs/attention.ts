@@ -23,6 +23,12 @@ export interface AttentionSpec extends HeadLayout {
   rotary?: Rotary;
   /** Applied to q and k per head before RoPE (Qwen3's q_norm / k_norm). */
   headNorm?: { q: (x: Tensor) => Tensor; k: (x: Tensor) => Tensor };
+  /**
+   * The layer's index when it keeps a KV cache: its keys (after RoPE) and values, before the
+   * grouped-query repeat, are appended to `past_key_values.<layer>.key/value` and returned as
+   * `present.<layer>.key/value`, as transformers.js-style decoder exports name them.
+   */
+  cacheLayer?: number;
 }
 
 /** Scaled dot-product attention over projected q, k, v ([batch, T, heads·headDim]); returns the context and the Softmax output. */
@@ -41,13 +47,28 @@ export function attention(g: GraphBuilder, q: Tensor, k: Tensor, v: Tensor, spec
     kh = applyRotary(g, kh, spec.rotary, headDim);
   }
   const query = g.transpose(qh, [0, 2, 1, 3]);
-  const key = repeatKv(g, g.transpose(kh, [0, 2, 1, 3]), spec);
-  const value = repeatKv(g, g.transpose(vh, [0, 2, 1, 3]), spec);
+  let keys = g.transpose(kh, [0, 2, 1, 3]);
+  let values = g.transpose(vh, [0, 2, 1, 3]);
+  if (spec.cacheLayer !== undefined) [keys, values] = withCache(g, keys, values, spec.cacheLayer, spec);
+  const key = repeatKv(g, keys, spec);
+  const value = repeatKv(g, values, spec);
   // MatMul → Div → Add → Softmax → MatMul: the chain the engine's surgery recognises as attention.
   const scores = g.div(g.matMul(query, g.transpose(key, [0, 1, 3, 2])), g.scalar(spec.divisor));
   const probs = g.softmax(g.add(scores, spec.mask), -1);
   const context = g.transpose(g.matMul(probs, value), [0, 2, 1, 3]);
   return { context: g.reshape(context, [0, 0, heads * headDim]), probs };
+}
+
+// Past keys and values ([batch, kv heads, past, head dim], empty on the first step) come before this
+// step's; the whole of each is the layer's present, which the next step feeds back as its past.
+function withCache(g: GraphBuilder, keys: Tensor, values: Tensor, layer: number, layout: HeadLayout): [Tensor, Tensor] {
+  const { kvHeads, headDim } = layout;
+  return (['key', 'value'] as const).map((kind, i) => {
+    const past = g.input(`past_key_values.${layer}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]);
+    const present = g.concat([past, i === 0 ? keys : values], 2);
+    g.output(present, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim], `present.${layer}.${kind}`);
+    return present;
+  }) as [Tensor, Tensor];
 }
 
 // Grouped-query attention: KV head j serves query heads j·r … j·r + r − 1, as HF's repeat_kv orders them.
@@ -94,12 +115,14 @@ const MASKED = -3.4028234663852886e38;
 export class MaskBuilder {
   private readonly cache = new Map<string, Tensor>();
   private readonly keep: Tensor;
-  private readonly index: Tensor;
+  private ranges: { keys: Tensor; queries: Tensor } | undefined;
 
-  /** attentionMask is the int64 [B, T] input (1 = token, 0 = padding). */
-  constructor(private readonly g: GraphBuilder, attentionMask: Tensor) {
-    this.keep = g.scope('mask', () => g.unsqueeze(g.cast(attentionMask, BOOL), [1, 2])); // [B, 1, 1, T]
-    this.index = g.scope('mask', () => positions(g, sequenceLength(g, attentionMask)));
+  /**
+   * attentionMask is the int64 [B, past + T] input (1 = token, 0 = padding); inputIds, [B, T], is
+   * needed by causal masks, whose queries are the last T of the mask's positions.
+   */
+  constructor(private readonly g: GraphBuilder, private readonly attentionMask: Tensor, private readonly inputIds?: Tensor) {
+    this.keep = g.scope('mask', () => g.unsqueeze(g.cast(attentionMask, BOOL), [1, 2])); // [B, 1, 1, past + T]
   }
 
   /** Padding only (encoders): [B, 1, 1, T]. */
@@ -111,8 +134,10 @@ export class MaskBuilder {
   causal(window?: number): Tensor {
     return this.memo(`causal:${window ?? ''}`, () => {
       const g = this.g;
-      const query = g.unsqueeze(this.index, [1]); // [T, 1]
-      const key = g.unsqueeze(this.index, [0]); // [1, T]
+      this.ranges ??= this.positions();
+      const { keys, queries } = this.ranges;
+      const query = g.unsqueeze(queries, [1]); // [T, 1]
+      const key = g.unsqueeze(keys, [0]); // [1, past + T]
       let allowed = g.op('LessOrEqual', [key, query]);
       if (window !== undefined) {
         // HF's sliding_window_overlay: key > query − window, so each query sees `window` keys including itself.
@@ -120,6 +145,15 @@ export class MaskBuilder {
       }
       return this.additive(g.op('And', [g.unsqueeze(allowed, [0, 1]), this.keep]));
     });
+  }
+
+  // Keys are 0 … past + T − 1; queries the last T of them (all of them when the past is empty).
+  private positions(): { keys: Tensor; queries: Tensor } {
+    const g = this.g;
+    if (!this.inputIds) throw new Error('a causal mask needs the input ids');
+    const total = sequenceLength(g, this.attentionMask);
+    const past = g.sub(total, sequenceLength(g, this.inputIds));
+    return { keys: positions(g, total), queries: g.op('Range', [past, total, g.ints([1], [])]) };
   }
 
   private additive(allowed: Tensor): Tensor {

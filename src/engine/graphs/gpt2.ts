@@ -49,12 +49,12 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   const tokens = param(g, wte);
   let x = g.scope('transformer', () =>
     g.add(g.gather(tokens, ids), g.gather(param(g, wpe), positionIds)));
-  const masks = new MaskBuilder(g, mask);
+  const masks = new MaskBuilder(g, mask, ids);
 
   for (let l = 0; l < layers; l++) {
     const weights = await readBlock(w, `h.${l}.`, s);
     const divisor = (scaled ? Math.sqrt(s.headDim) : 1) * (byLayer ? l + 1 : 1);
-    x = g.scope(`transformer/h.${l}`, () => block(g, x, weights, s, masks.causal(), divisor));
+    x = g.scope(`transformer/h.${l}`, () => block(g, x, weights, s, masks.causal(), divisor, l));
   }
 
   const lnF: [Weight, Weight] = [await w.get('ln_f.weight', [hidden]), await w.get('ln_f.bias', [hidden])];
@@ -66,13 +66,13 @@ export const buildGpt2: FamilyBuilder = async (checkpoint: Checkpoint, config: C
   return g.encode(`gpt2, ${layers} layers, ${heads} heads, built by Attention Lens from safetensors`);
 };
 
-function block(g: GraphBuilder, x: Tensor, w: BlockWeights, s: Shape, mask: Tensor, divisor: number): Tensor {
+function block(g: GraphBuilder, x: Tensor, w: BlockWeights, s: Shape, mask: Tensor, divisor: number, layer: number): Tensor {
   const h = g.scope('ln_1', () => layerNorm(g, x, ...w.ln1, s.eps));
   const attn = g.scope('attn', () => {
     const qkv = g.scope('c_attn', () => conv1d(g, h, w.qkv, w.qkvBias));
     const [q, k, v] = g.opN('Split', [qkv, g.ints([s.hidden, s.hidden, s.hidden])], 3, { axis: -1 });
-    const { context, probs } = attention(g, q, k, v, { heads: s.heads, kvHeads: s.heads, headDim: s.headDim, mask, divisor });
-    g.output(probs, FLOAT, ['batch_size', s.heads, 'sequence_length', 'sequence_length']);
+    const { context, probs } = attention(g, q, k, v, { heads: s.heads, kvHeads: s.heads, headDim: s.headDim, mask, divisor, cacheLayer: layer });
+    g.output(probs, FLOAT, ['batch_size', s.heads, 'sequence_length', 'total_sequence_length']);
     return g.scope('c_proj', () => conv1d(g, context, w.proj, w.projBias));
   });
   const mid = g.add(x, attn);

@@ -12,7 +12,7 @@ import { buildGpt2 } from './gpt2';
 import { buildLlama, LLAMA_TYPES } from './llama';
 
 // Bump when the graphs built change, so cached graphs from an older builder are not reused.
-const BUILDER_VERSION = 3;
+const BUILDER_VERSION = 4;
 
 const FAMILIES: Record<string, FamilyBuilder> = {
   ...Object.fromEntries(LLAMA_TYPES.map((t) => [t, buildLlama])),

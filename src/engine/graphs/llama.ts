@@ -62,13 +62,13 @@ export const buildLlama: FamilyBuilder = async (checkpoint: Checkpoint, config: 
   if (embed.shape[1] !== hidden) throw configProblem(`embed_tokens has width ${embed.shape[1]}, but config.json says hidden_size ${hidden}.`);
   const embedding = param(g, embed);
   let x = g.scope('model/embed_tokens', () => g.gather(embedding, ids));
-  const masks = new MaskBuilder(g, mask);
+  const masks = new MaskBuilder(g, mask, ids);
   const rotary = g.scope('model', () => rotaryTables(g, positionIds, invFreq));
 
   for (let l = 0; l < layers; l++) {
     const weights = await readLayer(w, `layers.${l}.`, shape);
     const layerMask = masks.causal(windows[l]);
-    x = g.scope(`model/layers.${l}`, () => decoderLayer(g, x, weights, shape, layerMask, rotary));
+    x = g.scope(`model/layers.${l}`, () => decoderLayer(g, x, weights, shape, layerMask, rotary, l));
   }
 
   const norm = await w.get('norm.weight', [hidden]);
@@ -85,7 +85,7 @@ export const buildLlama: FamilyBuilder = async (checkpoint: Checkpoint, config: 
   return g.encode(`${type}, ${layers} layers, ${heads} heads (${shape.kvHeads} KV), built by Attention Lens from safetensors`);
 };
 
-function decoderLayer(g: GraphBuilder, x: Tensor, w: LayerWeights, s: Shape, mask: Tensor, rotary: Rotary): Tensor {
+function decoderLayer(g: GraphBuilder, x: Tensor, w: LayerWeights, s: Shape, mask: Tensor, rotary: Rotary, layer: number): Tensor {
   const h = g.scope('input_layernorm', () => rmsNorm(g, x, w.inputNorm, s.eps));
   const attn = g.scope('self_attn', () => {
     const q = g.scope('q_proj', () => linear(g, h, w.q, w.qBias));
@@ -96,8 +96,8 @@ function decoderLayer(g: GraphBuilder, x: Tensor, w: LayerWeights, s: Shape, mas
       q: (t: Tensor) => g.scope('q_norm', () => rmsNorm(g, t, qNorm, s.eps)),
       k: (t: Tensor) => g.scope('k_norm', () => rmsNorm(g, t, kNorm, s.eps)),
     } : undefined;
-    const { context, probs } = attention(g, q, k, v, { ...s, mask, divisor: Math.sqrt(s.headDim), rotary, headNorm });
-    g.output(probs, FLOAT, ['batch_size', s.heads, 'sequence_length', 'sequence_length']);
+    const { context, probs } = attention(g, q, k, v, { ...s, mask, divisor: Math.sqrt(s.headDim), rotary, headNorm, cacheLayer: layer });
+    g.output(probs, FLOAT, ['batch_size', s.heads, 'sequence_length', 'total_sequence_length']);
     return g.scope('o_proj', () => linear(g, context, w.o, w.oBias));
   });
   const mid = g.add(x, attn);
