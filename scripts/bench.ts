@@ -12,6 +12,8 @@
 // engine-process runs, and the same during raw runs, when the host does nothing: its idle baseline
 // (every probe runs under the same event-loop watcher, so they are timed alike). Progress goes to
 // stderr, so `--json` leaves exactly one JSON array on stdout.
+// Other modes: --startup, --loading, --boundary, and --scale [--long] (scripts/bench/scale.ts: long
+// inputs on the Qwen2.5-0.5B and BERT-base shapes: time to the first layer, each process's memory).
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +22,9 @@ import type { Timings } from '../src/protocol';
 import { UsageError, parseArgs, type BenchOptions } from './bench/args';
 import { inputOfLength, loadTokenizer } from './bench/inputText';
 import { loadingBench } from './bench/loading';
+import { scaleBench } from './bench/scale';
 import { stagesBench } from './bench/stages';
+import { generationBench } from './bench/generation';
 import { FloorClient } from './bench/floorClient';
 import { ThreadEngine } from './bench/threadEngine';
 import { boundaryRows } from './bench/boundary';
@@ -110,6 +114,8 @@ async function main(): Promise<void> {
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (options.mode === 'loading') return loadingBench(options.runs, log);
   if (options.mode === 'stages') return stagesBench(options.runs, options.long, log);
+  if (options.mode === 'generate') return generationBench(options.runs, log);
+  if (options.mode === 'scale') return scaleBench(options, log);
   if (options.mode === 'startup') {
     const figures = await startupFigures(options.runs, log);
     console.log(options.json ? JSON.stringify(figures) : formatStartup(figures));

@@ -42,7 +42,7 @@ without a second copy; HF_HUB_OFFLINE=1 forbids any download). Graphs built from
 $XDG_CACHE_HOME/attention-lens or ~/.cache/attention-lens.
 
 A text longer than the model reads at once (its context: max_position_embeddings or the like in
-config.json, at most 4096 tokens on CPU, 8192 on a GPU, fewer for large models) is inspected in
+config.json, at most 4096 tokens on CPU and fewer for large models, 8192 on a GPU) is inspected in
 overlapping windows of that many tokens, a quarter of a window apart from the next's end; window 1
 runs unless --window N names another, and the tokens of every window keep their offsets in the
 whole text. --max-tokens N sets the window size (never past the context); given without --window it

@@ -10,10 +10,8 @@ export class UsageError extends Error {
 
 /** Everything `npm run bench -- …` can be told. */
 export interface BenchOptions {
-  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, or loading. */
-  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages';
-  /** With --stages: T = 2048 as well. */
-  long: boolean;
+  /** What to measure: the pipeline rows and the startup figures (default), only the startup figures, loading, the boundary, stages, long inputs, or generation. */
+  mode: 'pipeline' | 'startup' | 'loading' | 'boundary' | 'stages' | 'scale' | 'generate';
   /** Print one JSON array of rows on stdout and nothing else. */
   json: boolean;
   models: string[];
@@ -29,17 +27,27 @@ export interface BenchOptions {
    * few dozen pipeline runs of a process. Fast rows need many rounds for that, slow rows few.
    */
   warmupMs: number;
+  /** With --stages: T = 2048 as well; with --scale: the long rows (T = 2048 and 4096), which take minutes each. */
+  long: boolean;
 }
 
 export const ALL_MODELS = ['tinystories-656k', 'stories260k', 'bert-tiny-random', 'synthetic-bert-base'];
 export const ALL_TOKENS = [32, 128, 512];
+/** `--scale` models: real shapes with random weights (synthetic-bert-base only to its 512 positions). */
+export const SCALE_MODELS = ['qwen2.5-0.5b-random', 'synthetic-bert-base'];
+export const SCALE_TOKENS = [128, 512];
+export const LONG_TOKENS = [2048, 4096];
+/** Past this T a scale row is "long": a run takes a minute or more, so it is repeated fewer times. */
+export const LONG_ROW_FROM = 1024;
+const LONG_ROW_RUNS = 3;
 // Chosen so the full bench (4 models × 3 lengths × 3 measurements) takes one to two minutes on an
 // idle 2-core machine, most of it synthetic-bert-base at T=512 (~0.5 s per run), while the medians of
 // the millisecond-scale fixture rows stay stable to a few tenths of a millisecond. Odd, so the
 // median is one measured run.
 // Loading rows take a minute each round; a startup figure is a fresh process per run.
-// Stage rows take seconds per run at T = 512 on the Qwen-shaped model.
-const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5 } as const;
+// Stage rows take seconds per run at T = 512 on the Qwen-shaped model, and so do scale rows; long
+// scale rows take minutes (runsAt).
+const DEFAULT_RUNS = { pipeline: 21, startup: 5, loading: 3, boundary: 21, stages: 5, scale: 5, generate: 7 } as const;
 const DEFAULT_WARMUP = 3;
 const DEFAULT_WARMUP_MS = 2000;
 
@@ -48,7 +56,13 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
        npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
-  models: ${ALL_MODELS.join(', ')}`;
+       npm run bench -- --generate [--runs N]             (ms per new token against a plain KV-cache decode)
+       npm run bench -- --scale [--long] [--json] [--models a,b] [--tokens 128,512] [--runs N]
+                                                          (long inputs on real shapes: first layer, memory of
+                                                          each process, the views' bytes and draw times;
+                                                          --long adds T=${LONG_TOKENS.join(', ')}, run at most ${LONG_ROW_RUNS} times each)
+  models: ${ALL_MODELS.join(', ')}
+  --scale models: ${SCALE_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
 export function parseArgs(argv: string[]): BenchOptions {
@@ -67,6 +81,8 @@ export function parseArgs(argv: string[]): BenchOptions {
         loading: { type: 'boolean' },
         boundary: { type: 'boolean' },
         stages: { type: 'boolean' },
+        generate: { type: 'boolean' },
+        scale: { type: 'boolean' },
         long: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,24 +93,33 @@ export function parseArgs(argv: string[]): BenchOptions {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new UsageError(USAGE, true);
-  if ([values.startup, values.loading, values.boundary, values.stages].filter(Boolean).length > 1) {
-    throw new UsageError(`--startup, --loading, --boundary and --stages are separate runs\n${USAGE}`);
+  if ([values.startup, values.loading, values.boundary, values.stages, values.scale, values.generate].filter(Boolean).length > 1) {
+    throw new UsageError(`--startup, --loading, --boundary, --stages, --scale and --generate are separate runs\n${USAGE}`);
   }
-  if (values.long && !values.stages) throw new UsageError(`--long goes with --stages\n${USAGE}`);
-  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary' : values.stages ? 'stages' : 'pipeline';
+  const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary'
+    : values.stages ? 'stages' : values.scale ? 'scale' : values.generate ? 'generate' : 'pipeline';
+  if (values.long && mode !== 'stages' && mode !== 'scale') throw new UsageError(`--long goes with --stages or --scale\n${USAGE}`);
+  const scale = mode === 'scale';
+  const defaultTokens = scale ? [...SCALE_TOKENS, ...(values.long ? LONG_TOKENS : [])] : ALL_TOKENS;
   const options: BenchOptions = {
     mode,
     json: values.json,
     long: values.long,
-    models: values.models === undefined ? ALL_MODELS : list(values.models),
-    tokens: values.tokens === undefined ? ALL_TOKENS : list(values.tokens).map((t) => positive(t, '--tokens')),
+    models: values.models === undefined ? (scale ? SCALE_MODELS : ALL_MODELS) : list(values.models),
+    tokens: values.tokens === undefined ? defaultTokens : list(values.tokens).map((t) => positive(t, '--tokens')),
     runs: values.runs === undefined ? DEFAULT_RUNS[mode] : positive(values.runs, '--runs'),
     warmup: values.warmup === undefined ? DEFAULT_WARMUP : positive(values.warmup, '--warmup', 0),
     warmupMs: values['warmup-ms'] === undefined ? DEFAULT_WARMUP_MS : positive(values['warmup-ms'], '--warmup-ms', 0),
   };
-  const unknown = options.models.filter((m) => !ALL_MODELS.includes(m));
-  if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}\n${USAGE}`);
+  const known = scale ? SCALE_MODELS : ALL_MODELS;
+  const unknown = options.models.filter((m) => !known.includes(m));
+  if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}${scale ? ' for --scale' : ''}\n${USAGE}`);
   return options;
+}
+
+/** Timed runs of a scale row at T tokens: long rows take minutes per run, so at most LONG_ROW_RUNS. */
+export function runsAt(options: BenchOptions, T: number): number {
+  return T > LONG_ROW_FROM ? Math.min(options.runs, LONG_ROW_RUNS) : options.runs;
 }
 
 function list(value: string): string[] {

@@ -5,7 +5,7 @@ export type FloorGraph = 'bare' | 'raw';
 
 export type FloorApi = {
   /** Opens a model's sessions; replies with how many attention layers the surgered graph exposes. */
-  open: { params: { modelDir: string }; result: { layers: number } };
+  open: { params: { modelDir: string; cacheDir?: string; rawOnly?: boolean }; result: { layers: number } };
   prepare: { params: { ids: number[]; typeIds: number[] }; result: null };
   /** One timed session.run, and the GC pauses inside it. */
   run: { params: { graph: FloorGraph }; result: { ms: number; gcMs: number } };

@@ -4,32 +4,11 @@
 // them, which times the same arithmetic without holding L copies in memory.
 import { rollout } from '../../src/attention/rollout';
 import { RolloutRows } from '../../src/attention/rolloutRows';
-
-// A pseudo-random generator with a fixed seed, so runs compare.
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
+import { randomLayer, randomSource } from '../../test/unit/randomAttention';
 
 /** One layer of `heads` random row-stochastic T×T matrices, lower-triangular when causal. */
 export function syntheticLayer(heads: number, T: number, causal: boolean, seed = 7): Float32Array {
-  const random = randomSource(seed);
-  const layer = new Float32Array(heads * T * T);
-  for (let row = 0; row < heads * T; row++) {
-    const base = row * T;
-    const keys = causal ? (row % T) + 1 : T;
-    let sum = 0;
-    for (let k = 0; k < keys; k++) sum += layer[base + k] = Math.exp(4 * random());
-    for (let k = 0; k < keys; k++) layer[base + k] /= sum;
-  }
-  return layer;
+  return randomLayer(randomSource(seed), heads, T, causal);
 }
 
 function timeFullRollout(): void {

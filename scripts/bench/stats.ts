@@ -12,6 +12,8 @@ export interface Sample {
   gcMs?: number;
   /** The engine's own account of a pipeline run, for the breakdown. */
   timings?: Timings;
+  /** From the inspect call to the first layer's event on the host (scale bench). */
+  firstLayerMs?: number;
 }
 
 /** A measurement the bench repeats: one call is one run. */

@@ -23,6 +23,14 @@ export const GPU_TOKEN_CAP = 8192;
  */
 export const ATTENTION_WEIGHT_BUDGET = 2 ** 28;
 
+/**
+ * Token pairs (layers × heads × T²) one window may cost on CPU: 2^29. Past 512 tokens the time grows
+ * faster than the pairs on two cores (a 24-layer, 14-head model: 3.4 s at 512 tokens, 239 s at 2048),
+ * so a model's CPU window stays near the length it runs in seconds: 1024 tokens for that model, the
+ * full 4096 for a 2-layer, 8-head one.
+ */
+export const CPU_PAIR_BUDGET = 2 ** 29;
+
 /** The model's context as config.json states it, under whichever name its family uses. */
 export function modelContext(config: ModelConfig): number | undefined {
   const stated = [config.max_position_embeddings, config.n_positions, config.n_ctx, config.max_sequence_length]
@@ -39,10 +47,11 @@ export interface AttentionShape {
 /** The most tokens the engine runs at once on `provider` for a model of `shape`. */
 export function providerTokenCap(provider: string, shape: AttentionShape): number {
   const hard = provider === 'cpu' ? CPU_TOKEN_CAP : GPU_TOKEN_CAP;
-  const perToken = Math.max(1, shape.heads);
   // Rounded down to a multiple of 256, and never below the common 512-token context.
-  const byMemory = Math.floor(Math.sqrt(ATTENTION_WEIGHT_BUDGET / perToken) / 256) * 256;
-  return Math.min(hard, Math.max(DEFAULT_CONTEXT, byMemory));
+  const within = (budget: number, perPair: number): number => Math.floor(Math.sqrt(budget / Math.max(1, perPair)) / 256) * 256;
+  const byMemory = within(ATTENTION_WEIGHT_BUDGET, shape.heads);
+  const byTime = provider === 'cpu' ? within(CPU_PAIR_BUDGET, Math.max(1, shape.layers) * Math.max(1, shape.heads)) : Infinity;
+  return Math.min(hard, Math.max(DEFAULT_CONTEXT, Math.min(byMemory, byTime)));
 }
 
 /**

@@ -22,39 +22,7 @@ import {
   toFloat16,
   topK,
 } from '../../src/attention';
-
-// xorshift32: a fixed seed makes every property test replay the same values when it fails.
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
-
-// A layer of `heads` random row-stochastic T×T matrices; causal ones are lower-triangular, and
-// `sparsity` zeroes that share of the other weights to exercise the zero-skipping paths.
-function randomLayer(random: () => number, heads: number, T: number, causal = false, sparsity = 0): Float32Array {
-  const layer = new Float32Array(heads * T * T);
-  for (let h = 0; h < heads; h++) {
-    for (let i = 0; i < T; i++) {
-      const row = (h * T + i) * T;
-      const keys = causal ? i + 1 : T;
-      let sum = 0;
-      for (let j = 0; j < keys; j++) {
-        const w = j === i || random() >= sparsity ? Math.exp(4 * random()) : 0;
-        layer[row + j] = w;
-        sum += w;
-      }
-      for (let j = 0; j < keys; j++) layer[row + j] /= sum;
-    }
-  }
-  return layer;
-}
+import { randomLayer, randomSource } from './randomAttention';
 
 // The textbook definition, written independently of the optimised kernel it checks.
 function referenceRollout(layers: Float32Array[], heads: number, T: number): number[][][] {

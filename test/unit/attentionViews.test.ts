@@ -4,32 +4,7 @@ import { hideTokens, maxOverHeads, meanOverHeads, residualAttention, rollout, se
 import { LocalAttention } from '../../src/attention/localAttention';
 import { AttentionViews, type AttentionShape } from '../../src/attention/views';
 import type { Aggregation, AttentionChoice, AttentionReply, AttentionRequest } from '../../src/protocol';
-
-// xorshift32: a fixed seed replays the same layers when a test fails.
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
-
-// Row-stochastic heads with a spread of weights; causal ones are lower-triangular.
-function randomLayer(random: () => number, heads: number, T: number, causal: boolean): Float32Array {
-  const layer = new Float32Array(heads * T * T);
-  for (let row = 0; row < heads * T; row++) {
-    const base = row * T;
-    const keys = causal ? (row % T) + 1 : T;
-    let sum = 0;
-    for (let k = 0; k < keys; k++) sum += layer[base + k] = Math.exp(5 * random());
-    for (let k = 0; k < keys; k++) layer[base + k] /= sum;
-  }
-  return layer;
-}
+import { randomLayer, randomSource } from './randomAttention';
 
 interface Fixture {
   shape: AttentionShape;

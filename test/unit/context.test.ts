@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  ATTENTION_WEIGHT_BUDGET, CPU_TOKEN_CAP, DEFAULT_CONTEXT, GPU_TOKEN_CAP, modelContext, providerTokenCap, windowTokens,
+  ATTENTION_WEIGHT_BUDGET, CPU_PAIR_BUDGET, CPU_TOKEN_CAP, DEFAULT_CONTEXT, GPU_TOKEN_CAP, modelContext, providerTokenCap, windowTokens,
 } from '../../src/engine/context';
 import { configHeads, configLayers, resolveModelFolder } from '../../src/engine/modelFolder';
 import { FIXTURES, MODELS_DIR } from './fixtures';
@@ -38,9 +38,13 @@ describe('maxTokens', () => {
     assert.equal(windowTokens(0, 131072, 'cuda', small), 5632);
     assert.ok(8 * 5632 ** 2 <= ATTENTION_WEIGHT_BUDGET);
     assert.equal(windowTokens(0, 131072, 'cuda', { layers: 1, heads: 1 }), GPU_TOKEN_CAP);
-    // Qwen2.5-0.5B (24 layers × 14 heads, context 32768): the CPU cap, whatever the layer count.
-    assert.equal(windowTokens(0, 32768, 'cpu', { layers: 24, heads: 14 }), CPU_TOKEN_CAP);
-    assert.equal(providerTokenCap('cpu', { layers: 80, heads: 14 }), CPU_TOKEN_CAP);
+    // Qwen2.5-0.5B (24 layers × 14 heads, context 32768): 1024 tokens on CPU, where 2048 took minutes;
+    // on a GPU only one layer's attention bounds it.
+    assert.equal(windowTokens(0, 32768, 'cpu', { layers: 24, heads: 14 }), 1024);
+    assert.ok(24 * 14 * 1024 ** 2 <= CPU_PAIR_BUDGET && 24 * 14 * 1280 ** 2 > CPU_PAIR_BUDGET);
+    assert.equal(windowTokens(0, 32768, 'cuda', { layers: 24, heads: 14 }), 4352);
+    // The 5-layer, 8-head fixture: 3584 tokens on CPU.
+    assert.equal(providerTokenCap('cpu', { layers: 5, heads: 8 }), 3584);
     // GPT-2 small's context (1024) is below every cap.
     assert.equal(windowTokens(0, 1024, 'cpu', { layers: 12, heads: 12 }), 1024);
     // A layer with very many heads never goes below the common 512 context.

@@ -20,6 +20,11 @@ import { sequenceAttention, sequenceTokens } from '../../src/engine/generation/s
 import { endOfSequenceIds } from '../../src/engine/generation/stopTokens';
 import { externalDataIn } from '../../src/engine/graphSession';
 import type { Report } from '../../src/report/report';
+import { buildOnnxFromCheckpoint } from '../../src/engine/graphs/index';
+import { Decoder } from '../../src/engine/generation/decoder';
+import { exposeAttention } from '../../src/engine/surgery';
+import { checkpointFolder, removeTempFolders } from './buildCheckpoint';
+import { tinyGpt2, tinyLlama } from './buildModels';
 import { CLI, golden, MODELS_DIR } from './fixtures';
 
 const TOLERANCE = 1e-5;
@@ -242,4 +247,48 @@ describe('attention-lens generate', () => {
       await loaded.dispose();
     }
   });
+});
+
+describe('generation: the KV cache of every built family', () => {
+  // No tokenizer here: the decoder is driven with ids, against a full pass over the same ids.
+  for (const [name, make] of [['gpt2', () => tinyGpt2('transformer.', 41)], ['mistral (sliding window, 1 KV head)', () => tinyLlama('mistral', 42)],
+    ['qwen3 (head norms)', () => tinyLlama('qwen3', 43)]] as const) {
+    it(`${name}: cached steps give a full pass's logits and rows`, async (t) => {
+      const model = make();
+      const dir = checkpointFolder(model.config, model.params);
+      const graph = exposeAttention(await buildOnnxFromCheckpoint(dir));
+      const decoder = await Decoder.open(graph, 'cpu', dir, model.config, name);
+      const full = await ort.InferenceSession.create(graph.bytes, externalDataIn(dir));
+      try {
+        assert.ok(decoder.cached);
+        const ids = [3, 17, 5, 41, 8, 22, 9, 30, 1, 12];
+        let { state } = await decoder.prefill(ids.slice(0, 4));
+        let worst = 0;
+        let worstLogit = 0;
+        for (let n = 4; n < ids.length; n++) {
+          const step = await decoder.extend(state, ids[n]);
+          state = step.state;
+          const out = await full.run(buildFeeds(graph.inputs, ids.slice(0, n + 1), [], model.config), ['logits', ...graph.attentionOutputs]);
+          const vocab = out.logits.dims[2];
+          const logits = (out.logits.data as Float32Array).subarray(n * vocab);
+          step.last.logits.forEach((v, i) => { worstLogit = Math.max(worstLogit, Math.abs(v - logits[i]) / Math.max(1, Math.abs(logits[i]))); });
+          graph.attentionOutputs.forEach((o, l) => {
+            const [, heads, T] = out[o].dims;
+            const data = out[o].data as Float32Array;
+            for (let h = 0; h < heads; h++) for (let k = 0; k < T; k++) {
+              worst = Math.max(worst, Math.abs(step.last.rows[l][h * T + k] - data[(h * T + T - 1) * T + k]));
+            }
+          });
+        }
+        t.diagnostic(`rows ${worst.toExponential(2)}, logits (relative) ${worstLogit.toExponential(2)}`);
+        assert.ok(worst < TOLERANCE, `cached rows differ from full passes by ${worst}`);
+        // Logits are sums over the hidden size, summed in another order with a cache: relative, and looser.
+        assert.ok(worstLogit < 1e-4, `cached logits differ from full passes by ${worstLogit} (relative)`);
+      } finally {
+        await decoder.release();
+        await full.release();
+        removeTempFolders();
+      }
+    });
+  }
 });

@@ -16,18 +16,21 @@ export interface TokenProbability {
   p: number;
 }
 
-/** softmax(logits / temperature), computed in float64 and stored as float32. */
+/** softmax(logits / temperature), summed in float64 and stored as float32. */
 export function softmax(logits: Float32Array, temperature = 1): Float32Array {
   let max = -Infinity;
   for (const x of logits) if (x > max) max = x;
+  // One pass of exponentials and one of scaling: this runs once per generated token, over the
+  // whole vocabulary, beside a model step that may take well under a millisecond.
   const out = new Float32Array(logits.length);
   let sum = 0;
-  const e = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) {
-    e[i] = Math.exp((logits[i] - max) / temperature);
-    sum += e[i];
+    const e = Math.exp((logits[i] - max) / temperature);
+    out[i] = e;
+    sum += e;
   }
-  for (let i = 0; i < logits.length; i++) out[i] = e[i] / sum;
+  const scale = 1 / sum;
+  for (let i = 0; i < out.length; i++) out[i] *= scale;
   return out;
 }
 
