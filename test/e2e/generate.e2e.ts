@@ -4,12 +4,23 @@
 // among; inserts the continuation and takes it back with one undo. Screenshots go to
 // test-results/e2e-generate/.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { repoRoot, workspaceFixture } from '../harness/paths';
 import { workbenchSession } from '../harness/session';
 import { waitFor } from '../harness/wait';
-import { openFromExplorer, pointAt, runFromPalette, selectWithKeyboard, webviewContent } from '../harness/workbench';
+import { openFromExplorer, runFromPalette, selectWithKeyboard, webviewContent } from '../harness/workbench';
 
-const session = workbenchSession('e2e-generate');
+// The test edits the story (Insert Generated Text): it works on a copy, so the shared workspace stays as it is.
+const session = workbenchSession('e2e-generate', {
+  open: () => {
+    const folder = path.join(repoRoot, '.cache', 'workspaces', 'e2e-generate');
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.cpSync(workspaceFixture, folder, { recursive: true });
+    return { folder, firstFile: 'story.txt' };
+  },
+});
 const LINE = 'Once upon a time, there was a little girl named Lily who loved to play in the park.';
 const PHRASE = 'Once upon a time, there was a little girl named Lily';
 
@@ -90,13 +101,25 @@ session.test('continue a phrase, watch it write, hover a written token, insert a
   await page.keyboard.press('ArrowRight');
   await waitFor('the next token to be active', async () => (await frame.locator('.al-token.al-active.al-generated').count()) === 1, { timeoutMs: 5_000 });
 
-  // The card: resting the mouse at the end of the phrase, where the ghost text sits.
-  const { x, y } = await pointAt(page, 1, PHRASE.length);
-  await page.mouse.move(x, y, { steps: 3 });
+  // The card: resting the mouse on the ghost text tells about the written token the panel focuses.
+  const ghostBox = await page.locator('.editor-instance .monaco-editor .view-lines').first().evaluate((lines) => {
+    for (const span of Array.from(lines.querySelectorAll('span'))) {
+      const content = getComputedStyle(span, '::after').content;
+      if (content && content !== 'none' && content !== 'normal' && content.length > 2) {
+        const box = span.getBoundingClientRect();
+        return { x: box.left, y: box.top + box.height / 2, width: box.width };
+      }
+    }
+    return undefined;
+  });
+  assert.ok(ghostBox && ghostBox.width > 20, 'the ghost text has no box to hover');
+  await page.mouse.move(ghostBox.x + 12, ghostBox.y, { steps: 3 });
   const card = page.locator('.monaco-hover:visible', { hasText: 'chosen among' }).first();
-  const hasCard = await card.waitFor({ timeout: 5_000 }).then(() => true, () => false);
-  console.log(`card at the end of the phrase: ${hasCard ? (await card.innerText()).replace(/\s+/g, ' ').slice(0, 200) : 'none'}`);
-  if (hasCard) await session.shot('3-card');
+  await card.waitFor({ timeout: 10_000 });
+  const cardText = (await card.innerText()).replace(/\s+/g, ' ');
+  console.log(`card over the ghost text: ${cardText.slice(0, 240)}`);
+  assert.match(cardText, /\(chosen\)|chosen among/);
+  await session.shot('3-card');
 
   // Insert Generated Text, then one undo.
   await runFromPalette(page, 'Attention Lens: Insert Generated Text');

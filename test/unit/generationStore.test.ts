@@ -8,7 +8,7 @@ import { AttentionStore } from '../../src/engine/attentionStore';
 import { engineHandlers } from '../../src/engine/engineHandlers';
 import { sequenceAttention } from '../../src/engine/generation/sequence';
 import { Pipeline } from '../../src/engine/pipeline';
-import type { GenerationEvent, GenerationStepEvent } from '../../src/protocol';
+import type { GenerationDone, GenerationEvent, GenerationStepEvent } from '../../src/protocol';
 import { MODELS_DIR } from './fixtures';
 
 const MODEL = path.join(MODELS_DIR, 'tinystories-656k');
@@ -25,11 +25,11 @@ describe('generate in the engine', () => {
     const seen: number[] = [];
     const done = await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 6, inspection: 7 }, {
       signal: new AbortController().signal,
-      emit: (event) => {
+      emit: (event: GenerationEvent) => {
         events.push(event);
         if (event.type === 'step') seen.push(store.about(7).shape.T);
       },
-    } as never);
+    } as never) as GenerationDone;
     const started = events.find((e) => e.type === 'started');
     assert.ok(started && started.type === 'started');
     const steps = events.filter((e): e is GenerationStepEvent => e.type === 'step');
