@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { EditorLens } from './host/editorLens';
 import { INSPECT_COMMAND, SelectionInspector } from './host/inspectSelection';
+import { CONTINUE_COMMAND, INSERT_GENERATED_COMMAND, SelectionContinuer } from './host/continueSelection';
 import { Exporter } from './host/exportCommands';
 import { HostEngine } from './host/hostEngine';
 import { disposeLog } from './host/log';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const lens = new EditorLens(presenter, engine, (target) => inspector.inspect(target));
   const inspector: SelectionInspector = new SelectionInspector(engine, lens, presenter);
   const exporter = new Exporter(lens, presenter, engine);
+  const continuer = new SelectionContinuer(engine, lens, presenter);
   context.subscriptions.push(
     // First: inspections ask the model source this sets up for their model folder.
     ...registerModelCommands(context),
@@ -42,6 +44,9 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     presenter,
     presenter.onDidAskWindow((index) => void inspector.showWindow(index)),
     vscode.commands.registerCommand(INSPECT_COMMAND, () => inspector.run()),
+    continuer,
+    vscode.commands.registerCommand(CONTINUE_COMMAND, () => continuer.run()),
+    vscode.commands.registerCommand(INSERT_GENERATED_COMMAND, () => continuer.insert()),
     vscode.commands.registerCommand(CLEAR_HIGHLIGHTS_COMMAND, () => lens.clear()),
     vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => {
       lens.showPanel();
@@ -56,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     }),
     { dispose: disposeLog },
   );
-  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter, presenter, engine) : undefined;
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? createProbe(lens, inspector, exporter, presenter, engine, continuer) : undefined;
   return { activationMs: performance.now() - started, probe };
 }
 

@@ -169,6 +169,44 @@ export interface InspectionDone {
   storeBytes: number;
 }
 
+/** Asks the engine to continue a text, keeping the attention of the whole sequence under `inspection`. */
+export type GenerateParams = Pick<InspectOptions, 'model' | 'text' | 'provider' | 'precision' | 'cacheDir' | 'memoryBudgetMB' | 'onScreen'> & {
+  maxNewTokens: number;
+  /** 0 or absent: greedy. */
+  temperature?: number;
+  topP?: number;
+  /** Seeds the draws when sampling; absent for a fresh one. */
+  seed?: number;
+  inspection: number;
+};
+
+/** One token the model wrote, as it is written: the store already holds its attention row. */
+export interface GenerationStepEvent extends GeneratedToken {
+  type: 'step';
+  /** Its own probability. */
+  p: number;
+  /** Whether it is a special token (the end of the sequence); its range is then empty. */
+  special: boolean;
+  /** The text it adds to the continuation, as decoded (empty for a byte piece that ends inside a character). */
+  added: string;
+}
+
+/** What a continuation streams before its reply: the prompt's tokens once it has run, then each new token. */
+export type GenerationEvent = InspectionStarted | LoadProgress | InspectionLog | GenerationStepEvent;
+
+/** Why a continuation ended: the end-of-sequence token, maxNewTokens, or the model's context. */
+export type GenerationStop = 'end-of-sequence' | 'limit' | 'context';
+
+/** The reply that ends a continuation. */
+export interface GenerationDone {
+  stopped: GenerationStop;
+  /** The seed the draws used; absent when greedy. */
+  seed?: number;
+  /** What the model wrote. */
+  continuation: string;
+  timings: Timings;
+}
+
 /** What a report written by the engine from its store holds besides the attention. */
 export type ReportFormat = 'json' | 'safetensors';
 
@@ -260,6 +298,8 @@ export type StoreMode = 'float32' | 'float16' | 'recompute';
 /** The calls the engine process answers. */
 export type EngineApi = ViewCalls & {
   inspect: { params: InspectOptions; result: InspectionDone; event: InspectionEvent };
+  /** Continues a text; its sequence's attention stays in the store under `inspection`, growing a row per token. */
+  generate: { params: GenerateParams; result: GenerationDone; event: GenerationEvent };
   usage: { params: null; result: EngineUsage };
   /** Writes a report from the store, streaming the fraction done (0..1); answers the bytes written. */
   report: { params: ReportRequest; result: { bytes: number }; event: { fraction: number } };
@@ -331,7 +371,19 @@ export type PanelInspection = Pick<InspectionStarted, 'model' | 'tokens' | 'prov
   modelSetting?: string;
   /** Where the text was: the document and the text's offset in it, to find it again after a reload. */
   source?: { uri: string; start: number };
+  /** Set for a continuation: the tokens from `from` on are the model's, written one by one. */
+  generated?: GeneratedRun;
 };
+
+/** Which tokens of a sequence the model wrote, and what each was chosen among. */
+export interface GeneratedRun {
+  /** Index of the first written token (the prompt's length). */
+  from: number;
+  /** Per written token: its probability and the candidates of its step. */
+  steps: { p: number; topk: TokenCandidate[] }[];
+  /** Whether the model is still writing. */
+  writing: boolean;
+}
 
 /**
  * What the panel keeps with `vscode.setState` for the serializer to read after a window reload: the

@@ -6,7 +6,7 @@
 // pointer is on.
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { AttentionData } from '../src/attention/localAttention';
-import type { ExportView, ModelInfo, PanelPng, TextWindow, Token, ViewState } from '../src/protocol';
+import type { ExportView, GeneratedRun, ModelInfo, PanelPng, TextWindow, Token, ViewState } from '../src/protocol';
 import { sanitizeViewState, type ViewBounds } from '../src/viewState';
 import { ViewStateStore, type FocusedViewState } from './state';
 import { readTheme, watchTheme, type Theme } from './theme';
@@ -48,6 +48,8 @@ export interface InspectionMeta {
   text?: string;
   /** Which window of a long text this is; the panel then offers the others. */
   window?: TextWindow;
+  /** Set for a continuation: which tokens the model wrote, and what each was chosen among. */
+  generated?: GeneratedRun;
 }
 
 export interface AttentionApp {
@@ -222,7 +224,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       updateFromOutside({ ...sanitizeViewState(state ?? store.saved(), bounds()), focus: null });
       controls.setShape(shown.layerCount, shown.heads, (l) => shown!.has(l));
       windowStepper.show(meta.window);
-      strip.setInspection(shown, meta.text);
+      strip.setInspection(shown, meta.text, meta.generated);
       matrix.setInspection(shown, meta.text);
       heads.setInspection(shown, meta.text);
       model.setInspection(shown);

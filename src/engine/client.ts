@@ -7,7 +7,8 @@ import { ENGINE_ALLOCATOR_ENV } from './engineMemory';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
-  AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, InspectOptions, InspectionStarted, LoadStage,
+  AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, GenerateParams, GenerationDone, GenerationStepEvent,
+  InspectOptions, InspectionStarted, LoadStage,
   ReportRequest, StoreMode, Timings,
 } from '../protocol';
 import { EngineError } from './errors';
@@ -34,6 +35,12 @@ export interface InspectionHandlers {
   onLayer?(layer: number): void;
   /** A line for the output channel about how the model runs. */
   onLog?(message: string): void;
+}
+
+/** Callbacks for a continuation as it is written. */
+export interface GenerationHandlers extends Pick<InspectionHandlers, 'onStarted' | 'onProgress' | 'onLog'> {
+  /** A new token; the engine's store already holds its attention row. */
+  onStep?(step: GenerationStepEvent): void;
 }
 
 /** When the host ends the engine. */
@@ -93,6 +100,45 @@ export class EngineClient {
 
   /** Runs an inspection; a newer call supersedes (rejects with code 'cancelled') any older one. */
   async inspect(request: InspectOptions, handlers: InspectionHandlers = {}): Promise<InspectionResult> {
+    let started: InspectionStarted | undefined;
+    const done = await this.stream('inspect', request, (event) => {
+      if (event.type === 'progress') handlers.onProgress?.(event.stage);
+      else if (event.type === 'log') handlers.onLog?.(event.message);
+      else if (event.type === 'started') {
+        started = event;
+        handlers.onStarted?.(event);
+      } else {
+        handlers.onLayer?.(event.layer);
+      }
+    });
+    if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+    return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes };
+  }
+
+  /**
+   * Continues a text; like an inspection, it supersedes any older run and is cancelled by `cancel`.
+   * The whole sequence's attention stays in the engine's store under `request.inspection`.
+   */
+  async generate(request: GenerateParams, handlers: GenerationHandlers = {}): Promise<GenerationDone & { started: InspectionStarted }> {
+    let started: InspectionStarted | undefined;
+    const done = await this.stream('generate', request, (event) => {
+      if (event.type === 'progress') handlers.onProgress?.(event.stage);
+      else if (event.type === 'log') handlers.onLog?.(event.message);
+      else if (event.type === 'started') {
+        started = event;
+        handlers.onStarted?.(event);
+      } else {
+        handlers.onStep?.(event);
+      }
+    });
+    if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+    return { ...done, started };
+  }
+
+  // One streamed run at a time, watched for progress and memory while it lasts.
+  private async stream<M extends 'inspect' | 'generate'>(
+    method: M, params: EngineApi[M]['params'], onEvent: (event: EngineApi[M]['event']) => void,
+  ): Promise<EngineApi[M]['result']> {
     this.cancel();
     this.limits = { ...DEFAULT_LIMITS, ...this.options.limits?.() };
     const engine = this.ensureEngine();
@@ -100,24 +146,14 @@ export class EngineClient {
     this.current = { controller, engine };
     this.stopIdle();
     this.startWatch(engine);
-    let started: InspectionStarted | undefined;
     try {
-      const done = await engine.channel.request('inspect', request, {
+      return await engine.channel.request(method, params, {
         signal: controller.signal,
         onEvent: (event) => {
           this.lastHeard = performance.now();
-          if (event.type === 'progress') handlers.onProgress?.(event.stage);
-          else if (event.type === 'log') handlers.onLog?.(event.message);
-          else if (event.type === 'started') {
-            started = event;
-            handlers.onStarted?.(event);
-          } else {
-            handlers.onLayer?.(event.layer);
-          }
+          onEvent(event as EngineApi[M]['event']);
         },
       });
-      if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
-      return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes };
     } catch (err) {
       throw engineError(err, engine);
     } finally {

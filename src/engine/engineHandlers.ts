@@ -4,6 +4,7 @@
 import { Transfer, type Handlers } from '../channel';
 import type { AttentionReply, EngineApi, InspectOptions, InspectionDone, InspectionEvent, StoreMode } from '../protocol';
 import type { AttentionStore } from './attentionStore';
+import { generateInto } from './generationHandler';
 import { budgetBytes } from './storeBudget';
 import type { Pipeline } from './pipeline';
 import { writeStoredReport } from './storeReport';
@@ -13,6 +14,7 @@ export function engineHandlers(pipeline: Pipeline, store: AttentionStore): Handl
   let unnamed = 0;
   return {
     inspect: (params, { signal, emit }) => inspect(pipeline, store, { ...params, inspection: params.inspection ?? --unnamed }, emit, signal),
+    generate: (params, { signal, emit }) => generateInto(pipeline, store, params, emit, signal),
     view: async ({ inspection, request }, { signal }) => {
       const reply = await store.view(inspection, request, signal);
       return new Transfer(reply, buffersOf(reply));

@@ -2,7 +2,7 @@
 // (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
 // the caller's callbacks, and the only files read are the model's, through AttentionModel.
 import type {
-  InspectionStarted, InspectOptions, LayerAttention, LoadStage, ModelInfo, Timings,
+  InspectionStarted, InspectOptions, LayerAttention, LoadStage, ModelInfo, Timings, Token,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError, throwIfCancelled } from './errors';
@@ -68,12 +68,13 @@ export class Pipeline {
    * `onStep` hears each token as it is written, `signal` stops between tokens.
    */
   generate(request: GenerateRequest, onStep?: (step: GenerationStep) => void, signal?: AbortSignal,
-    delivery: Pick<Delivery, 'onProgress'> = {}): Promise<GenerationRun> {
+    delivery: Pick<Delivery, 'onProgress'> & { onPrompt?: (prompt: Token[], attention: Float32Array[], model: AttentionModel) => void } = {}): Promise<GenerationRun> {
     const run = this.queue.then(async (): Promise<GenerationRun> => {
       const t0 = performance.now();
       const { model, loadMs } = await this.modelFor(request, delivery);
       const t1 = performance.now();
-      const generation = await generate(model, request.text, request, onStep, signal);
+      const generation = await generate(model, request.text, request, onStep, signal,
+        delivery.onPrompt && ((prompt, attention) => delivery.onPrompt!(prompt, attention, model)));
       const runMs = performance.now() - t1;
       return {
         generation, model: { ...model.info, provider: model.provider },

@@ -167,7 +167,8 @@ export class EditorLens extends Disposable {
       const { start, end } = inspection.tracked;
       return offset >= start && offset < end ? new vscode.Hover(staleCard()) : undefined;
     }
-    const index = inspection.tokenAt(offset);
+    // The ghost text of a continuation sits at the end of the selection: hovering there tells about the token written last (or the one focused in the panel).
+    const index = inspection.tokenAt(offset) ?? (offset === inspection.tracked.end ? this.writtenToken(inspection) : undefined);
     if (index === undefined) return undefined;
     this.focusOn(index, 'hover');
     const view = this.viewOf(inspection);
@@ -175,6 +176,13 @@ export class EditorLens extends Disposable {
     const keys = await this.views.keys(inspection, index, view);
     if (keys === 'gone') return new vscode.Hover(goneCard(), range);
     return keys && new vscode.Hover(attentionCard(inspection, index, keys, view), range);
+  }
+
+  private writtenToken(inspection: Inspection): number | undefined {
+    const run = inspection.generated;
+    if (!run || run.steps.length === 0) return undefined;
+    const focused = this.focus?.index;
+    return focused !== undefined && focused >= run.from ? focused : inspection.tokens.length - 1;
   }
 
   private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {

@@ -22,6 +22,16 @@ export function attentionCard(inspection: Inspection, query: number, keys: reado
   keys.filter((key) => key.weight > 0).slice(0, CARD_ENTRIES).forEach(({ index, weight }, rank) => {
     lines.push(`| ${rank + 1} | ${tokenText(tokens[index].text)} | #${index} | ${weight.toFixed(3)} |`);
   });
+  const step = inspection.generated && query >= inspection.generated.from ? inspection.generated.steps[query - inspection.generated.from] : undefined;
+  if (step) {
+    lines.push('', `${vscode.l10n.t('Written by the model, chosen among')}:`, '');
+    lines.push(`| | ${vscode.l10n.t('Candidate')} | ${vscode.l10n.t('Probability')} |`, '|--:|:--|--:|');
+    step.topk.forEach((candidate, rank) => {
+      const chosen = candidate.id === tokens[query].id;
+      const name = tokenText(candidate.text.replace(/[▁Ġ]/gu, ' '));
+      lines.push(`| ${rank + 1} | ${chosen ? `**${name}** ✓` : name} | ${candidate.p.toFixed(3)} |`);
+    });
+  }
   return markdown(lines.join('\n'));
 }
 

@@ -2,12 +2,14 @@
 // store, asked for by `id`), and where the inspected text lies now. Token offsets stay relative to the inspected text; only the tracked start moves
 // when the user edits above it, so placing a token is one positionAt, never a re-tokenisation.
 import * as vscode from 'vscode';
-import type { InspectionStarted, Timings, Token } from '../protocol';
+import type { GeneratedRun, InspectionStarted, Timings, Token } from '../protocol';
 import type { TrackedRange } from './trackedRange';
 
 export class Inspection {
   /** The model as the setting named it when this ran (folder or Hub id), for the panel to save. */
   modelSetting?: string;
+  /** Set for a continuation: the tokens from `from` on were written by the model, which is not in the document. */
+  generated?: Pick<GeneratedRun, 'from' | 'steps'>;
   /** The document version the tracked range is known to match; a gap means an edit was missed. */
   version: number;
   // Indices of the tokens that cover text (special tokens are zero-width), ordered by start.
@@ -25,7 +27,7 @@ export class Inspection {
     this.version = document.version;
     this.placed = started.tokens
       .map((token, index) => ({ token, index }))
-      .filter(({ token }) => token.end > token.start)
+      .filter(({ token }) => token.end > token.start && token.end <= text.length)
       .sort((a, b) => a.token.start - b.token.start || a.index - b.index)
       .map(({ index }) => index);
   }
@@ -80,7 +82,8 @@ export class Inspection {
   /** Where token `index` is in the document now; undefined for zero-width (special) tokens. */
   tokenRange(index: number): vscode.Range | undefined {
     const token = this.tokens[index];
-    if (!token || token.end <= token.start) return undefined;
+    // A written token's text is in the ghost text, not the document.
+    if (!token || token.end <= token.start || token.end > this.text.length) return undefined;
     return new vscode.Range(
       this.document.positionAt(this.tracked.start + token.start),
       this.document.positionAt(this.tracked.start + token.end),

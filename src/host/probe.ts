@@ -7,6 +7,7 @@ import type { HostEngine } from './hostEngine';
 import type { EditorLens, FocusSource } from './editorLens';
 import type { Exporter, SaveDialog } from './exportCommands';
 import type { PaintedToken } from './highlights';
+import type { SelectionContinuer } from './continueSelection';
 import type { SelectionInspector } from './inspectSelection';
 import type { PanelPresenter } from './presenter';
 
@@ -47,12 +48,15 @@ export interface EditorProbe {
   running(): boolean;
   /** Presses the progress notification's Cancel button. */
   cancel(): void;
+  /** The continuation shown as ghost text after the selection now, if any. */
+  ghostText(): { uri: vscode.Uri; offset: number; text: string } | undefined;
   /** Replaces the export commands' save dialog (a headless test cannot answer the real one); undefined restores it. */
   stubSaveDialog(dialog: SaveDialog | undefined): void;
 }
 
 export function createProbe(
   lens: EditorLens, inspector: SelectionInspector, exporter: Exporter, presenter: PanelPresenter, engine: HostEngine,
+  continuer: SelectionContinuer,
 ): EditorProbe {
   const realDialog = exporter.saveDialog;
   return {
@@ -102,6 +106,7 @@ export function createProbe(
     },
     running: () => inspector.isRunning,
     cancel: () => inspector.cancel(),
+    ghostText: () => continuer.ghostText,
     stubSaveDialog: (dialog) => {
       exporter.saveDialog = dialog ?? realDialog;
     },

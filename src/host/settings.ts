@@ -84,3 +84,28 @@ function editorSettingsOf(config: vscode.WorkspaceConfiguration): EditorSettings
   };
 }
 
+
+/** How Continue Selection writes (attentionLens.generate.*). */
+export interface GenerateSettings {
+  maxNewTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  topP: number;
+  /** 0: a fresh seed each time. */
+  seed: number;
+}
+
+/** Reads the generation settings now. */
+export function readGenerateSettings(scope?: vscode.ConfigurationScope): GenerateSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
+  const number = (key: string, fallback: number, ok: (x: number) => boolean): number => {
+    const value = config.get<number>(key, fallback);
+    return typeof value === 'number' && Number.isFinite(value) && ok(value) ? value : fallback;
+  };
+  return {
+    maxNewTokens: Math.floor(number('generate.maxNewTokens', 32, (x) => x >= 1 && x <= 1024)),
+    temperature: number('generate.temperature', 0, (x) => x >= 0),
+    topP: number('generate.topP', 1, (x) => x > 0 && x <= 1),
+    seed: Math.floor(number('generate.seed', 0, (x) => x >= 0 && x < 2 ** 32)),
+  };
+}

@@ -93,6 +93,14 @@ const CSS = `
 .al-break { flex-basis: 100%; height: 0; }
 .al-token.al-special { color: var(--vscode-descriptionForeground, #9d9d9d); font-style: italic; }
 .al-token.al-hidden { display: none; }
+.al-token.al-generated {
+  color: var(--vscode-editorGhostText-foreground, #8b8b8b);
+  font-style: italic;
+  border-bottom: 1px dotted var(--vscode-editorGhostText-foreground, #8b8b8b);
+}
+.al-candidates { display: flex; flex-wrap: wrap; gap: 4px 10px; margin: 4px 0 0; padding: 0; list-style: none; }
+.al-candidates li { font-family: var(--vscode-editor-font-family, monospace); white-space: pre; }
+.al-candidates li.al-chosen { font-weight: bold; text-decoration: underline; }
 .al-token.al-active { outline: 1px dashed var(--vscode-focusBorder, #007fd4); }
 .al-token.al-locked {
   outline: 2px solid var(--vscode-contrastActiveBorder, var(--vscode-focusBorder, #007fd4));

@@ -4,7 +4,7 @@
 // tints stay as they were rather than flash off. Tints are inline background colours on the existing
 // spans, written only when their step changes, so a hover costs style recalculation and paint of the
 // changed spans, never a layout.
-import type { AttentionReply } from '../../src/protocol';
+import type { AttentionReply, GeneratedRun } from '../../src/protocol';
 import { activeToken, type FocusedViewState, type ViewStateStore } from '../state';
 import type { Theme } from '../theme';
 import { contrast, cssColor, over } from './color';
@@ -23,6 +23,10 @@ export class TokenStrip {
   readonly element: HTMLElement;
   private readonly list: HTMLElement;
   private readonly hint: HTMLElement;
+  // A written token's candidates, shown while it is active.
+  private readonly candidates: HTMLElement;
+  private generated: GeneratedRun | undefined;
+  private lastCandidates: number | null = null;
   private readonly idPrefix = `al-token-${nextId++}-`;
   private spans: HTMLElement[] = [];
   private steps = new Int16Array(0);
@@ -52,7 +56,11 @@ export class TokenStrip {
     this.hint = document.createElement('p');
     this.hint.className = 'al-note';
     this.hint.setAttribute('aria-live', 'polite');
-    this.element.append(title, this.list, this.hint);
+    this.candidates = document.createElement('ul');
+    this.candidates.className = 'al-candidates';
+    this.candidates.setAttribute('aria-live', 'polite');
+    this.candidates.hidden = true;
+    this.element.append(title, this.list, this.hint, this.candidates);
 
     this.list.addEventListener('pointerover', (event) => {
       const index = this.indexOf(event.target);
@@ -70,9 +78,14 @@ export class TokenStrip {
     this.list.addEventListener('keydown', (event) => this.onKey(event));
   }
 
-  /** Builds one span per token; `text` (the inspected text) supplies the gaps between tokens. */
-  setInspection(inspection: ViewedInspection, text?: string): void {
+  /**
+   * Builds one span per token; `text` (the inspected text) supplies the gaps between tokens, and
+   * `generated` says which tokens the model wrote (marked apart, with their candidates when active).
+   */
+  setInspection(inspection: ViewedInspection, text?: string, generated?: GeneratedRun): void {
     this.inspection = inspection;
+    this.generated = generated;
+    this.lastCandidates = null;
     this.rows.reset(inspection.data);
     const children: HTMLElement[] = [];
     this.spans = inspection.tokens.map((token, i) => {
@@ -86,6 +99,11 @@ export class TokenStrip {
       span.dataset.index = String(i);
       span.textContent = tokenLabel(token, text);
       span.title = `#${i} · id ${token.id} · [${token.start}, ${token.end})`;
+      const step = generated && i >= generated.from ? generated.steps[i - generated.from] : undefined;
+      if (step) {
+        span.classList.add('al-generated');
+        span.setAttribute('aria-label', this.t('strip.generated', span.textContent, step.p.toFixed(3)));
+      }
       children.push(span);
       return span;
     });
@@ -133,7 +151,29 @@ export class TokenStrip {
       ? this.t('strip.locked', this.spans[state.locked].textContent ?? '')
       : this.t(state.received ? 'strip.hint.received' : 'strip.hint.paid');
     if (this.hint.textContent !== hint) this.hint.textContent = hint;
+    this.showCandidates(active);
     performance.measure('attention-lens:strip', 'al-strip-start');
+  }
+
+  // The candidates the active written token was chosen among, the chosen one marked.
+  private showCandidates(active: number | null): void {
+    const run = this.generated;
+    const inspection = this.inspection;
+    const index = run && inspection && active !== null && active >= run.from && active < inspection.tokens.length ? active : null;
+    if (index === this.lastCandidates) return;
+    this.lastCandidates = index;
+    this.candidates.hidden = index === null;
+    if (index === null || !run || !inspection) return this.candidates.replaceChildren();
+    const chosen = inspection.tokens[index];
+    const title = Object.assign(document.createElement('li'), { textContent: this.t('strip.candidates', this.spans[index]?.textContent ?? '') });
+    const items = run.steps[index - run.from].topk.map((candidate) => {
+      const piece = candidate.text.replace(/[▁Ġ]/gu, '·').replace(/\n/g, '↵') || '∅';
+      const label = `${piece} ${candidate.p.toFixed(3)}`;
+      const item = Object.assign(document.createElement('li'), { textContent: candidate.id === chosen.id ? this.t('strip.chosen', label) : label });
+      if (candidate.id === chosen.id) item.className = 'al-chosen';
+      return item;
+    });
+    this.candidates.replaceChildren(title, ...items);
   }
 
   private paint(state: FocusedViewState, active: number | null): void {

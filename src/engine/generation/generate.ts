@@ -34,6 +34,8 @@ export interface GenerationStep extends GeneratedToken {
   p: number;
   /** Whether it is a special token (the end of the sequence); its range is then empty. */
   special: boolean;
+  /** The text it adds to the continuation, as decoded (empty for a byte piece that ends inside a character). */
+  added: string;
   /** Its position in the sequence: the prompt's length plus `step`. */
   position: number;
   /** Per layer, [heads][position + 1]: its attention over every position up to its own. */
@@ -61,9 +63,13 @@ export interface Generation {
   cached: boolean;
 }
 
-/** Continues `text` with `model`, calling `onStep` as each token is written; `signal` stops it between tokens. */
+/**
+ * Continues `text` with `model`, calling `onStep` as each token is written; `signal` stops it between
+ * tokens. `onPrompt` hears the prompt's tokens and attention once its run is over, before any step.
+ */
 export async function generate(model: AttentionModel, text: string, options: GenerateOptions = {},
-  onStep?: (step: GenerationStep) => void, signal?: AbortSignal): Promise<Generation> {
+  onStep?: (step: GenerationStep) => void, signal?: AbortSignal,
+  onPrompt?: (prompt: Token[], attention: Float32Array[]) => void): Promise<Generation> {
   if (!model.info.causal) {
     throw new EngineError('not-generative',
       `${model.info.id} is an encoder: it reads the whole text at once in both directions and cannot write a continuation. ` +
@@ -84,6 +90,7 @@ export async function generate(model: AttentionModel, text: string, options: Gen
   stopIfAsked(signal);
   const first = await decoder.prefill(prompt.map((t) => t.id));
   let { last, state } = first;
+  onPrompt?.(prompt, first.attention);
   const steps: GenerationStep[] = [];
   let stopped: StopReason = 'limit';
   for (let step = 0; step < maxNew; step++) {
@@ -94,7 +101,7 @@ export async function generate(model: AttentionModel, text: string, options: Gen
     const special = model.tokenizer.isSpecial(id);
     const range = written.add(id);
     const done: GenerationStep = {
-      step, id, text: piece(model, id), ...range, special, p: probabilities[id],
+      step, id, text: piece(model, id), ...range, special, p: probabilities[id], added: written.text.slice(range.start, range.end),
       topk: mostLikely(probabilities, CANDIDATES).map((c): TokenCandidate => ({ id: c.id, text: piece(model, c.id), p: c.p })),
       position: prompt.length + step, attention: next.last.rows,
     };

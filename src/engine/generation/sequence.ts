@@ -18,7 +18,7 @@ export function generatedTokens(generation: Generation): GeneratedToken[] {
 }
 
 /** Per layer, [heads][N][N] for the N tokens of the sequence; zeros past each row's own position. */
-export function sequenceAttention(generation: Generation): Float32Array[] {
+export function sequenceAttention(generation: Pick<Generation, 'prompt' | 'promptAttention' | 'steps'>): Float32Array[] {
   const T = generation.prompt.length;
   const N = T + generation.steps.length;
   return generation.promptAttention.map((prompt, layer) => {

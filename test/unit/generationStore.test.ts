@@ -1,0 +1,68 @@
+// The engine's 'generate' answer: each new token is announced only once the attention store holds
+// the sequence through it, and the store's views of the whole sequence are the prompt's attention
+// plus each new token's own row, exactly what the pipeline's generation returns.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { AttentionStore } from '../../src/engine/attentionStore';
+import { engineHandlers } from '../../src/engine/engineHandlers';
+import { sequenceAttention } from '../../src/engine/generation/sequence';
+import { Pipeline } from '../../src/engine/pipeline';
+import type { GenerationDone, GenerationEvent, GenerationStepEvent } from '../../src/protocol';
+import { MODELS_DIR } from './fixtures';
+
+const MODEL = path.join(MODELS_DIR, 'tinystories-656k');
+const TEXT = 'Once upon a time, there was a little girl named';
+
+describe('generate in the engine', () => {
+  const pipeline = new Pipeline();
+  after(() => pipeline.dispose());
+
+  it('streams each token after its row is in the store, and the views cover the whole sequence', async () => {
+    const store = new AttentionStore(256 * 2 ** 20);
+    const handlers = engineHandlers(pipeline, store);
+    const events: GenerationEvent[] = [];
+    const seen: number[] = [];
+    const done = await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 6, inspection: 7 }, {
+      signal: new AbortController().signal,
+      emit: (event: GenerationEvent) => {
+        events.push(event);
+        if (event.type === 'step') seen.push(store.about(7).shape.T);
+      },
+    } as never) as GenerationDone;
+    const started = events.find((e) => e.type === 'started');
+    assert.ok(started && started.type === 'started');
+    const steps = events.filter((e): e is GenerationStepEvent => e.type === 'step');
+    assert.equal(steps.length, 6);
+    const T = started.tokens.length;
+    assert.deepEqual(seen, steps.map((_, i) => T + i + 1));
+    assert.equal(done.continuation, steps.map((s) => s.added).join(''));
+    assert.equal(done.stopped, 'limit');
+
+    // The same continuation from the pipeline alone, and its sequence attention, row for row.
+    const direct = await pipeline.generate({ model: MODEL, text: TEXT, maxNewTokens: 6 });
+    assert.equal(direct.generation.continuation, done.continuation);
+    const expected = sequenceAttention(direct.generation);
+    const N = T + 6;
+    const last = N - 1;
+    const reply = await store.view(7, { type: 'headRows', layer: 1, token: last, received: false, hideSpecial: false });
+    assert.equal(reply.type, 'headRows');
+    if (reply.type !== 'headRows') return;
+    const rows = new Float32Array(reply.values);
+    for (let h = 0; h < reply.heads; h++) {
+      for (let k = 0; k < N; k++) assert.ok(Math.abs(rows[h * N + k] - expected[1][(h * N + last) * N + k]) < 1e-6);
+    }
+    const report = store.about(7).facts;
+    assert.equal(report?.generated?.length, 6);
+    assert.equal(report?.text, TEXT + done.continuation);
+  });
+
+  it('refuses an encoder in the user\'s words', async () => {
+    const handlers = engineHandlers(pipeline, new AttentionStore(64 * 2 ** 20));
+    await assert.rejects(
+      handlers.generate({ model: path.join(MODELS_DIR, 'bert-tiny-random'), text: 'hello there', maxNewTokens: 4, inspection: 1 },
+        { signal: new AbortController().signal, emit: () => undefined } as never) as Promise<unknown>,
+      (err: { code?: string; message?: string }) => err.code === 'not-generative' && /cannot write a continuation/.test(err.message ?? ''),
+    );
+  });
+});
