@@ -8,8 +8,10 @@ import { AttentionViews, type AttentionShape as ViewShape } from '../attention/v
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
+import type { AttentionRows } from './generation/attentionRows';
 import { planStore, type AttentionShape } from './storeBudget';
 import { StoredInspection, type RecomputeLayer } from './storedInspection';
+import { planSequence, StoredSequence } from './storedSequence';
 
 export type { ViewShape };
 
@@ -30,8 +32,12 @@ export const attentionViews: ViewsFactory = (shape, layer) => new AttentionViews
 export type ReportFacts = Omit<ReportInput, 'layers'>;
 
 interface Entry {
-  stored: StoredInspection;
-  views: ViewAnswers;
+  stored: StoredInspection | StoredSequence;
+  /** What views of it see now: fixed for an inspection, one token longer per new row for a sequence. */
+  viewShape(): ViewShape;
+  // Made for viewsT tokens; a sequence's are made again once it has grown.
+  views?: ViewAnswers;
+  viewsT?: number;
   reserved: number;
   facts?: ReportFacts;
   // The layers of the view being answered now: views read only these.
@@ -50,30 +56,36 @@ export class AttentionStore {
    * in `onScreen` leave of the budget, and others evicted to fit it. Returns how it is kept.
    */
   open(id: number, shape: ViewShape, recompute: RecomputeLayer, onScreen: readonly number[] = []): StoreMode {
-    this.release(id);
-    this.onScreen = new Set(onScreen);
-    const kept = [...this.entries].filter(([other]) => this.onScreen.has(other));
-    const held = kept.reduce((sum, [, entry]) => sum + entry.reserved, 0);
     const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
-    const plan = planStore(dims, Math.max(0, this.budget - held));
-    for (const [other, entry] of [...this.entries]) {
-      if (this.total() + plan.reserved <= this.budget) break;
-      if (!this.onScreen.has(other)) this.evict(other, entry);
-    }
-    const stored = new StoredInspection(dims, plan, recompute);
-    const entry: Entry = { stored, reserved: plan.reserved, views: undefined as unknown as ViewAnswers };
-    entry.views = this.views(shape, (layer) => {
-      const data = entry.pinned?.get(layer);
-      if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
-      return data;
-    });
-    this.entries.set(id, entry);
+    const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room).reserved));
+    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute), reserved: plan.reserved, viewShape: () => shape });
     return plan.mode;
+  }
+
+  /**
+   * Starts keeping a continuation under `id`, the newest, as `open` does an inspection: its rows arrive
+   * with `append`, and it may grow to `longest.T` tokens, which is what it is planned and evicted for.
+   */
+  openSequence(id: number, longest: AttentionShape, onScreen: readonly number[] = []): StoreMode {
+    const plan = planSequence(longest, this.admit(id, onScreen, (room) => planSequence(longest, room).reserved));
+    const stored = new StoredSequence(longest.layers, plan);
+    this.entries.set(id, {
+      stored, reserved: plan.reserved,
+      viewShape: () => ({ ...stored.shape, special: stored.specialTokens.slice(), causal: true }),
+    });
+    return plan.mode;
+  }
+
+  /** The next rows of continuation `id` and whether each of their tokens is special. */
+  append(id: number, rows: AttentionRows, special: readonly boolean[]): void {
+    const stored = this.entries.get(id)?.stored;
+    if (stored instanceof StoredSequence) stored.append(rows, special);
   }
 
   /** Layer `layer` of inspection `id` arrived from the run. */
   put(id: number, layer: number, data: Float32Array): void {
-    this.entries.get(id)?.stored.put(layer, data);
+    const stored = this.entries.get(id)?.stored;
+    if (stored instanceof StoredInspection) stored.put(layer, data);
   }
 
   /** The run of `id` ended (with `error` when it failed): views of layers it never computed fail. */
@@ -90,11 +102,12 @@ export class AttentionStore {
   /** Answers `request` about inspection `id`, waiting for layers not computed yet (abortable by `signal`). */
   async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
     const entry = this.use(id);
-    const layers = await entry.stored.resident(entry.views.needs(request), signal);
+    const views = this.viewsOf(entry);
+    const layers = await entry.stored.resident(views.needs(request), signal);
     if (this.entries.get(id) !== entry) throw evicted(id);
     entry.pinned = layers;
     try {
-      return entry.views.answer(request);
+      return views.answer(request);
     } finally {
       entry.pinned = undefined;
     }
@@ -129,6 +142,35 @@ export class AttentionStore {
     this.entries.delete(id);
     entry.stored.drop(evicted(id));
     this.onScreen.delete(id);
+  }
+
+  // Releases `id`, takes the inspections on screen from the budget and evicts others, least recently
+  // used first, until what `reserve` plans in the room left fits: returns that room.
+  private admit(id: number, onScreen: readonly number[], reserve: (room: number) => number): number {
+    this.release(id);
+    this.onScreen = new Set(onScreen);
+    const kept = [...this.entries].filter(([other]) => this.onScreen.has(other));
+    const held = kept.reduce((sum, [, entry]) => sum + entry.reserved, 0);
+    const room = Math.max(0, this.budget - held);
+    const reserved = reserve(room);
+    for (const [other, entry] of [...this.entries]) {
+      if (this.total() + reserved <= this.budget) break;
+      if (!this.onScreen.has(other)) this.evict(other, entry);
+    }
+    return room;
+  }
+
+  private viewsOf(entry: Entry): ViewAnswers {
+    const shape = entry.viewShape();
+    if (entry.views && entry.viewsT === shape.T) return entry.views;
+    const views = this.views(shape, (layer) => {
+      const data = entry.pinned?.get(layer);
+      if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
+      return data;
+    });
+    entry.views = views;
+    entry.viewsT = shape.T;
+    return views;
   }
 
   private evict(id: number, entry: Entry): void {

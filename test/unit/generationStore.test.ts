@@ -57,6 +57,25 @@ describe('generate in the engine', () => {
     assert.equal(report?.text, TEXT + done.continuation);
   });
 
+  it('holds the prompt\'s rows and then each token\'s own row: nothing is rebuilt per token', async () => {
+    const store = new AttentionStore(256 * 2 ** 20);
+    const handlers = engineHandlers(pipeline, store);
+    const held: number[] = [];
+    let shape = { layers: 0, heads: 0, T: 0 };
+    await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 5, inspection: 8 }, {
+      signal: new AbortController().signal,
+      emit: (event: GenerationEvent) => {
+        if (event.type === 'started') shape = { layers: event.model.layers, heads: event.model.heads, T: event.tokens.length };
+        if (event.type === 'step') held.push(store.usage(8)!.bytes);
+      },
+    } as never);
+    const { layers, heads, T } = shape;
+    // The prompt's run is T rows of T keys; new token s adds one row of T + s + 1 keys.
+    const expected = held.map((_, s) => 4 * layers * heads * (T * T + Array.from({ length: s + 1 }, (__, i) => T + i + 1).reduce((a, b) => a + b, 0)));
+    assert.deepEqual(held, expected);
+    assert.equal(store.usage(8)!.mode, 'float32');
+  });
+
   it('refuses an encoder in the user\'s words', async () => {
     const handlers = engineHandlers(pipeline, new AttentionStore(64 * 2 ** 20));
     await assert.rejects(
