@@ -73,11 +73,12 @@ export interface GenerationHooks {
 }
 
 /**
- * Continues `text` with `model`, calling `onStep` as each token is written; `signal` stops it between
- * tokens. `hooks` hear the prompt's tokens before its run and its attention as it is computed.
+ * Continues `text` with `model`, calling `onStep` as each token is written (the next token waits for
+ * a promise it returns); `signal` stops it between tokens. `hooks` hear the prompt's tokens before
+ * its run and its attention as it is computed.
  */
 export async function generate(model: AttentionModel, text: string, options: GenerateOptions = {},
-  onStep?: (step: GenerationStep) => void, signal?: AbortSignal, hooks: GenerationHooks = {}): Promise<Generation> {
+  onStep?: (step: GenerationStep) => void | Promise<void>, signal?: AbortSignal, hooks: GenerationHooks = {}): Promise<Generation> {
   if (!model.info.causal) {
     throw new EngineError('not-generative',
       `${model.info.id} is an encoder: it reads the whole text at once in both directions and cannot write a continuation. ` +
@@ -118,7 +119,8 @@ export async function generate(model: AttentionModel, text: string, options: Gen
       added: written.text.slice(range.start, range.end), topk, position: prompt.length + step, attention: next.last.rows,
     };
     steps.push(done);
-    onStep?.(done);
+    const heard = onStep?.(done);
+    if (heard) await heard;
     ({ last, state } = next);
     if (stop.has(id)) {
       stopped = 'end-of-sequence';
