@@ -1,0 +1,143 @@
+// The three ways the generate bench writes the same continuation, each timed per token and to its
+// first token: generate() in this process, the engine process through the host's EngineClient (as
+// the extension runs it), and a plain KV-cache decode of the same graph fetching no attention.
+import type * as ort from 'onnxruntime-node';
+import type { AttentionModel } from '../../src/engine/attentionModel';
+import type { EngineClient } from '../../src/engine/client';
+import { buildFeeds } from '../../src/engine/feeds';
+import { generate } from '../../src/engine/generation/generate';
+import { openSession } from '../../src/engine/providers';
+import { median } from './stats';
+
+/** One timed continuation. */
+export interface Timing {
+  /** From the call (or request) to the first new token in the caller's hands. */
+  firstMs: number;
+  /** The median gap between consecutive new tokens: a shared machine's stalls land in a few gaps, not all. */
+  tokenMs: number;
+  steps: number;
+}
+
+/** A timed continuation and what it wrote, for the plain decode to write the same. */
+export interface Written {
+  timing: Timing;
+  prompt: number[];
+  ids: number[];
+}
+
+/**
+ * generate() in this process, with the plain decode in lockstep: each onStep has the plain decoder
+ * feed the same token (after its own prompt run, in the first), so every token of ours is timed next
+ * to a plain one a step away, and a burst of other work on a shared machine lands on both. Ours is
+ * the gap from the end of one onStep to the next onStep; the first, from the call.
+ */
+export async function timeGenerate(model: AttentionModel, text: string, maxNewTokens: number, plain: PlainDecode): Promise<Written & { plain: Timing }> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let plainFirst = 0;
+  let resumed = 0;
+  const t0 = performance.now();
+  const generation = await generate(model, text, { maxNewTokens }, async (step) => {
+    ours.push(performance.now() - (resumed || t0));
+    if (step.step === 0) plainFirst = await plain.start(text);
+    theirs.push(await plain.step(step.id));
+    resumed = performance.now();
+  });
+  plain.end();
+  return {
+    timing: { firstMs: ours[0], tokenMs: median(ours.slice(1)), steps: ours.length },
+    plain: { firstMs: plainFirst, tokenMs: median(theirs.slice(1)), steps: theirs.length },
+    prompt: generation.prompt.map((t) => t.id),
+    ids: generation.steps.map((s) => s.id),
+  };
+}
+
+/**
+ * The engine process as the extension drives it: EngineClient.generate, from the request to each
+ * 'step' event on this (host) thread, the store holding every row; the inspection is released after.
+ * Per token is the mean gap, (last − first) / (N − 1): when this thread is slow to read, several
+ * events arrive together and the median gap would be near zero.
+ */
+export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
+  const marks: number[] = [];
+  const ids: number[] = [];
+  let prompt: number[] = [];
+  const t0 = performance.now();
+  await client.generate({ model, text, provider: 'cpu', maxNewTokens, inspection, cacheDir }, {
+    onStarted: (started) => { prompt = started.tokens.map((t) => t.id); },
+    onStep: (step) => {
+      marks.push(performance.now());
+      ids.push(step.id);
+    },
+  });
+  client.release(inspection);
+  const tokenMs = (marks[marks.length - 1] - marks[0]) / Math.max(1, marks.length - 1);
+  return { timing: { firstMs: marks[0] - t0, tokenMs, steps: marks.length }, prompt, ids };
+}
+
+/** A plain KV-cache decode: the same surgered graph in a session of its own, fetching only logits and presents. */
+export class PlainDecode {
+  private readonly pasts: string[];
+  private readonly fetches: string[];
+  private out: ort.InferenceSession.OnnxValueMapType = {};
+  private length = 0;
+
+  private constructor(private readonly session: ort.InferenceSession, private readonly model: AttentionModel) {
+    this.pasts = model.graph.inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
+    this.fetches = ['logits', ...this.pasts.map((n) => n.replace('past_key_values.', 'present.'))];
+  }
+
+  static async open(model: AttentionModel, dataDir: string): Promise<PlainDecode> {
+    return new PlainDecode((await openSession(model.graph.bytes, 'cpu', dataDir)).session, model);
+  }
+
+  /** Tokenizing `text`, its run and an argmax of its logits (a plain decoder's first token): their ms. */
+  async start(text: string): Promise<number> {
+    const t0 = performance.now();
+    const prompt = this.model.encode(text, Number.MAX_SAFE_INTEGER).tokens.map((t) => t.id);
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.folder.config), this.fetches);
+    argmax(this.out.logits);
+    this.length = prompt.length;
+    return performance.now() - t0;
+  }
+
+  /** One cached run fed `id` and an argmax of its logits: its ms. */
+  async step(id: number): Promise<number> {
+    const t0 = performance.now();
+    const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.folder.config, { length: this.length, tensors }), this.fetches);
+    argmax(this.out.logits);
+    this.length++;
+    return performance.now() - t0;
+  }
+
+  /**
+   * A whole decode of `ids` after `text`: the first token after its prompt's run, then one run per
+   * token; tokenMs is their mean, as the engine's is (see timeEngine).
+   */
+  async time(text: string, ids: number[]): Promise<Timing> {
+    const firstMs = await this.start(text);
+    const t0 = performance.now();
+    for (const id of ids.slice(0, -1)) await this.step(id);
+    const tokenMs = (performance.now() - t0) / Math.max(1, ids.length - 1);
+    this.end();
+    return { firstMs, tokenMs, steps: ids.length };
+  }
+
+  /** Lets the last run's cache go. */
+  end(): void {
+    this.out = {};
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function argmax(t: ort.Tensor): number {
+  const vocab = t.dims[2];
+  const last = (t.data as Float32Array).subarray(t.data.length - vocab);
+  let best = 0;
+  for (let i = 1; i < vocab; i++) if (last[i] > last[best]) best = i;
+  return best;
+}
