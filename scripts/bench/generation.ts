@@ -2,7 +2,8 @@
 // a model write costs. Rows: the causal fixtures (prompts of 128 and ~440 tokens, within their 512
 // positions) and the Qwen2.5-0.5B-shaped random-weights checkpoint (--tokens, default 128 and 512;
 // --long adds 2048, minutes per run).
-// Each row runs two series, each with one untimed run first, and reports medians over the timed runs:
+// Each row runs two series, each in a process of its own with the engine's allocator settings and one
+// untimed run first, and reports medians over the timed runs:
 //   generate()   the pipeline's generate() in this process, with the plain decode in lockstep (each
 //                token of ours timed next to the plain decoder feeding the same token);
 //   engine       the engine process through the host's EngineClient, as the extension runs it, from
@@ -16,18 +17,18 @@
 // its plain decode (target ≤ 1.2) with the range of the per-run ratios,
 // and the time to the first token: from the call (generate()) or the request (engine: what puts the
 // ghost text on screen) to the first token's arrival, against the plain decode's prompt run.
-import { spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import { AttentionModel } from '../../src/engine/attentionModel';
-import { EngineClient } from '../../src/engine/client';
 import { ENGINE_ALLOCATOR_ENV } from '../../src/engine/engineMemory';
+import { resolveModelFolder } from '../../src/engine/modelFolder';
 import { LONG_ROW_FROM, runsAt, type BenchOptions } from './args';
-import { PlainDecode, timeEngine, timeGenerate, type Timing, type Written } from './generationRuns';
+import type { Timing } from './generationRuns';
+import type { SeriesRequest, SeriesResult } from './generationSeries';
 import { inputOfLength, loadTokenizer } from './inputText';
 import { CACHE, QWEN_RANDOM, REPO_ROOT, qwenRandomFolder } from './models';
-import { MemoryGuard, collectGarbage } from './processMemory';
+import { MemoryGuard } from './processMemory';
 import { median } from './stats';
 
 const FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'models');
@@ -54,19 +55,12 @@ interface BenchModel {
   prompts: { T: number; runs: number }[];
 }
 
-/** One row's series: per run, ours and the plain decode that followed it. */
-interface Series {
-  ours: Timing[];
-  plain: Timing[];
-}
-
 interface Row {
   model: string;
   prompt: number;
   steps: number;
-  bare: Series;
-  engine: Series;
-  load: number[];
+  bare: SeriesResult;
+  engine: SeriesResult;
 }
 
 /** A fixture's checkpoint alone (no onnx/), so the engine builds its graph, KV cache included. */
@@ -93,28 +87,16 @@ function benchModels(options: BenchOptions, log: (line: string) => void): BenchM
 
 /** Runs every row and prints the table. */
 export async function generationBench(options: BenchOptions, log: (line: string) => void): Promise<void> {
-  // generate() here must allocate as it does in the engine process, whose C allocator keeps freed
-  // blocks of up to 32 MB for reuse (src/engine/engineMemory.ts). With glibc's defaults every output
-  // over 128 kB is a fresh mmap: fetching a 455-token prompt's attention took 110 ms instead of 17
-  // (page faults), next to 15 for the plain run. The allocator reads its settings when the process
-  // starts, so the bench runs itself again with them.
-  if (Object.entries(ENGINE_ALLOCATOR_ENV).some(([name, value]) => process.env[name] !== value)) {
-    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit', env: { ...process.env, ...ENGINE_ALLOCATOR_ENV },
-    });
-    process.exitCode = again.status ?? 1;
-    return;
-  }
   const enginePath = path.join(REPO_ROOT, 'dist', 'engine.js');
   if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
   const guard = new MemoryGuard({ ownBytes: OWN_LIMIT_BYTES, minAvailableBytes: MIN_AVAILABLE_BYTES }, (why) => {
     log(`generate bench: stopping: ${why}`);
-    process.exit(3); // the engine exits with its channel
+    process.exit(3); // the series processes exit with their channel, and the engine with theirs
   });
   const loadBefore = loadavg()[0];
   const rows: Row[] = [];
   try {
-    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath, log));
+    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath));
   } finally {
     guard.dispose();
   }
@@ -125,58 +107,30 @@ export async function generationBench(options: BenchOptions, log: (line: string)
     `ratio ranges are the per-run ratios' min–max; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
 }
 
-// Per model: the generate() series of every prompt with the model loaded here, then (with it
-// released, so the two never hold the model at once) the engine series, the engine loading it once.
-async function modelRows(model: BenchModel, enginePath: string, log: (line: string) => void): Promise<Row[]> {
+// Per model: the generate() series of every prompt, then the engine series, each in a process of its own.
+async function modelRows(model: BenchModel, enginePath: string): Promise<Row[]> {
   const location = model.location();
-  let loaded: AttentionModel | undefined = await AttentionModel.load(location, 'cpu', CACHE);
-  const dataDir = loaded.folder.onnxPath ? path.dirname(loaded.folder.onnxPath) : loaded.folder.dir;
-  const plain = await PlainDecode.open(loaded, dataDir);
-  const tokenizer = loadTokenizer(loaded.folder.dir);
-  const texts = model.prompts.map(({ T }) => inputOfLength(tokenizer, T).text + UNFINISHED);
-  const rows: Row[] = model.prompts.map(({ T }) => ({
-    model: model.name, prompt: T, steps: 0, bare: { ours: [], plain: [] }, engine: { ours: [], plain: [] }, load: [],
-  }));
-  const client = new EngineClient({ enginePath, log: (line) => log(`  ${line}`), limits: () => ({ timeoutMs: 30 * 60_000 }) });
-  try {
-    for (const [i, row] of rows.entries()) {
-      const bare = loaded;
-      await series(row, 'bare', model.prompts[i].runs, () => timeGenerate(bare, texts[i], NEW_TOKENS, plain), log);
-    }
-    await loaded.dispose();
-    loaded = undefined;
-    let inspection = 0;
-    for (const [i, row] of rows.entries()) {
-      await series(row, 'engine', model.prompts[i].runs, async () => {
-        const written = await timeEngine(client, location, texts[i], NEW_TOKENS, ++inspection, CACHE);
-        collectGarbage();
-        return { ...written, plain: await plain.time(texts[i], written.ids) };
-      }, log);
-    }
-  } finally {
-    client.dispose();
-    await plain.release();
-    await loaded?.dispose();
-  }
-  return rows;
+  const tokenizer = loadTokenizer(resolveModelFolder(location).dir);
+  const prompts = model.prompts.map(({ T, runs }) => ({ text: inputOfLength(tokenizer, T).text + UNFINISHED, runs }));
+  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath };
+  const bare = await runSeries({ ...request, kind: 'bare' });
+  const engine = await runSeries({ ...request, kind: 'engine' });
+  return model.prompts.map(({ T }, i) => ({ model: model.name, prompt: T, steps: bare[i].steps, bare: bare[i], engine: engine[i] }));
 }
 
-// One untimed run, then `runs` timed ones, each with its plain decode of the same tokens. Each run
-// starts from a collected heap, so no run pays for another's garbage (at 2048 tokens of the Qwen
-// shape one run leaves 3 GB of attention behind).
-async function series(row: Row, kind: 'bare' | 'engine', runs: number, run: () => Promise<Written & { plain: Timing }>, log: (line: string) => void): Promise<void> {
-  for (let i = 0; i <= runs; i++) {
-    row.load.push(loadavg()[0]);
-    collectGarbage();
-    const written = await run();
-    if (i === 0) {
-      log(`generate bench: ${row.model}, ${kind}, prompt of ${written.prompt.length} tokens, ${written.ids.length} new`);
-      continue;
-    }
-    row.steps = written.ids.length;
-    row[kind].ours.push(written.timing);
-    row[kind].plain.push(written.plain);
-  }
+// generate() must allocate as it does in the engine process, whose C allocator keeps freed blocks of
+// up to 32 MB for reuse (src/engine/engineMemory.ts): with glibc's defaults, and a collected heap
+// before each run, fetching a 455-token prompt's attention took 110 ms instead of 17 (fresh mmaps
+// and their page faults), next to 15 for the plain run. The plain decode runs with the same settings.
+function runSeries(request: SeriesRequest): Promise<SeriesResult[]> {
+  const child = fork(path.join(__dirname, 'generationSeries.ts'), [JSON.stringify(request)], {
+    env: { ...process.env, ...ENGINE_ALLOCATOR_ENV }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let results: SeriesResult[] | undefined;
+    child.on('message', (message) => { results = message as SeriesResult[]; });
+    child.on('exit', (code) => (results ? resolve(results) : reject(new Error(`the ${request.kind} series of ${request.name} exited with ${code}`))));
+  });
 }
 
 function formatRows(rows: Row[]): string {
@@ -187,16 +141,17 @@ function formatRows(rows: Row[]): string {
   ];
   for (const row of rows) {
     const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
-    const cells = (s: Series): string => {
+    const cells = (s: SeriesResult): string => {
       const ratio = of(s.ours, 'tokenMs') / of(s.plain, 'tokenMs');
       const each = s.ours.map((x, i) => x.tokenMs / s.plain[i].tokenMs);
       return `${ms(of(s.ours, 'tokenMs'))} | ${ms(of(s.plain, 'tokenMs'))} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} ` +
         `(${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`;
     };
     const plainFirst = median([...row.bare.plain, ...row.engine.plain].map((x) => x.firstMs));
+    const load = [...row.bare.load, ...row.engine.load];
     lines.push(`| ${row.model} | ${row.prompt}+ | ${row.steps} | ${cells(row.bare)} | ${cells(row.engine)} | ` +
       `${ms(of(row.bare.ours, 'firstMs'))} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
-      `${Math.min(...row.load).toFixed(1)}–${Math.max(...row.load).toFixed(1)} |`);
+      `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} |`);
   }
   return lines.join('\n');
 }

@@ -1,12 +1,18 @@
 // The three ways the generate bench writes the same continuation, each timed per token and to its
 // first token: generate() in this process, the engine process through the host's EngineClient (as
 // the extension runs it), and a plain KV-cache decode of the same graph fetching no attention.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { AttentionModel } from '../../src/engine/attentionModel';
 import type { EngineClient } from '../../src/engine/client';
 import { buildFeeds } from '../../src/engine/feeds';
 import { generate } from '../../src/engine/generation/generate';
+import { buildOnnxToFile, checkpointCacheKey } from '../../src/engine/graphs';
+import { resolveModelFolder, type ModelConfig } from '../../src/engine/modelFolder';
 import { openSession } from '../../src/engine/providers';
+import { exposeAttention, type ExposedGraph } from '../../src/engine/surgery';
+import { TextTokenizer } from '../../src/engine/tokenizer';
 import { median } from './stats';
 
 /** One timed continuation. */
@@ -75,6 +81,42 @@ export async function timeEngine(client: EngineClient, model: string, text: stri
   return { timing: { firstMs: marks[0] - t0, tokenMs, steps: marks.length }, prompt, ids };
 }
 
+/** What the plain decode needs of a model: its surgered graph, where its weights lie, its config and tokenizer. */
+export interface PlainModel {
+  graph: ExposedGraph;
+  dataDir: string;
+  config: ModelConfig;
+  encode(text: string): number[];
+}
+
+/** The plain decode's view of a loaded model. */
+export function plainModelOf(model: AttentionModel): PlainModel {
+  return {
+    graph: model.graph, config: model.folder.config,
+    dataDir: model.folder.onnxPath ? path.dirname(model.folder.onnxPath) : model.folder.dir,
+    encode: (text) => model.encode(text, Number.MAX_SAFE_INTEGER).tokens.map((t) => t.id),
+  };
+}
+
+/**
+ * The same without loading the model's sessions (for a process where the engine runs the model): its
+ * ONNX graph, or the one built from its checkpoint into `cacheDir` (built there if it is not yet).
+ */
+export async function plainModelAt(location: string, cacheDir: string): Promise<PlainModel> {
+  const folder = resolveModelFolder(location);
+  let file = folder.onnxPath;
+  if (!file) {
+    file = path.join(cacheDir, 'graphs', `${checkpointCacheKey(folder.dir)}.onnx`);
+    if (!existsSync(file)) await buildOnnxToFile(folder.dir, file);
+  }
+  const tokenizer = await TextTokenizer.fromFolder(folder.dir);
+  return {
+    graph: exposeAttention(readFileSync(file)), config: folder.config,
+    dataDir: folder.onnxPath ? path.dirname(folder.onnxPath) : folder.dir,
+    encode: (text) => tokenizer.encode(text).tokens.map((t) => t.id),
+  };
+}
+
 /** A plain KV-cache decode: the same surgered graph in a session of its own, fetching only logits and presents. */
 export class PlainDecode {
   private readonly pasts: string[];
@@ -82,20 +124,20 @@ export class PlainDecode {
   private out: ort.InferenceSession.OnnxValueMapType = {};
   private length = 0;
 
-  private constructor(private readonly session: ort.InferenceSession, private readonly model: AttentionModel) {
+  private constructor(private readonly session: ort.InferenceSession, private readonly model: PlainModel) {
     this.pasts = model.graph.inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
     this.fetches = ['logits', ...this.pasts.map((n) => n.replace('past_key_values.', 'present.'))];
   }
 
-  static async open(model: AttentionModel, dataDir: string): Promise<PlainDecode> {
-    return new PlainDecode((await openSession(model.graph.bytes, 'cpu', dataDir)).session, model);
+  static async open(model: PlainModel): Promise<PlainDecode> {
+    return new PlainDecode((await openSession(model.graph.bytes, 'cpu', model.dataDir)).session, model);
   }
 
   /** Tokenizing `text`, its run and an argmax of its logits (a plain decoder's first token): their ms. */
   async start(text: string): Promise<number> {
     const t0 = performance.now();
-    const prompt = this.model.encode(text, Number.MAX_SAFE_INTEGER).tokens.map((t) => t.id);
-    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.folder.config), this.fetches);
+    const prompt = this.model.encode(text);
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.config), this.fetches);
     argmax(this.out.logits);
     this.length = prompt.length;
     return performance.now() - t0;
@@ -105,7 +147,7 @@ export class PlainDecode {
   async step(id: number): Promise<number> {
     const t0 = performance.now();
     const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
-    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.folder.config, { length: this.length, tensors }), this.fetches);
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.config, { length: this.length, tensors }), this.fetches);
     argmax(this.out.logits);
     this.length++;
     return performance.now() - t0;

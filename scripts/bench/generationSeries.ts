@@ -1,0 +1,88 @@
+// One series of the generate bench, in a process of its own (forked by generation.ts, with the
+// engine's allocator settings), for every prompt of one model: generate() here with the plain decode
+// in lockstep, or the engine process through EngineClient with a plain decode after each run. A
+// process per series, because the allocator the engine runs with keeps what it frees: a model this
+// process has let go of would otherwise stay resident beside the next series' (4 GB for the Qwen shape).
+import { loadavg } from 'node:os';
+import { AttentionModel } from '../../src/engine/attentionModel';
+import { EngineClient } from '../../src/engine/client';
+import { PlainDecode, plainModelAt, plainModelOf, timeEngine, timeGenerate, type Timing, type Written } from './generationRuns';
+import { collectGarbage } from './processMemory';
+
+/** What the bench asks of a series process. */
+export interface SeriesRequest {
+  kind: 'bare' | 'engine';
+  name: string;
+  location: string;
+  /** Per prompt: its text and the timed runs (after one untimed run). */
+  prompts: { text: string; runs: number }[];
+  newTokens: number;
+  cacheDir: string;
+  enginePath: string;
+}
+
+/** Per prompt: the timed runs, ours and the plain decode's, and the load average before each. */
+export interface SeriesResult {
+  ours: Timing[];
+  plain: Timing[];
+  prompt: number;
+  steps: number;
+  load: number[];
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function main(request: SeriesRequest): Promise<SeriesResult[]> {
+  // The engine series leaves the model to the engine: this process holds only the plain decoder.
+  const model = request.kind === 'bare' ? await AttentionModel.load(request.location, 'cpu', request.cacheDir) : undefined;
+  const plain = await PlainDecode.open(model ? plainModelOf(model) : await plainModelAt(request.location, request.cacheDir));
+  const client = model ? undefined
+    : new EngineClient({ enginePath: request.enginePath, log: (line) => log(`  ${line}`), limits: () => ({ timeoutMs: 30 * 60_000 }) });
+  const results: SeriesResult[] = [];
+  let inspection = 0;
+  try {
+    for (const { text, runs } of request.prompts) {
+      const result: SeriesResult = { ours: [], plain: [], prompt: 0, steps: 0, load: [] };
+      for (let run = 0; run <= runs; run++) {
+        result.load.push(loadavg()[0]);
+        // From a collected heap, so no run pays for another's garbage (one 2048-token run of the
+        // Qwen shape leaves 3 GB of attention behind).
+        collectGarbage();
+        let written: Written & { plain: Timing };
+        if (model) {
+          written = await timeGenerate(model, text, request.newTokens, plain);
+        } else {
+          const engine = await timeEngine(client!, request.location, text, request.newTokens, ++inspection, request.cacheDir);
+          collectGarbage();
+          written = { ...engine, plain: await plain.time(text, engine.ids) };
+        }
+        result.prompt = written.prompt.length;
+        result.steps = written.ids.length;
+        if (run === 0) {
+          log(`generate bench: ${request.name}, ${request.kind === 'bare' ? 'generate()' : 'engine'}, prompt of ${result.prompt} tokens, ${result.steps} new`);
+          continue;
+        }
+        result.ours.push(written.timing);
+        result.plain.push(written.plain);
+      }
+      results.push(result);
+    }
+  } finally {
+    client?.dispose();
+    await plain.release();
+    await model?.dispose();
+  }
+  return results;
+}
+
+if (require.main === module) {
+  main(JSON.parse(process.argv[2]) as SeriesRequest).then(
+    (results) => process.send!(results, () => process.exit(0)),
+    (err: unknown) => {
+      log(`generate bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
