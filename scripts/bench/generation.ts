@@ -2,9 +2,9 @@
 // a model write costs. Rows: the causal fixtures (prompts of 128 and ~440 tokens, within their 512
 // positions) and the Qwen2.5-0.5B-shaped random-weights checkpoint (--tokens, default 128 and 512;
 // --long adds 2048, minutes per run).
-// Each row runs two series, each in a process of its own with the engine's allocator settings and one
-// untimed run first, and reports medians over the timed runs:
-//   generate()   the pipeline's generate() in this process, with the plain decode in lockstep (each
+// Each row runs two series, each in a process of its own with the engine's allocator settings and
+// untimed runs first (at least one, and --warmup-ms of them), and reports medians over the timed runs:
+//   generate()   the pipeline's generate() in its process, with the plain decode in lockstep (each
 //                token of ours timed next to the plain decoder feeding the same token);
 //   engine       the engine process through the host's EngineClient, as the extension runs it, from
 //                the request to each 'step' event on this thread (the store holding every row), each
@@ -13,10 +13,11 @@
 //                and presents, with an argmax per token: the same work in the model, no attention;
 // per series: ms per new token (generate(): the median gap between consecutive tokens, against the
 // median plain run beside them; engine: the mean gap, against the plain decode's mean run, as the
-// host may read several queued events at once; the prompt's run stays out of both), the ratio to
-// its plain decode (target ≤ 1.2) with the range of the per-run ratios,
+// host may read several queued events at once; the prompt's run stays out of both), the median of
+// each run's ratio to its own plain decode (target ≤ 1.2) with their range,
 // and the time to the first token: from the call (generate()) or the request (engine: what puts the
-// ghost text on screen) to the first token's arrival, against the plain decode's prompt run.
+// ghost text on screen) to the first token's arrival, against the plain decode tokenizing and running
+// the prompt.
 import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -96,23 +97,24 @@ export async function generationBench(options: BenchOptions, log: (line: string)
   const loadBefore = loadavg()[0];
   const rows: Row[] = [];
   try {
-    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath));
+    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath, options.warmupMs));
   } finally {
     guard.dispose();
   }
   console.log(formatRows(rows));
   console.log(`\nmedians of the timed runs (fixtures ${options.runs}, ${QWEN_RANDOM} ${Math.min(options.runs, SHAPE_RUNS)}, ` +
-    `${runsAt(options, LONG_ROW_FROM + 1)} past ${LONG_ROW_FROM} tokens) after one untimed run per series; CPU provider; ${NEW_TOKENS} new tokens ` +
+    `${runsAt(options, LONG_ROW_FROM + 1)} past ${LONG_ROW_FROM} tokens) after untimed runs (at least one, and ${(options.warmupMs / 1000).toFixed(1)} s); ` +
+    `ratios are the median of each run's against its own plain decode; CPU provider; ${NEW_TOKENS} new tokens ` +
     'at most (fewer when the model ends its text); prompts are whole sentences of at least T tokens and an unfinished one; ' +
     `ratio ranges are the per-run ratios' min–max; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
 }
 
 // Per model: the generate() series of every prompt, then the engine series, each in a process of its own.
-async function modelRows(model: BenchModel, enginePath: string): Promise<Row[]> {
+async function modelRows(model: BenchModel, enginePath: string, warmupMs: number): Promise<Row[]> {
   const location = model.location();
   const tokenizer = loadTokenizer(resolveModelFolder(location).dir);
   const prompts = model.prompts.map(({ T, runs }) => ({ text: inputOfLength(tokenizer, T).text + UNFINISHED, runs }));
-  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath };
+  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
   const bare = await runSeries({ ...request, kind: 'bare' });
   const engine = await runSeries({ ...request, kind: 'engine' });
   return model.prompts.map(({ T }, i) => ({ model: model.name, prompt: T, steps: bare[i].steps, bare: bare[i], engine: engine[i] }));
@@ -142,8 +144,9 @@ function formatRows(rows: Row[]): string {
   for (const row of rows) {
     const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
     const cells = (s: SeriesResult): string => {
-      const ratio = of(s.ours, 'tokenMs') / of(s.plain, 'tokenMs');
+      // Each run is paired with its own plain decode: the median of the pairs' ratios.
       const each = s.ours.map((x, i) => x.tokenMs / s.plain[i].tokenMs);
+      const ratio = median(each);
       return `${ms(of(s.ours, 'tokenMs'))} | ${ms(of(s.plain, 'tokenMs'))} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} ` +
         `(${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`;
     };

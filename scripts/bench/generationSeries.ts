@@ -14,8 +14,9 @@ export interface SeriesRequest {
   kind: 'bare' | 'engine';
   name: string;
   location: string;
-  /** Per prompt: its text and the timed runs (after one untimed run). */
+  /** Per prompt: its text and the timed runs (after untimed ones: at least one, and for warmupMs). */
   prompts: { text: string; runs: number }[];
+  warmupMs: number;
   newTokens: number;
   cacheDir: string;
   enginePath: string;
@@ -45,7 +46,10 @@ async function main(request: SeriesRequest): Promise<SeriesResult[]> {
   try {
     for (const { text, runs } of request.prompts) {
       const result: SeriesResult = { ours: [], plain: [], prompt: 0, steps: 0, load: [] };
-      for (let run = 0; run <= runs; run++) {
+      // Untimed runs first, for at least warmupMs: V8 optimises the per-token JavaScript only after
+      // it has run a while (the fixtures' first runs were up to twice as slow per token).
+      const warm = performance.now() + request.warmupMs;
+      for (let run = 0, untimed = true; result.ours.length < runs; run++) {
         result.load.push(loadavg()[0]);
         // From a collected heap, so no run pays for another's garbage (one 2048-token run of the
         // Qwen shape leaves 3 GB of attention behind).
@@ -60,8 +64,9 @@ async function main(request: SeriesRequest): Promise<SeriesResult[]> {
         }
         result.prompt = written.prompt.length;
         result.steps = written.ids.length;
-        if (run === 0) {
-          log(`generate bench: ${request.name}, ${request.kind === 'bare' ? 'generate()' : 'engine'}, prompt of ${result.prompt} tokens, ${result.steps} new`);
+        if (untimed) {
+          if (run === 0) log(`generate bench: ${request.name}, ${request.kind === 'bare' ? 'generate()' : 'engine'}, prompt of ${result.prompt} tokens, ${result.steps} new`);
+          untimed = performance.now() < warm;
           continue;
         }
         result.ours.push(written.timing);
