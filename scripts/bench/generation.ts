@@ -12,8 +12,8 @@
 //   plain        a KV-cache decode of the same graph in a session of its own, fetching only logits
 //                and presents, with an argmax per token: the same work in the model, no attention;
 // per series: ms per new token (generate(): the median gap between consecutive tokens, against the
-// median plain run beside them; engine: the mean gap, against the plain decode's mean run, as the
-// host may read several queued events at once; the prompt's run stays out of both), the median of
+// median plain run beside them; engine: the median over spans of 4 tokens, the host reading queued
+// events together, and the plain decode's alike; the prompt's run stays out of both), the median of
 // each run's ratio to its own plain decode (target ≤ 1.2) with their range,
 // and the time to the first token: from the call (generate()) or the request (engine: what puts the
 // ghost text on screen) to the first token's arrival, against the plain decode tokenizing and running

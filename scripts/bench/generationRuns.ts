@@ -61,8 +61,6 @@ export async function timeGenerate(model: AttentionModel, text: string, maxNewTo
 /**
  * The engine process as the extension drives it: EngineClient.generate, from the request to each
  * 'step' event on this (host) thread, the store holding every row; the inspection is released after.
- * Per token is the mean gap, (last − first) / (N − 1): when this thread is slow to read, several
- * events arrive together and the median gap would be near zero.
  */
 export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
   const marks: number[] = [];
@@ -77,8 +75,20 @@ export async function timeEngine(client: EngineClient, model: string, text: stri
     },
   });
   client.release(inspection);
-  const tokenMs = (marks[marks.length - 1] - marks[0]) / Math.max(1, marks.length - 1);
-  return { timing: { firstMs: marks[0] - t0, tokenMs, steps: marks.length }, prompt, ids };
+  return { timing: { firstMs: marks[0] - t0, tokenMs: perToken(marks), steps: marks.length }, prompt, ids };
+}
+
+/** Tokens per span in perToken: enough that events read together fall inside one span. */
+const SPAN = 4;
+
+/**
+ * Per token from the times tokens arrived: the median over every run of SPAN consecutive gaps of
+ * their mean. When a thread is slow to read, several events arrive together, so single gaps are
+ * near zero and then long; a stall of the shared machine still lands in a few spans only.
+ */
+export function perToken(marks: number[]): number {
+  const span = Math.min(SPAN, marks.length - 1);
+  return median(marks.slice(span).map((m, i) => (m - marks[i]) / span));
 }
 
 /** What the plain decode needs of a model: its surgered graph, where its weights lie, its config and tokenizer. */
@@ -155,15 +165,17 @@ export class PlainDecode {
 
   /**
    * A whole decode of `ids` after `text`: the first token after its prompt's run, then one run per
-   * token; tokenMs is their mean, as the engine's is (see timeEngine).
+   * token; per token as the engine's (perToken).
    */
   async time(text: string, ids: number[]): Promise<Timing> {
     const firstMs = await this.start(text);
-    const t0 = performance.now();
-    for (const id of ids.slice(0, -1)) await this.step(id);
-    const tokenMs = (performance.now() - t0) / Math.max(1, ids.length - 1);
+    const marks = [performance.now()];
+    for (const id of ids.slice(0, -1)) {
+      await this.step(id);
+      marks.push(performance.now());
+    }
     this.end();
-    return { firstMs, tokenMs, steps: ids.length };
+    return { firstMs, tokenMs: perToken(marks), steps: ids.length };
   }
 
   /** Lets the last run's cache go. */
