@@ -18,7 +18,7 @@
 // and the time to the first token: from the call (generate()) or the request (engine: what puts the
 // ghost text on screen) to the first token's arrival, against the plain decode tokenizing and running
 // the prompt.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -92,12 +92,18 @@ export async function generationBench(options: BenchOptions, log: (line: string)
   if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
   const guard = new MemoryGuard({ ownBytes: OWN_LIMIT_BYTES, minAvailableBytes: MIN_AVAILABLE_BYTES }, (why) => {
     log(`generate bench: stopping: ${why}`);
-    process.exit(3); // the series processes exit with their channel, and the engine with theirs
+    running?.kill(); // its engine exits with its channel
+    process.exit(3);
   });
   const loadBefore = loadavg()[0];
   const rows: Row[] = [];
   try {
-    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath, options.warmupMs));
+    for (const model of benchModels(options, log)) {
+      const done = await modelRows(model, enginePath, options.warmupMs);
+      // Each model's rows as they are done, so a run stopped later keeps what it measured.
+      log(formatRows(done).split('\n').slice(2).join('\n'));
+      rows.push(...done);
+    }
   } finally {
     guard.dispose();
   }
@@ -124,10 +130,14 @@ async function modelRows(model: BenchModel, enginePath: string, warmupMs: number
 // up to 32 MB for reuse (src/engine/engineMemory.ts): with glibc's defaults, and a collected heap
 // before each run, fetching a 455-token prompt's attention took 110 ms instead of 17 (fresh mmaps
 // and their page faults), next to 15 for the plain run. The plain decode runs with the same settings.
+// The series process running now, which the memory guard ends before it ends the bench.
+let running: ChildProcess | undefined;
+
 function runSeries(request: SeriesRequest): Promise<SeriesResult[]> {
   const child = fork(path.join(__dirname, 'generationSeries.ts'), [JSON.stringify(request)], {
     env: { ...process.env, ...ENGINE_ALLOCATOR_ENV }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  running = child;
   return new Promise((resolve, reject) => {
     let results: SeriesResult[] | undefined;
     child.on('message', (message) => { results = message as SeriesResult[]; });
