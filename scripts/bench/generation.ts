@@ -9,8 +9,9 @@
 //   engine       the engine process through the host's EngineClient, as the extension runs it, from
 //                the request to each 'step' event on this thread (the store holding every row), each
 //                run followed by a plain decode of the same tokens;
-//   plain        a KV-cache decode of the same graph in a session of its own, fetching only logits
-//                and presents, with an argmax per token: the same work in the model, no attention;
+//   plain        a KV-cache decode of the same graph in a session of its own, fetching only the last
+//                position's logits and the cache, with an argmax per token: the same work in the
+//                model, no attention;
 // per series: ms per new token (generate(): the median gap between consecutive tokens, against the
 // median plain run beside them; engine: the median over spans of 4 tokens, the host reading queued
 // events together, and the plain decode's alike; the prompt's run stays out of both), the median of
