@@ -61,7 +61,8 @@ interface Row {
   model: string;
   prompt: number;
   steps: number;
-  bare: SeriesResult;
+  /** Absent past LONG_ROW_FROM tokens (see modelRows). */
+  bare?: SeriesResult;
   engine: SeriesResult;
 }
 
@@ -116,15 +117,22 @@ export async function generationBench(options: BenchOptions, log: (line: string)
     `ratio ranges are the per-run ratios' min–max; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
 }
 
-// Per model: the generate() series of every prompt, then the engine series, each in a process of its own.
+// Per model: the generate() series of every prompt, then the engine series, each in a process of its
+// own. Past LONG_ROW_FROM tokens only the engine series runs: generate() in process holds the model's
+// sessions twice (the inspection's stages and the decoder: 4.4 GB for the Qwen shape) beside the
+// plain decoder's and the prompt's rows, and its process reached 16 GB at 2048 tokens.
 async function modelRows(model: BenchModel, enginePath: string, warmupMs: number): Promise<Row[]> {
   const location = model.location();
   const tokenizer = loadTokenizer(resolveModelFolder(location).dir);
   const prompts = model.prompts.map(({ T, runs }) => ({ text: inputOfLength(tokenizer, T).text + UNFINISHED, runs }));
-  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
-  const bare = await runSeries({ ...request, kind: 'bare' });
-  const engine = await runSeries({ ...request, kind: 'engine' });
-  return model.prompts.map(({ T }, i) => ({ model: model.name, prompt: T, steps: bare[i].steps, bare: bare[i], engine: engine[i] }));
+  const request = { name: model.name, location, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
+  const short = prompts.filter((_, i) => model.prompts[i].T <= LONG_ROW_FROM);
+  const bare = short.length > 0 ? await runSeries({ ...request, prompts: short, kind: 'bare' }) : [];
+  const engine = await runSeries({ ...request, prompts, kind: 'engine' });
+  let next = 0;
+  return model.prompts.map(({ T }, i) => ({
+    model: model.name, prompt: T, steps: engine[i].steps, bare: T <= LONG_ROW_FROM ? bare[next++] : undefined, engine: engine[i],
+  }));
 }
 
 // generate() must allocate as it does in the engine process, whose C allocator keeps freed blocks of
@@ -154,17 +162,18 @@ function formatRows(rows: Row[]): string {
   ];
   for (const row of rows) {
     const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
-    const cells = (s: SeriesResult): string => {
+    const cells = (s: SeriesResult | undefined): string => {
+      if (!s) return '— | — | —';
       // Each run is paired with its own plain decode: the median of the pairs' ratios.
       const each = s.ours.map((x, i) => x.tokenMs / s.plain[i].tokenMs);
       const ratio = median(each);
       return `${ms(of(s.ours, 'tokenMs'))} | ${ms(of(s.plain, 'tokenMs'))} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} ` +
         `(${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`;
     };
-    const plainFirst = median([...row.bare.plain, ...row.engine.plain].map((x) => x.firstMs));
-    const load = [...row.bare.load, ...row.engine.load];
+    const plainFirst = median([...row.bare?.plain ?? [], ...row.engine.plain].map((x) => x.firstMs));
+    const load = [...row.bare?.load ?? [], ...row.engine.load];
     lines.push(`| ${row.model} | ${row.prompt}+ | ${row.steps} | ${cells(row.bare)} | ${cells(row.engine)} | ` +
-      `${ms(of(row.bare.ours, 'firstMs'))} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
+      `${row.bare ? ms(of(row.bare.ours, 'firstMs')) : '—'} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
       `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} |`);
   }
   return lines.join('\n');
