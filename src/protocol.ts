@@ -398,6 +398,8 @@ export interface PanelSavedState {
     modelSetting?: string;
     provider: string;
     source?: { uri: string; start: number };
+    /** The window on screen (0-based) when the text was longer than the model reads at once. */
+    window?: number;
   };
 }
 
