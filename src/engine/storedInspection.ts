@@ -110,6 +110,8 @@ export class StoredInspection {
 
   private arrival(layer: number, signal?: AbortSignal): Promise<void> {
     if (this.ended) return Promise.reject(this.missing(layer));
+    // A request aborted already waits for nothing: no abort event would come to take its waiter back.
+    if (signal?.aborted) return abortable(Promise.resolve(), signal);
     return abortable(new Promise<void>((resolve, reject) => {
       const waiting = this.waiters.get(layer) ?? new Set<Waiter>();
       this.waiters.set(layer, waiting);
