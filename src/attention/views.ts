@@ -26,8 +26,8 @@ export interface AttentionShape {
 const SUMS_KEPT = 64;
 const SUM_BYTES = 64 * 2 ** 20;
 
-/** What a request reads: layers made resident, and layers whose kept means it reads instead. */
-export interface ViewReads {
+// What a request reads: layers made resident, and layers whose kept means it reads instead.
+interface ViewReads {
   layers: number[];
   means: number[];
 }
@@ -65,7 +65,7 @@ export class AttentionViews {
     this.rollout = new RolloutView(T, heads, shape.causal === true, layer, means);
   }
 
-  /** The layers `answer(request)` reads, in increasing order: rollout through layer l reads 0..l. */
+  /** The layers `answer(request)` reads, in increasing order: rollout through layer l reads those of 0..l without a kept mean. */
   needs(request: AttentionRequest): number[] {
     return this.reads(request).layers;
   }
