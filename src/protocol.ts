@@ -167,6 +167,8 @@ export interface InspectionDone {
   store: StoreMode;
   /** The bytes the store holds for it now. */
   storeBytes: number;
+  /** Of those, the bytes of each layer's mean over heads (what rollout rows and the mean view read). */
+  storeMeanBytes: number;
 }
 
 /** Asks the engine to continue a text, keeping the attention of the whole sequence under `inspection`. */

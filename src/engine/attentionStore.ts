@@ -4,6 +4,7 @@
 // views are answered from it by the views module after the layers they need are made resident.
 // Inspections are evicted least recently used first to make room for a new one, but never the newest
 // nor one the host says it shows; a view of an evicted one fails with code 'attention-evicted'.
+import type { MeanAccess } from '../attention/headMeans';
 import { AttentionViews, type AttentionShape as ViewShape } from '../attention/views';
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
@@ -17,14 +18,16 @@ export type { ViewShape };
 export interface ViewAnswers {
   /** The layers `request` reads. */
   needs(request: AttentionRequest): number[];
+  /** The layers whose kept means `request` reads: they must have arrived. None when absent. */
+  needsMeans?(request: AttentionRequest): number[];
   answer(request: AttentionRequest): AttentionReply;
 }
 
-/** Makes the views of one inspection over a synchronous accessor of its resident layers. */
-export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array) => ViewAnswers;
+/** Makes the views of one inspection over a synchronous accessor of its resident layers and its kept means. */
+export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array, means: MeanAccess) => ViewAnswers;
 
 /** The views module's answers (src/attention/views.ts). */
-export const attentionViews: ViewsFactory = (shape, layer) => new AttentionViews(shape, layer);
+export const attentionViews: ViewsFactory = (shape, layer, means) => new AttentionViews(shape, layer, means);
 
 /** The facts of an inspection a report carries besides its attention. */
 export type ReportFacts = Omit<ReportInput, 'layers'>;
@@ -62,11 +65,12 @@ export class AttentionStore {
     }
     const stored = new StoredInspection(dims, plan, recompute);
     const entry: Entry = { stored, reserved: plan.reserved, views: undefined as unknown as ViewAnswers };
+    const means: MeanAccess = { keeps: (layer) => stored.keepsMean(layer), mean: (layer) => stored.mean(layer) };
     entry.views = this.views(shape, (layer) => {
       const data = entry.pinned?.get(layer);
       if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
       return data;
-    });
+    }, means);
     this.entries.set(id, entry);
     return plan.mode;
   }
@@ -90,6 +94,8 @@ export class AttentionStore {
   /** Answers `request` about inspection `id`, waiting for layers not computed yet (abortable by `signal`). */
   async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
     const entry = this.use(id);
+    const means = entry.views.needsMeans?.(request) ?? [];
+    if (means.length > 0) await entry.stored.arrivals(means, signal);
     const layers = await entry.stored.resident(entry.views.needs(request), signal);
     if (this.entries.get(id) !== entry) throw evicted(id);
     entry.pinned = layers;
@@ -111,10 +117,10 @@ export class AttentionStore {
     return { facts: entry.facts, shape: entry.stored.shape, mode: entry.stored.mode };
   }
 
-  /** How inspection `id` is kept and the bytes it holds now; undefined when it is not kept. */
-  usage(id: number): { mode: StoreMode; bytes: number } | undefined {
+  /** How inspection `id` is kept and the bytes it holds now (`meanBytes` of them its means over heads); undefined when it is not kept. */
+  usage(id: number): { mode: StoreMode; bytes: number; meanBytes: number } | undefined {
     const entry = this.entries.get(id);
-    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes };
+    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes, meanBytes: entry.stored.meanBytes };
   }
 
   /** The inspections kept, least recently used first. */

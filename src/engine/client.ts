@@ -21,9 +21,10 @@ export { describeStop, EngineStopped, type EngineStop } from './engineStop';
 export interface InspectionResult {
   started: InspectionStarted;
   timings: Timings;
-  /** How the engine's store keeps the attention, and the bytes it holds. */
+  /** How the engine's store keeps the attention, the bytes it holds and those of its means over heads. */
   store: StoreMode;
   storeBytes: number;
+  storeMeanBytes: number;
 }
 
 /** Callbacks for results as they stream in. */
@@ -112,7 +113,7 @@ export class EngineClient {
       }
     });
     if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
-    return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes };
+    return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes, storeMeanBytes: done.storeMeanBytes };
   }
 
   /**

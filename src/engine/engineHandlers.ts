@@ -55,7 +55,7 @@ async function inspect(
     store.end(id);
     if (facts) store.describe(id, { ...facts, timings });
     const usage = store.usage(id);
-    return { timings, store: usage?.mode ?? 'recompute', storeBytes: usage?.bytes ?? 0 };
+    return { timings, store: usage?.mode ?? 'recompute', storeBytes: usage?.bytes ?? 0, storeMeanBytes: usage?.meanBytes ?? 0 };
   } catch (err) {
     store.end(id, err);
     throw err;
