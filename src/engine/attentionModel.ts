@@ -83,7 +83,8 @@ Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[]; wholeRe
 
 /**
  * Called as each layer's attention is computed: Float32 [heads][T][T], or its IEEE half bits when
- * the run was asked for float16; the caller's to keep or transfer.
+ * the run was asked for float16. The caller's to keep; float32 data is the very buffer the rest of
+ * its layer reads, so it is neither written to nor transferred before the run ends.
  */
 export type LayerCallback = (layer: number, data: Float32Array | Uint16Array) => void;
 
@@ -168,11 +169,9 @@ export class AttentionModel {
     const T = ids.length;
     const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
     throwIfCancelled(signal);
-    const deliver = async (layer: number, tensor: ort.Tensor, shared: boolean): Promise<void> => {
+    const deliver = async (layer: number, tensor: ort.Tensor): Promise<void> => {
       const data = this.checked(tensor, layer, T);
-      if (precision() === 'float16') onLayer(layer, await (await this.float16Cast()).bits(tensor));
-      // The caller may transfer the buffer away, so one that later stages read is handed over as a copy.
-      else onLayer(layer, shared ? data.slice() : data);
+      onLayer(layer, precision() === 'float16' ? await (await this.float16Cast()).bits(tensor) : data);
     };
     if ('staged' in this.runner) return this.runner.staged.run(feeds, T, deliver, signal, keepInputs);
     const out = await this.runner.whole.run(feeds, this.graph.attentionOutputs);
@@ -181,7 +180,7 @@ export class AttentionModel {
       this.checked(out[name], layer, T);
       return out[name];
     });
-    for (const [layer, tensor] of layers.entries()) await deliver(layer, tensor, false);
+    for (const [layer, tensor] of layers.entries()) await deliver(layer, tensor);
     return keepInputs ? new StageInputs(layers.map(() => feeds), T) : undefined;
   }
 

@@ -34,7 +34,10 @@ export interface Delivery {
    * onLayer (the attention store's float16 mode); float32 when not given.
    */
   layerPrecision?(): LayerPrecision;
-  /** One layer; its buffer is the caller's to keep or transfer. */
+  /**
+   * One layer; its buffer is the caller's to keep. A float32 layer is the buffer the rest of its
+   * stage reads: it is neither written to nor transferred before the inspection's run ends.
+   */
   onLayer?(layer: LayerAttention): void;
   /** A line for the log about how the model runs (sent when a graph that cannot be cut is loaded). */
   onLog?(message: string): void;

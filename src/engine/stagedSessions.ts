@@ -78,11 +78,10 @@ export class StagedSessions {
   /**
    * Runs part after part on the graph inputs `feeds` (of `tokens` tokens), calling (and awaiting)
    * `onLayer` as each layer's attention is computed and checking `signal` between parts; with
-   * `keep`, returns what recompute needs. `shared` says later parts read the attention tensor too:
-   * its buffer must then be neither transferred nor written to, so a caller that hands it on copies it.
+   * `keep`, returns what recompute needs. The rest of a layer reads its attention tensor as is, so
+   * until the run ends its buffer may be kept but neither written to nor transferred.
    */
-  async run(feeds: Record<string, ort.Tensor>, tokens: number,
-    onLayer: (layer: number, attention: ort.Tensor, shared: boolean) => void | Promise<void>,
+  async run(feeds: Record<string, ort.Tensor>, tokens: number, onLayer: (layer: number, attention: ort.Tensor) => void | Promise<void>,
     signal?: AbortSignal, keep = false): Promise<StageInputs | undefined> {
     const handed = new Map<string, ort.Tensor>();
     const lastReader = this.lastReaders();
@@ -103,7 +102,7 @@ export class StagedSessions {
           if (!keep) handed.get(name)?.dispose();
           handed.delete(name);
         }
-        if (attention) await onLayer(layer, out[attention], part.handsOn.some((h) => h.tensor === attention));
+        if (attention) await onLayer(layer, out[attention]);
       }
     } catch (err) {
       for (const tensor of handed.values()) tensor.dispose();
