@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ENGINE_ALLOCATOR_ENV } from '../../src/engine/engineMemory';
+import { engineAllocatorEnv } from '../../src/engine/engineMemory';
 import { SYNTHETIC_BERT, ensureSyntheticBert } from '../synthetic-bert';
 import { syntheticLlamaFolder } from '../syntheticCheckpoint';
 import { QWEN25_05B } from './loading';
@@ -42,7 +42,7 @@ interface Probe {
 async function probe(mode: 'staged' | 'uncut', dir: string, runs: number, tokens: number[]): Promise<Probe> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', PROBE, mode, dir, path.join(CACHE, 'stages'), String(runs), ...tokens.map(String)],
     // The probes run with the engine process's allocator settings, as the extension's engine does.
-    { maxBuffer: 1 << 20, env: { ...process.env, ...ENGINE_ALLOCATOR_ENV } });
+    { maxBuffer: 1 << 20, env: { ...process.env, ...engineAllocatorEnv() } });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Probe;
 }
 
