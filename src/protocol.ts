@@ -130,12 +130,16 @@ export interface InspectionStarted {
   window?: TextWindow;
 }
 
-/** One layer's attention probabilities: Float32 [heads][T][T], row-major (what the pipeline delivers in-process). */
+/**
+ * One layer's attention probabilities: [heads][T][T], row-major, as Float32 values or (precision
+ * 'float16') their IEEE half-precision bits (what the pipeline delivers in-process).
+ */
 export interface LayerAttention {
   type: 'layer';
   layer: number;
   heads: number;
   tokens: number;
+  precision: LayerPrecision;
   data: ArrayBuffer;
 }
 
@@ -296,6 +300,9 @@ export type ViewCalls = {
 
 /** How the attention store keeps an inspection: float32, float16, or queries and keys with exact recompute. */
 export type StoreMode = 'float32' | 'float16' | 'recompute';
+
+/** How a layer's attention is handed over in-process: float32 values, or float16 bits. */
+export type LayerPrecision = 'float32' | 'float16';
 
 /** The calls the engine process answers. */
 export type EngineApi = ViewCalls & {

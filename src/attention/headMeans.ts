@@ -1,8 +1,8 @@
 // Each layer's mean over heads (T×T), kept by whoever holds the layers so that the views asked for
 // most at long inputs, rollout rows and the mean over heads, read T² values of a layer instead of
 // heads × T². A kept mean is float32, or float16 bits where the layers themselves are kept smaller.
-import { meanOverHeads } from './aggregate';
-import { decodeFloat16, encodeFloat16 } from './quantize';
+import { checkLayerShape, meanOverHeads } from './aggregate';
+import { decodeFloat16, encodeFloat16, float16Table } from './quantize';
 
 /** A layer's mean over heads as kept: float32, or float16 bits. */
 export type KeptMean = Float32Array | Uint16Array;
@@ -19,9 +19,26 @@ export interface MeanAccess {
 }
 
 /** A layer's mean over heads as `precision`: meanOverHeads' values, or those rounded to float16. */
-export function keepMean(layer: Float32Array, heads: number, T: number, precision: MeanPrecision): KeptMean {
-  const mean = meanOverHeads(layer, heads, T);
+export function keepMean(layer: Float32Array | Uint16Array, heads: number, T: number, precision: MeanPrecision): KeptMean {
+  const mean = layer instanceof Uint16Array ? meanOverHalfHeads(layer, heads, T) : meanOverHeads(layer, heads, T);
   return precision === 'float32' ? mean : encodeFloat16(mean);
+}
+
+/**
+ * meanOverHeads of a layer that arrived as float16 bits (onnxruntime rounded it): the mean of the
+ * rounded values, so within 2⁻¹¹ relative of the exact mean before the mean's own rounding.
+ */
+function meanOverHalfHeads(layer: Uint16Array, heads: number, T: number): Float32Array {
+  checkLayerShape(layer, heads, T);
+  const table = float16Table();
+  const size = T * T;
+  const out = new Float32Array(size);
+  for (let cell = 0; cell < size; cell++) {
+    let sum = 0;
+    for (let offset = cell; offset < layer.length; offset += size) sum += table[layer[offset]];
+    out[cell] = sum / heads;
+  }
+  return out;
 }
 
 /** A kept mean as float32 T×T: the kept array itself, or float16 bits decoded into a new one. */

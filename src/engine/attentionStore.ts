@@ -75,8 +75,8 @@ export class AttentionStore {
     return plan.mode;
   }
 
-  /** Layer `layer` of inspection `id` arrived from the run. */
-  put(id: number, layer: number, data: Float32Array): void {
+  /** Layer `layer` of inspection `id` arrived from the run: float32, or its half bits when kept as float16. */
+  put(id: number, layer: number, data: Float32Array | Uint16Array): void {
     this.entries.get(id)?.stored.put(layer, data);
   }
 

@@ -46,9 +46,10 @@ async function inspect(
         emit(started);
       },
       keepsForRecompute: () => mode === 'recompute',
+      layerPrecision: () => (mode === 'float16' ? 'float16' : 'float32'),
       onLog: (message) => emit({ type: 'log', message }),
       onLayer: (layer) => {
-        store.put(id, layer.layer, new Float32Array(layer.data));
+        store.put(id, layer.layer, layer.precision === 'float16' ? new Uint16Array(layer.data) : new Float32Array(layer.data));
         emit({ type: 'layer', layer: layer.layer });
       },
     }, signal);

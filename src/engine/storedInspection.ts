@@ -59,11 +59,17 @@ export class StoredInspection {
     return this.arrived.filter(Boolean).length === this.shape.layers;
   }
 
-  /** Layer `layer` as the run produced it; the store keeps `data` itself in float32 mode. */
-  put(layer: number, data: Float32Array): void {
+  /**
+   * Layer `layer` as the run produced it: float32 values, or in float16 mode their half bits as
+   * encodeFloat16 would give them. The store keeps `data` itself in float32 mode and bits as they are.
+   */
+  put(layer: number, data: Float32Array | Uint16Array): void {
     this.checkLayer(layer);
     if (this.keepsMean(layer)) this.means[layer] = keepMean(data, this.shape.heads, this.shape.T, this.meanPrecision);
-    if (this.mode === 'float32') this.float32[layer] = data;
+    if (data instanceof Uint16Array) {
+      if (this.mode !== 'float16') throw new ChannelError('internal', `Layer ${layer} arrived as float16 for an inspection kept as ${this.mode}.`);
+      this.float16[layer] = data;
+    } else if (this.mode === 'float32') this.float32[layer] = data;
     else if (this.mode === 'float16') this.float16[layer] = encodeFloat16(data);
     else this.cache(layer, data);
     this.arrived[layer] = true;

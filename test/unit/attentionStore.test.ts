@@ -1,6 +1,7 @@
 // The engine's attention store: the three ways it keeps an inspection all give the fixture's golden
-// attention back, the budget picks the way, eviction spares what the host shows, and a view of a layer
-// not computed yet waits for it (or is abandoned).
+// attention back (float16 whether the store or onnxruntime rounds it), the budget picks the way,
+// eviction spares what the host shows, and a view of a layer not computed yet waits for it (or is
+// abandoned).
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +130,26 @@ describe('attention store', () => {
     }));
     assert.ok(worstRelative < 1e-3, `worst relative difference from golden ${worstRelative}`);
     assert.equal(store.usage(1)!.bytes, KEPT16 + LAYER_BYTES, 'stored halves, their means and one decoded layer');
+  });
+
+  it('float16 layers rounded by onnxruntime are kept as they arrive: what encoding float32 layers in the store keeps', async () => {
+    const store = new AttentionStore(FULL / 2, rowViews);
+    let mode: string | undefined;
+    await pipeline.inspect({ model: path.join(MODELS_DIR, FIXTURE), text: prompt.text, provider: 'cpu' }, {
+      onStarted: (_started, again) => { mode = store.open(2, shapeOf(), again); },
+      layerPrecision: () => (mode === 'float16' ? 'float16' : 'float32'),
+      onLayer: (l) => {
+        assert.equal(l.precision, 'float16');
+        store.put(2, l.layer, new Uint16Array(l.data));
+      },
+    });
+    store.end(2);
+    assert.equal(mode, 'float16');
+    assert.deepEqual(await storedLayers(store, 2), await storedLayers(filled(FULL / 2)));
+    assert.equal(store.usage(2)?.bytes, FULL / 2 + LAYER_BYTES);
+    // Bits are kept only by an inspection kept as float16.
+    const float32 = filled(FULL);
+    assert.throws(() => float32.put(1, 0, new Uint16Array(HEADS * T * T)), (err: unknown) => err instanceof ChannelError && err.code === 'internal');
   });
 
   it('recompute keeps no more than its cache and gives exactly what the run gave, from the stages\' kept inputs', async () => {
