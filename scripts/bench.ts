@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   // Loading costs are their own rows on a 1 GB checkpoint, only when asked (they take minutes).
   if (options.mode === 'loading') return loadingBench(options.runs, log);
   if (options.mode === 'stages') return stagesBench(options.runs, options.long, log);
-  if (options.mode === 'generate') return generationBench(options.runs, log);
+  if (options.mode === 'generate') return generationBench(options, log);
   if (options.mode === 'scale') return scaleBench(options, log);
   if (options.mode === 'startup') {
     const figures = await startupFigures(options.runs, log);

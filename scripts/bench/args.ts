@@ -27,7 +27,7 @@ export interface BenchOptions {
    * few dozen pipeline runs of a process. Fast rows need many rounds for that, slow rows few.
    */
   warmupMs: number;
-  /** With --stages: T = 2048 as well; with --scale: the long rows (T = 2048 and 4096), which take minutes each. */
+  /** With --stages and --generate: T = 2048 as well; with --scale: the long rows (T = 2048 and 4096), which take minutes each. */
   long: boolean;
 }
 
@@ -36,6 +36,11 @@ export const ALL_TOKENS = [32, 128, 512];
 /** `--scale` models: real shapes with random weights (synthetic-bert-base only to its 512 positions). */
 export const SCALE_MODELS = ['qwen2.5-0.5b-random', 'synthetic-bert-base'];
 export const SCALE_TOKENS = [128, 512];
+/** `--generate` models: the causal fixtures and the Qwen2.5-0.5B shape (random weights). */
+export const GENERATE_MODELS = ['tinystories-656k', 'stories260k', 'qwen2.5-0.5b-random'];
+/** `--generate` prompt lengths of the Qwen shape (the fixtures' are fixed by their 512 positions); --long adds 2048. */
+export const GENERATE_TOKENS = [128, 512];
+const GENERATE_LONG_TOKENS = [2048];
 export const LONG_TOKENS = [2048, 4096];
 /** Past this T a scale row is "long": a run takes a minute or more, so it is repeated fewer times. */
 export const LONG_ROW_FROM = 1024;
@@ -56,13 +61,18 @@ const USAGE = `usage: npm run bench -- [--json] [--models a,b] [--tokens 32,128]
        npm run bench -- --loading [--runs N]              (loading a Qwen2.5-0.5B-shaped checkpoint)
        npm run bench -- --boundary [--runs N]             (the engine process boundary alone, no model)
        npm run bench -- --stages [--long] [--runs N]      (per-layer stages against the uncut graph)
-       npm run bench -- --generate [--runs N]             (ms per new token against a plain KV-cache decode)
+       npm run bench -- --generate [--long] [--models a,b] [--tokens 128,512] [--runs N]
+                                                          (ms per new token against a plain KV-cache decode, in this
+                                                          process and through the engine process, and the time to the
+                                                          first token; --tokens are the Qwen2.5-0.5B shape's prompts,
+                                                          --long adds T=2048 there, run at most ${LONG_ROW_RUNS} times)
        npm run bench -- --scale [--long] [--json] [--models a,b] [--tokens 128,512] [--runs N]
                                                           (long inputs on real shapes: first layer, memory of
                                                           each process, the views' bytes and draw times;
                                                           --long adds T=${LONG_TOKENS.join(', ')}, run at most ${LONG_ROW_RUNS} times each)
   models: ${ALL_MODELS.join(', ')}
-  --scale models: ${SCALE_MODELS.join(', ')}`;
+  --scale models: ${SCALE_MODELS.join(', ')}
+  --generate models: ${GENERATE_MODELS.join(', ')}`;
 
 /** Parses argv (without node and the script); throws with the usage text on anything unknown. */
 export function parseArgs(argv: string[]): BenchOptions {
@@ -98,23 +108,28 @@ export function parseArgs(argv: string[]): BenchOptions {
   }
   const mode = values.loading ? 'loading' : values.startup ? 'startup' : values.boundary ? 'boundary'
     : values.stages ? 'stages' : values.scale ? 'scale' : values.generate ? 'generate' : 'pipeline';
-  if (values.long && mode !== 'stages' && mode !== 'scale') throw new UsageError(`--long goes with --stages or --scale\n${USAGE}`);
+  if (values.long && mode !== 'stages' && mode !== 'scale' && mode !== 'generate') throw new UsageError(`--long goes with --stages, --scale or --generate\n${USAGE}`);
   const scale = mode === 'scale';
-  const defaultTokens = scale ? [...SCALE_TOKENS, ...(values.long ? LONG_TOKENS : [])] : ALL_TOKENS;
+  const defaultTokens = scale ? [...SCALE_TOKENS, ...(values.long ? LONG_TOKENS : [])]
+    : mode === 'generate' ? [...GENERATE_TOKENS, ...(values.long ? GENERATE_LONG_TOKENS : [])] : ALL_TOKENS;
   const options: BenchOptions = {
     mode,
     json: values.json,
     long: values.long,
-    models: values.models === undefined ? (scale ? SCALE_MODELS : ALL_MODELS) : list(values.models),
+    models: values.models === undefined ? modelsOf(mode) : list(values.models),
     tokens: values.tokens === undefined ? defaultTokens : list(values.tokens).map((t) => positive(t, '--tokens')),
     runs: values.runs === undefined ? DEFAULT_RUNS[mode] : positive(values.runs, '--runs'),
     warmup: values.warmup === undefined ? DEFAULT_WARMUP : positive(values.warmup, '--warmup', 0),
     warmupMs: values['warmup-ms'] === undefined ? DEFAULT_WARMUP_MS : positive(values['warmup-ms'], '--warmup-ms', 0),
   };
-  const known = scale ? SCALE_MODELS : ALL_MODELS;
+  const known = modelsOf(mode);
   const unknown = options.models.filter((m) => !known.includes(m));
-  if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}${scale ? ' for --scale' : ''}\n${USAGE}`);
+  if (unknown.length > 0) throw new UsageError(`unknown model ${unknown.join(', ')}${known !== ALL_MODELS ? ` for --${mode}` : ''}\n${USAGE}`);
   return options;
+}
+
+function modelsOf(mode: BenchOptions['mode']): string[] {
+  return mode === 'scale' ? SCALE_MODELS : mode === 'generate' ? GENERATE_MODELS : ALL_MODELS;
 }
 
 /** Timed runs of a scale row at T tokens: long rows take minutes per run, so at most LONG_ROW_RUNS. */

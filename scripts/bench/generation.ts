@@ -1,39 +1,67 @@
-// `npm run bench -- --generate [--runs N]`: what watching a model write costs. Per causal fixture
-// with a KV cache and per prompt length, medians of N runs (interleaved, one untimed run each first):
-//   tokenMs       ms per new token of generate(): one cached step fetching logits, presents and every
-//                 layer's attention, plus choosing the token, its top 5 and its text;
-//   plainMs       ms per token of a plain KV-cache decode of the same graph, fetching only logits and
-//                 presents, fed the same tokens (so both do the same work in the model);
-//   ratio         tokenMs / plainMs (target ≤ 1.2);
-//   firstMs       until generate() hands over its first token: tokenizing, the prompt's run and the
-//                 first token's own run (its row needs it); plainFirstMs: the plain decode's prompt run.
-// Per token is the median gap between consecutive tokens, so the prompt's run stays out of it.
+// `npm run bench -- --generate [--long] [--models a,b] [--tokens 128,512] [--runs N]`: what watching
+// a model write costs. Rows: the causal fixtures (prompts of 128 and ~440 tokens, within their 512
+// positions) and the Qwen2.5-0.5B-shaped random-weights checkpoint (--tokens, default 128 and 512;
+// --long adds 2048, minutes per run).
+// Each row runs two series, each in a process of its own with the engine's allocator settings and
+// untimed runs first (at least one, and --warmup-ms of them), and reports medians over the timed runs:
+//   generate()   the pipeline's generate() in its process, with the plain decode in lockstep (each
+//                token of ours timed next to the plain decoder feeding the same token);
+//   engine       the engine process through the host's EngineClient, as the extension runs it, from
+//                the request to each 'step' event on this thread (the store holding every row), each
+//                run followed by a plain decode of the same tokens;
+//   plain        a KV-cache decode of the same graph in a session of its own, fetching only logits
+//                and presents, with an argmax per token: the same work in the model, no attention;
+// per series: ms per new token (generate(): the median gap between consecutive tokens, against the
+// median plain run beside them; engine: the median over spans of 4 tokens, the host reading queued
+// events together, and the plain decode's alike; the prompt's run stays out of both), the median of
+// each run's ratio to its own plain decode (target ≤ 1.2) with their range,
+// and the time to the first token: from the call (generate()) or the request (engine: what puts the
+// ghost text on screen) to the first token's arrival, against the plain decode tokenizing and running
+// the prompt.
+import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import type * as ort from 'onnxruntime-node';
-import { AttentionModel } from '../../src/engine/attentionModel';
-import { buildFeeds } from '../../src/engine/feeds';
-import { generate } from '../../src/engine/generation/generate';
-import { openSession } from '../../src/engine/providers';
+import { engineAllocatorEnv } from '../../src/engine/engineMemory';
+import { resolveModelFolder } from '../../src/engine/modelFolder';
+import { LONG_ROW_FROM, runsAt, type BenchOptions } from './args';
+import type { Timing } from './generationRuns';
+import type { SeriesRequest, SeriesResult } from './generationSeries';
 import { inputOfLength, loadTokenizer } from './inputText';
-import { CACHE, REPO_ROOT } from './models';
+import { CACHE, QWEN_RANDOM, REPO_ROOT, qwenRandomFolder } from './models';
+import { MemoryGuard } from './processMemory';
 import { median } from './stats';
 
 const FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'models');
 const NEW_TOKENS = 32;
 const TARGET_RATIO = 1.2;
 // Prompts are whole sentences, up to this many tokens past the length asked for, and then an
-// unfinished one (a story model would otherwise often end the text at once): the longest still
-// leaves room within the fixtures' 512 positions for every new token.
+// unfinished one (a story model would otherwise often end the text at once): the longest fixture
+// prompt still leaves room within their 512 positions for every new token.
 const SENTENCE_MARGIN = 40;
 const UNFINISHED = ' One day, Lily saw a';
-const PROMPTS = [128, 512 - NEW_TOKENS - SENTENCE_MARGIN];
+const FIXTURE_PROMPTS = [128, 512 - NEW_TOKENS - SENTENCE_MARGIN];
+/** The Qwen shape's rows take seconds per run: at most this many timed runs (and 3 past 1024 tokens, minutes each). */
+const SHAPE_RUNS = 5;
+/** The engine and this process together stay below this, and the machine keeps this much free. */
+const OWN_LIMIT_BYTES = 16e9;
+const MIN_AVAILABLE_BYTES = 1.5e9;
 
-interface Timing {
-  firstMs: number;
-  tokenMs: number;
+interface BenchModel {
+  /** Its name in --models. */
+  key: string;
+  name: string;
+  location: () => string;
+  /** Prompt lengths, and the timed runs at each. */
+  prompts: { T: number; runs: number }[];
+}
+
+interface Row {
+  model: string;
+  prompt: number;
   steps: number;
+  bare: SeriesResult;
+  engine: SeriesResult;
 }
 
 /** A fixture's checkpoint alone (no onnx/), so the engine builds its graph, KV cache included. */
@@ -46,92 +74,92 @@ function checkpointFolder(fixture: string): string {
   return dir;
 }
 
-async function timeGenerate(model: AttentionModel, text: string): Promise<{ timing: Timing; ids: number[]; prompt: number[] }> {
-  const marks: number[] = [];
-  const t0 = performance.now();
-  const generation = await generate(model, text, { maxNewTokens: NEW_TOKENS }, () => marks.push(performance.now()));
-  return {
-    timing: { firstMs: marks[0] - t0, tokenMs: perToken(marks), steps: marks.length },
-    ids: generation.steps.map((s) => s.id),
-    prompt: generation.prompt.map((t) => t.id),
-  };
-}
-
-// The plain decode: the prompt's run, then one cached run per token, fetching logits and presents only.
-async function timePlain(session: ort.InferenceSession, model: AttentionModel, prompt: number[], ids: number[]): Promise<Timing> {
-  const inputs = model.graph.inputs;
-  const pasts = inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
-  const fetches = ['logits', ...pasts.map((n) => n.replace('past_key_values.', 'present.'))];
-  const argmax = (t: ort.Tensor): number => {
-    const vocab = t.dims[2];
-    const last = (t.data as Float32Array).subarray(t.data.length - vocab);
-    let best = 0;
-    for (let i = 1; i < vocab; i++) if (last[i] > last[best]) best = i;
-    return best;
-  };
-  const t0 = performance.now();
-  let out = await session.run(buildFeeds(inputs, prompt, [], model.folder.config), fetches);
-  argmax(out.logits);
-  const firstMs = performance.now() - t0;
-  const marks: number[] = [];
-  let length = prompt.length;
-  for (const id of ids) {
-    const tensors = Object.fromEntries(pasts.map((n) => [n, out[n.replace('past_key_values.', 'present.')]]));
-    out = await session.run(buildFeeds(inputs, [id], [], model.folder.config, { length, tensors }), fetches);
-    argmax(out.logits);
-    length++;
-    marks.push(performance.now());
-  }
-  return { firstMs, tokenMs: perToken(marks), steps: ids.length };
-}
-
-// The median time between consecutive tokens: a shared machine's stalls land in a few gaps, not all.
-function perToken(marks: number[]): number {
-  return median(marks.slice(1).map((m, i) => m - marks[i]));
-}
-
-/** Runs generate() against a plain decode on each fixture and prompt length, and prints the table. */
-export async function generationBench(runs: number, log: (line: string) => void): Promise<void> {
-  const models = [
-    { name: 'tinystories-656k (model_with_past.onnx)', location: path.join(FIXTURES, 'tinystories-656k', 'onnx', 'model_with_past.onnx') },
-    { name: 'tinystories-656k (checkpoint)', location: checkpointFolder('tinystories-656k') },
-    { name: 'stories260k (checkpoint)', location: checkpointFolder('stories260k') },
+function benchModels(options: BenchOptions, log: (line: string) => void): BenchModel[] {
+  const fixture = FIXTURE_PROMPTS.map((T) => ({ T, runs: options.runs }));
+  const shape = options.tokens.map((T) => ({ T, runs: Math.min(runsAt(options, T), SHAPE_RUNS) }));
+  const all: BenchModel[] = [
+    { key: 'tinystories-656k', name: 'tinystories-656k (model_with_past.onnx)', location: () => path.join(FIXTURES, 'tinystories-656k', 'onnx', 'model_with_past.onnx'), prompts: fixture },
+    { key: 'tinystories-656k', name: 'tinystories-656k (checkpoint)', location: () => checkpointFolder('tinystories-656k'), prompts: fixture },
+    { key: 'stories260k', name: 'stories260k (checkpoint)', location: () => checkpointFolder('stories260k'), prompts: fixture },
+    { key: QWEN_RANDOM, name: `${QWEN_RANDOM} (checkpoint)`, location: () => qwenRandomFolder(log), prompts: shape },
   ];
-  const lines = [
-    '| model | prompt T | new tokens | tokenMs | plainMs | ratio | firstMs | plainFirstMs |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
+  return all.filter((m) => options.models.includes(m.key));
+}
+
+/** Runs every row and prints the table. */
+export async function generationBench(options: BenchOptions, log: (line: string) => void): Promise<void> {
+  const enginePath = path.join(REPO_ROOT, 'dist', 'engine.js');
+  if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
+  const guard = new MemoryGuard({ ownBytes: OWN_LIMIT_BYTES, minAvailableBytes: MIN_AVAILABLE_BYTES }, (why) => {
+    log(`generate bench: stopping: ${why}`);
+    process.exit(3); // the series processes exit with their channel, and the engine with theirs
+  });
   const loadBefore = loadavg()[0];
-  for (const { name, location } of models) {
-    const model = await AttentionModel.load(location, 'cpu');
-    const dataDir = model.folder.onnxPath ? path.dirname(model.folder.onnxPath) : model.folder.dir;
-    const { session } = await openSession(model.graph.bytes, 'cpu', dataDir);
-    try {
-      for (const T of PROMPTS) {
-        const text = inputOfLength(loadTokenizer(model.folder.dir), T).text + UNFINISHED;
-        const mine: Timing[] = [];
-        const plain: Timing[] = [];
-        for (let run = 0; run <= runs; run++) {
-          const generated = await timeGenerate(model, text);
-          const baseline = await timePlain(session, model, generated.prompt, generated.ids);
-          if (run === 0) {
-            log(`generate bench: ${name}, prompt of ${generated.prompt.length} tokens, ${generated.ids.length} new`);
-            continue;
-          }
-          mine.push(generated.timing);
-          plain.push(baseline);
-        }
-        const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
-        const ratio = of(mine, 'tokenMs') / of(plain, 'tokenMs');
-        lines.push(`| ${name} | ${T}+ | ${mine[0].steps} | ${of(mine, 'tokenMs').toFixed(2)} | ${of(plain, 'tokenMs').toFixed(2)} | ` +
-          `${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} | ${of(mine, 'firstMs').toFixed(1)} | ${of(plain, 'firstMs').toFixed(1)} |`);
-      }
-    } finally {
-      await session.release();
-      await model.dispose();
-    }
+  const rows: Row[] = [];
+  try {
+    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath, options.warmupMs));
+  } finally {
+    guard.dispose();
   }
-  console.log(lines.join('\n'));
-  console.log(`\nmedians of ${runs} runs after one untimed run; CPU provider; ${NEW_TOKENS} new tokens at most (fewer when the model ends ` +
-    `its text); prompts are whole sentences of at least T tokens and an unfinished one; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
+  console.log(formatRows(rows));
+  console.log(`\nmedians of the timed runs (fixtures ${options.runs}, ${QWEN_RANDOM} ${Math.min(options.runs, SHAPE_RUNS)}, ` +
+    `${runsAt(options, LONG_ROW_FROM + 1)} past ${LONG_ROW_FROM} tokens) after untimed runs (at least one, and ${(options.warmupMs / 1000).toFixed(1)} s); ` +
+    `ratios are the median of each run's against its own plain decode; CPU provider; ${NEW_TOKENS} new tokens ` +
+    'at most (fewer when the model ends its text); prompts are whole sentences of at least T tokens and an unfinished one; ' +
+    `ratio ranges are the per-run ratios' min–max; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
+}
+
+// Per model: the generate() series of every prompt, then the engine series, each in a process of its own.
+async function modelRows(model: BenchModel, enginePath: string, warmupMs: number): Promise<Row[]> {
+  const location = model.location();
+  const tokenizer = loadTokenizer(resolveModelFolder(location).dir);
+  const prompts = model.prompts.map(({ T, runs }) => ({ text: inputOfLength(tokenizer, T).text + UNFINISHED, runs }));
+  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
+  const bare = await runSeries({ ...request, kind: 'bare' });
+  const engine = await runSeries({ ...request, kind: 'engine' });
+  return model.prompts.map(({ T }, i) => ({ model: model.name, prompt: T, steps: bare[i].steps, bare: bare[i], engine: engine[i] }));
+}
+
+// generate() must allocate as it does in the engine process, whose C allocator keeps freed blocks of
+// up to 32 MB for reuse (src/engine/engineMemory.ts): with glibc's defaults, and a collected heap
+// before each run, fetching a 455-token prompt's attention took 110 ms instead of 17 (fresh mmaps
+// and their page faults), next to 15 for the plain run. The plain decode runs with the same settings.
+function runSeries(request: SeriesRequest): Promise<SeriesResult[]> {
+  const child = fork(path.join(__dirname, 'generationSeries.ts'), [JSON.stringify(request)], {
+    env: { ...process.env, ...engineAllocatorEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let results: SeriesResult[] | undefined;
+    child.on('message', (message) => { results = message as SeriesResult[]; });
+    child.on('exit', (code) => (results ? resolve(results) : reject(new Error(`the ${request.kind} series of ${request.name} exited with ${code}`))));
+  });
+}
+
+function formatRows(rows: Row[]): string {
+  const lines = [
+    '| model | prompt T | new tokens | generate() ms/token | plain | ratio (runs) | engine ms/token | plain | ratio (runs) | ' +
+      'first token: generate() ms | engine ms | plain ms | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) {
+    const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
+    const cells = (s: SeriesResult): string => {
+      // Each run is paired with its own plain decode: the median of the pairs' ratios.
+      const each = s.ours.map((x, i) => x.tokenMs / s.plain[i].tokenMs);
+      const ratio = median(each);
+      return `${ms(of(s.ours, 'tokenMs'))} | ${ms(of(s.plain, 'tokenMs'))} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} ` +
+        `(${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`;
+    };
+    const plainFirst = median([...row.bare.plain, ...row.engine.plain].map((x) => x.firstMs));
+    const load = [...row.bare.load, ...row.engine.load];
+    lines.push(`| ${row.model} | ${row.prompt}+ | ${row.steps} | ${cells(row.bare)} | ${cells(row.engine)} | ` +
+      `${ms(of(row.bare.ours, 'firstMs'))} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
+      `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} |`);
+  }
+  return lines.join('\n');
+}
+
+// Two decimals below 10 ms, one below 1000, none above.
+function ms(x: number): string {
+  return x.toFixed(x < 10 ? 2 : x < 1000 ? 1 : 0);
 }

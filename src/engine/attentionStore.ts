@@ -9,8 +9,10 @@ import { AttentionViews, type AttentionShape as ViewShape } from '../attention/v
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
+import type { AttentionRows } from './generation/attentionRows';
 import { planStore, type AttentionShape } from './storeBudget';
 import { StoredInspection, type RecomputeLayer } from './storedInspection';
+import { planSequence, StoredSequence } from './storedSequence';
 
 export type { ViewShape };
 
@@ -29,12 +31,24 @@ export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32A
 /** The views module's answers (src/attention/views.ts). */
 export const attentionViews: ViewsFactory = (shape, layer, means) => new AttentionViews(shape, layer, means);
 
+// A continuation keeps rows, not layers: no means over heads.
+const NO_MEANS: MeanAccess = {
+  keeps: () => false,
+  mean: (layer) => {
+    throw new ChannelError('internal', `No mean over heads is kept for layer ${layer}.`);
+  },
+};
+
 /** The facts of an inspection a report carries besides its attention. */
 export type ReportFacts = Omit<ReportInput, 'layers'>;
 
 interface Entry {
-  stored: StoredInspection;
-  views: ViewAnswers;
+  stored: StoredInspection | StoredSequence;
+  /** What views of it see now: fixed for an inspection, one token longer per new row for a sequence. */
+  viewShape(): ViewShape;
+  // Made for viewsT tokens; a sequence's are made again once it has grown.
+  views?: ViewAnswers;
+  viewsT?: number;
   reserved: number;
   facts?: ReportFacts;
   // The layers of the view being answered now: views read only these.
@@ -53,31 +67,36 @@ export class AttentionStore {
    * in `onScreen` leave of the budget, and others evicted to fit it. Returns how it is kept.
    */
   open(id: number, shape: ViewShape, recompute: RecomputeLayer, onScreen: readonly number[] = []): StoreMode {
-    this.release(id);
-    this.onScreen = new Set(onScreen);
-    const kept = [...this.entries].filter(([other]) => this.onScreen.has(other));
-    const held = kept.reduce((sum, [, entry]) => sum + entry.reserved, 0);
     const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
-    const plan = planStore(dims, Math.max(0, this.budget - held));
-    for (const [other, entry] of [...this.entries]) {
-      if (this.total() + plan.reserved <= this.budget) break;
-      if (!this.onScreen.has(other)) this.evict(other, entry);
-    }
-    const stored = new StoredInspection(dims, plan, recompute);
-    const entry: Entry = { stored, reserved: plan.reserved, views: undefined as unknown as ViewAnswers };
-    const means: MeanAccess = { keeps: (layer) => stored.keepsMean(layer), mean: (layer) => stored.mean(layer) };
-    entry.views = this.views(shape, (layer) => {
-      const data = entry.pinned?.get(layer);
-      if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
-      return data;
-    }, means);
-    this.entries.set(id, entry);
+    const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room).reserved));
+    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute), reserved: plan.reserved, viewShape: () => shape });
     return plan.mode;
+  }
+
+  /**
+   * Starts keeping a continuation under `id`, the newest, as `open` does an inspection: its rows arrive
+   * with `append`, and it may grow to `longest.T` tokens, which is what it is planned and evicted for.
+   */
+  openSequence(id: number, longest: AttentionShape, onScreen: readonly number[] = []): StoreMode {
+    const plan = planSequence(longest, this.admit(id, onScreen, (room) => planSequence(longest, room).reserved));
+    const stored = new StoredSequence(longest.layers, plan);
+    this.entries.set(id, {
+      stored, reserved: plan.reserved,
+      viewShape: () => ({ ...stored.shape, special: stored.specialTokens.slice(), causal: true }),
+    });
+    return plan.mode;
+  }
+
+  /** The next rows of continuation `id` and whether each of their tokens is special. */
+  append(id: number, rows: AttentionRows, special: readonly boolean[]): void {
+    const stored = this.entries.get(id)?.stored;
+    if (stored instanceof StoredSequence) stored.append(rows, special);
   }
 
   /** Layer `layer` of inspection `id` arrived from the run: float32, or its half bits when kept as float16. */
   put(id: number, layer: number, data: Float32Array | Uint16Array): void {
-    this.entries.get(id)?.stored.put(layer, data);
+    const stored = this.entries.get(id)?.stored;
+    if (stored instanceof StoredInspection) stored.put(layer, data);
   }
 
   /** The run of `id` ended (with `error` when it failed): views of layers it never computed fail. */
@@ -94,13 +113,14 @@ export class AttentionStore {
   /** Answers `request` about inspection `id`, waiting for layers not computed yet (abortable by `signal`). */
   async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
     const entry = this.use(id);
-    const means = entry.views.needsMeans?.(request) ?? [];
-    if (means.length > 0) await entry.stored.arrivals(means, signal);
-    const layers = await entry.stored.resident(entry.views.needs(request), signal);
+    const views = this.viewsOf(entry);
+    const means = views.needsMeans?.(request) ?? [];
+    if (means.length > 0 && entry.stored instanceof StoredInspection) await entry.stored.arrivals(means, signal);
+    const layers = await entry.stored.resident(views.needs(request), signal);
     if (this.entries.get(id) !== entry) throw evicted(id);
     entry.pinned = layers;
     try {
-      return entry.views.answer(request);
+      return views.answer(request);
     } finally {
       entry.pinned = undefined;
     }
@@ -120,7 +140,8 @@ export class AttentionStore {
   /** How inspection `id` is kept and the bytes it holds now (`meanBytes` of them its means over heads); undefined when it is not kept. */
   usage(id: number): { mode: StoreMode; bytes: number; meanBytes: number } | undefined {
     const entry = this.entries.get(id);
-    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes, meanBytes: entry.stored.meanBytes };
+    const meanBytes = entry?.stored instanceof StoredInspection ? entry.stored.meanBytes : 0;
+    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes, meanBytes };
   }
 
   /** The inspections kept, least recently used first. */
@@ -135,6 +156,39 @@ export class AttentionStore {
     this.entries.delete(id);
     entry.stored.drop(evicted(id));
     this.onScreen.delete(id);
+  }
+
+  // Releases `id`, takes the inspections on screen from the budget and evicts others, least recently
+  // used first, until what `reserve` plans in the room left fits: returns that room.
+  private admit(id: number, onScreen: readonly number[], reserve: (room: number) => number): number {
+    this.release(id);
+    this.onScreen = new Set(onScreen);
+    const kept = [...this.entries].filter(([other]) => this.onScreen.has(other));
+    const held = kept.reduce((sum, [, entry]) => sum + entry.reserved, 0);
+    const room = Math.max(0, this.budget - held);
+    const reserved = reserve(room);
+    for (const [other, entry] of [...this.entries]) {
+      if (this.total() + reserved <= this.budget) break;
+      if (!this.onScreen.has(other)) this.evict(other, entry);
+    }
+    return room;
+  }
+
+  private viewsOf(entry: Entry): ViewAnswers {
+    const shape = entry.viewShape();
+    if (entry.views && entry.viewsT === shape.T) return entry.views;
+    const stored = entry.stored;
+    const means: MeanAccess = stored instanceof StoredInspection
+      ? { keeps: (layer) => stored.keepsMean(layer), mean: (layer) => stored.mean(layer) }
+      : NO_MEANS;
+    const views = this.views(shape, (layer) => {
+      const data = entry.pinned?.get(layer);
+      if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
+      return data;
+    }, means);
+    entry.views = views;
+    entry.viewsT = shape.T;
+    return views;
   }
 
   private evict(id: number, entry: Entry): void {

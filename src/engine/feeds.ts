@@ -29,7 +29,7 @@ export function buildFeeds(inputs: GraphInput[], ids: number[], typeIds: number[
     const name = input.name;
     if (name === 'input_ids') feeds[name] = intTensor(input, ids);
     // The mask covers the cached positions and the new ones; positions go on from the cache's end.
-    else if (name === 'attention_mask') feeds[name] = intTensor(input, new Array<number>(total).fill(1));
+    else if (name === 'attention_mask') feeds[name] = onesTensor(input, total);
     else if (name === 'position_ids') feeds[name] = intTensor(input, ids.map((_, i) => before + i));
     else if (name === 'token_type_ids') feeds[name] = intTensor(input, typeIds.length === T ? typeIds : new Array<number>(T).fill(0));
     else if (name.startsWith('past_key_values') || name.startsWith('past_key') || name.startsWith('past_value')) feeds[name] = past?.tensors[name] ?? emptyPast(input, config);
@@ -56,6 +56,15 @@ function intTensor(input: GraphInput, values: number[]): ort.Tensor {
     return new ort.Tensor('int64', data, dims);
   }
   throw new EngineError('onnx-invalid', `The model's input "${input.name}" has an unsupported element type (${input.elemType}).`);
+}
+
+// [1, length] of ones, filled as the typed array it is: a generated token's mask covers every
+// position so far, and converting each one from a number is most of what building its feeds costs.
+function onesTensor(input: GraphInput, length: number): ort.Tensor {
+  const dims = [1, length];
+  if (input.elemType === INT32) return new ort.Tensor('int32', new Int32Array(length).fill(1), dims);
+  if (input.elemType === INT64 || input.elemType === 0) return new ort.Tensor('int64', new BigInt64Array(length).fill(1n), dims);
+  return intTensor(input, []); // refuses the element type in the words every int input uses
 }
 
 // A KV-cache input of length 0: the graph then behaves as a plain full-sequence pass.

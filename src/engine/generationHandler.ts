@@ -1,13 +1,12 @@
 // The engine's answer to 'generate': the pipeline continues the text, and the attention store keeps
-// the whole sequence under the request's inspection id so that every view works on it. After the
-// prompt's run the entry is the prompt's [T][T]; after each new token it is reopened one position
-// larger, the token's row filled in (zeros past its own position, as a causal model's rows are), so
-// a view asked after a step's event already sees that token. Rebuilding costs layers × heads × N²
-// floats per token, small next to the token's own run for the sequences a person reads.
-import type { GenerateParams, GenerationDone, GenerationEvent, Token } from '../protocol';
+// the whole sequence under the request's inspection id so that every view works on it. The prompt's
+// rows go into the store as its run computes them, then each new token's row: appended, never a
+// rebuild of what is there, so a token costs its own L × H × T row. A token is announced once its row
+// is in, so a view asked after a step's event already sees it.
+import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, InspectionStarted, Token } from '../protocol';
 import type { AttentionStore, ReportFacts } from './attentionStore';
-import type { GenerationStep } from './generation/generate';
-import { sequenceAttention } from './generation/sequence';
+import { rowHeads, rowWidth } from './generation/attentionRows';
+import { stepRows } from './generation/sequence';
 import type { Pipeline } from './pipeline';
 import { budgetBytes } from './storeBudget';
 
@@ -17,46 +16,49 @@ export async function generateInto(
   emit: (event: GenerationEvent) => void, signal: AbortSignal,
 ): Promise<GenerationDone> {
   const id = params.inspection;
-  let prompt: Token[] = [];
-  let promptAttention: Float32Array[] = [];
-  const steps: GenerationStep[] = [];
-  let facts: Omit<ReportFacts, 'tokens' | 'generated'> | undefined;
-  // Puts the sequence so far into the store, replacing what it held under `id`.
-  const keep = (): void => {
-    const tokens = [...prompt, ...steps.map(({ id: tokenId, text, start, end, special }) => ({ id: tokenId, text, start, end, special }))];
-    const layers = sequenceAttention({ prompt, promptAttention, steps });
-    const heads = layers[0] ? layers[0].length / (tokens.length * tokens.length) : 0;
-    const shape = { T: tokens.length, heads, layers: layers.length, special: tokens.map((t) => t.special), causal: true };
-    // The rows are kept here as well, so a layer the store lets go is rebuilt exactly from them.
-    const upTo = steps.slice();
-    store.open(id, shape, async (layer) => sequenceAttention({ prompt, promptAttention, steps: upTo })[layer], params.onScreen);
-    layers.forEach((data, layer) => store.put(id, layer, data));
-    store.end(id);
-    const text = params.text + steps.map((s) => s.added).join('');
-    if (facts) store.describe(id, { ...facts, text, tokens, generated: steps.map(({ step, id: tokenId, text, start, end, topk }) => ({ step, id: tokenId, text, start, end, topk })) });
+  const tokens: Token[] = [];
+  const generated: GeneratedToken[] = [];
+  let text = params.text;
+  let longest = 0;
+  let started: InspectionStarted | undefined;
+  // The report's facts for the sequence so far: copies, so a report being written keeps its own.
+  const describe = (): void => {
+    if (!started) return;
+    const facts: ReportFacts = {
+      model: { ...started.model, provider: started.provider }, text, tokens: tokens.slice(), warnings: [], generated: generated.slice(),
+    };
+    store.describe(id, facts);
   };
   try {
     store.budget = budgetBytes(params.memoryBudgetMB);
     const { generation, timings } = await pipeline.generate(
       { ...params, temperature: params.temperature || undefined },
       (step) => {
-        steps.push(step);
-        keep();
         const { attention: _rows, position: _position, ...token } = step;
+        store.append(id, stepRows(step), [step.special]);
+        tokens.push({ id: step.id, text: step.text, start: step.start, end: step.end, special: step.special });
+        generated.push({ step: step.step, id: step.id, text: step.text, start: step.start, end: step.end, topk: step.topk });
+        text += step.added;
+        describe();
         emit({ type: 'step', ...token });
       },
       signal,
       {
         onProgress: (stage) => emit({ type: 'progress', stage }),
-        onPrompt: (tokens, attention, model) => {
-          prompt = tokens;
-          promptAttention = attention;
-          const heads = attention[0] ? attention[0].length / (tokens.length * tokens.length) : model.info.heads;
-          facts = { model: { ...model.info, heads, provider: model.provider }, text: params.text, warnings: [] };
-          keep();
-          emit({
-            type: 'started', model: { ...model.info, heads }, tokens, provider: model.provider, attempts: model.attempts, warnings: [],
-          });
+        onPrompt: (prompt, length, model) => {
+          tokens.push(...prompt);
+          longest = length;
+          started = { type: 'started', model: { ...model.info }, tokens: prompt, provider: model.provider, attempts: model.attempts, warnings: [] };
+        },
+        onPromptRows: (rows) => {
+          const heads = rowHeads(rows);
+          if (rows.from === 0) store.openSequence(id, { layers: rows.layers.length, heads, T: longest }, params.onScreen);
+          store.append(id, rows, tokens.slice(rows.from, rowWidth(rows)).map((t) => t.special));
+          if (rowWidth(rows) < tokens.length || !started) return;
+          // The prompt is in: its tokens go out with the head count its rows have.
+          started.model.heads = heads;
+          describe();
+          emit(started);
         },
       },
     );

@@ -6,7 +6,7 @@ import type {
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError, throwIfCancelled } from './errors';
-import { generate, type GenerateOptions, type Generation, type GenerationStep } from './generation/generate';
+import { generate, type GenerateOptions, type Generation, type GenerationHooks, type GenerationStep } from './generation/generate';
 import { inspectedInput } from './inspectedInput';
 import type { StageInputs } from './stagedSessions';
 
@@ -51,6 +51,12 @@ export interface InspectionRun {
 /** A continuation to write: the model and text as an inspection names them, and how to choose tokens. */
 export type GenerateRequest = Pick<InspectOptions, 'model' | 'text' | 'provider' | 'precision' | 'cacheDir'> & GenerateOptions;
 
+/** Where a continuation's prompt goes: its tokens before its run (with the model), then its attention. */
+export interface GenerationDelivery {
+  onPrompt?(prompt: Token[], longest: number, model: AttentionModel): void;
+  onPromptRows?: GenerationHooks['onPromptRows'];
+}
+
 /** A written continuation, the model that wrote it, and what it cost. */
 export interface GenerationRun {
   generation: Generation;
@@ -76,13 +82,15 @@ export class Pipeline {
    * `onStep` hears each token as it is written, `signal` stops between tokens.
    */
   generate(request: GenerateRequest, onStep?: (step: GenerationStep) => void, signal?: AbortSignal,
-    delivery: Pick<Delivery, 'onProgress'> & { onPrompt?: (prompt: Token[], attention: Float32Array[], model: AttentionModel) => void } = {}): Promise<GenerationRun> {
+    delivery: Pick<Delivery, 'onProgress'> & GenerationDelivery = {}): Promise<GenerationRun> {
     const run = this.queue.then(async (): Promise<GenerationRun> => {
       const t0 = performance.now();
       const { model, loadMs } = await this.modelFor(request, delivery);
       const t1 = performance.now();
-      const generation = await generate(model, request.text, request, onStep, signal,
-        delivery.onPrompt && ((prompt, attention) => delivery.onPrompt!(prompt, attention, model)));
+      const generation = await generate(model, request.text, request, onStep, signal, {
+        onPrompt: delivery.onPrompt && ((prompt, longest) => delivery.onPrompt!(prompt, longest, model)),
+        onPromptRows: delivery.onPromptRows,
+      });
       const runMs = performance.now() - t1;
       return {
         generation, model: { ...model.info, provider: model.provider },

@@ -33,6 +33,15 @@ describe('bench arguments', () => {
     assert.throws(() => parseArgs(['--models', 'qwen2.5-0.5b-random']), /unknown model/);
   });
 
+  it('--generate writes on the causal fixtures and the Qwen shape at 128 and 512 tokens; --long adds 2048', () => {
+    const options = parseArgs(['--generate']);
+    assert.deepEqual(options.models, ['tinystories-656k', 'stories260k', 'qwen2.5-0.5b-random']);
+    assert.deepEqual(options.tokens, [128, 512]);
+    assert.deepEqual(parseArgs(['--generate', '--long']).tokens, [128, 512, 2048]);
+    assert.deepEqual(parseArgs(['--generate', '--models', 'stories260k', '--tokens', '2048']).tokens, [2048]);
+    assert.throws(() => parseArgs(['--generate', '--models', 'bert-tiny-random']), /unknown model bert-tiny-random for --generate/);
+  });
+
   it('repeats long rows at most three times', () => {
     const options = parseArgs(['--scale', '--long', '--runs', '7']);
     assert.equal(runsAt(options, 512), 7);
@@ -40,9 +49,10 @@ describe('bench arguments', () => {
     assert.equal(runsAt(parseArgs(['--scale', '--runs', '1']), 4096), 1);
   });
 
-  it('refuses --long without --stages or --scale, and two modes at once', () => {
-    assert.throws(() => parseArgs(['--long']), (err: unknown) => err instanceof UsageError && /--long goes with --stages or --scale/.test(err.message));
+  it('refuses --long without --stages, --scale or --generate, and two modes at once', () => {
+    assert.throws(() => parseArgs(['--long']), (err: unknown) => err instanceof UsageError && /--long goes with --stages, --scale or --generate/.test(err.message));
     assert.equal(parseArgs(['--stages', '--long']).long, true);
+    assert.equal(parseArgs(['--generate', '--long']).long, true);
     assert.deepEqual(parseArgs(['--stages']).tokens, ALL_TOKENS);
     assert.throws(() => parseArgs(['--scale', '--loading']), /separate runs/);
     assert.throws(() => parseArgs(['--scale', '--stages']), /separate runs/);

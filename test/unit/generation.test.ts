@@ -192,6 +192,27 @@ describe('generation: choosing tokens and writing text', () => {
     counts.forEach((c, i) => assert.ok(Math.abs(c / n - p[i]) < 0.015, `token ${i}: ${c / n} vs ${p[i]}`));
   });
 
+  it('a long continuation\'s text is the decoded ids, one decode per token', async () => {
+    const model = await AttentionModel.load(path.join(MODELS_DIR, 'stories260k'), 'cpu');
+    try {
+      const spanish = golden('stories260k').find((p) => p.id === 'spanish')!;
+      const ids = [...spanish.input_ids, ...spanish.input_ids.slice(1), ...spanish.input_ids.slice(1)];
+      const cut = 5;
+      let decodes = 0;
+      const counted = { decode: (some: number[]) => { decodes++; return model.tokenizer.decode(some); } };
+      const prompt = model.tokenizer.decode(ids.slice(0, cut));
+      const written = new Continuation(counted, prompt, ids.slice(0, cut));
+      const ranges = ids.slice(cut).map((id) => written.add(id));
+      assert.equal(written.text, model.tokenizer.decode(ids));
+      assert.equal(ranges.map((r) => written.text.slice(r.start, r.end)).join(''), written.added);
+      // A fresh context every LOOKBEHIND tokens, and again after a character split over byte pieces.
+      const tokens = ids.length - cut;
+      assert.ok(decodes < tokens * 1.5, `${decodes} decodes for ${tokens} tokens`);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('byte pieces of one character: the first is empty, the last spans the character', async () => {
     const model = await AttentionModel.load(path.join(MODELS_DIR, 'stories260k'), 'cpu');
     try {

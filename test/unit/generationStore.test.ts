@@ -3,12 +3,15 @@
 // plus each new token's own row, exactly what the pipeline's generation returns.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AttentionStore } from '../../src/engine/attentionStore';
 import { engineHandlers } from '../../src/engine/engineHandlers';
-import { sequenceAttention } from '../../src/engine/generation/sequence';
+import { sequenceAttention, sequenceTokens } from '../../src/engine/generation/sequence';
 import { Pipeline } from '../../src/engine/pipeline';
 import type { GenerationDone, GenerationEvent, GenerationStepEvent } from '../../src/protocol';
+import type { Report } from '../../src/report/report';
 import { MODELS_DIR } from './fixtures';
 
 const MODEL = path.join(MODELS_DIR, 'tinystories-656k');
@@ -55,6 +58,48 @@ describe('generate in the engine', () => {
     const report = store.about(7).facts;
     assert.equal(report?.generated?.length, 6);
     assert.equal(report?.text, TEXT + done.continuation);
+  });
+
+  it('holds the prompt\'s rows and then each token\'s own row: nothing is rebuilt per token', async () => {
+    const store = new AttentionStore(256 * 2 ** 20);
+    const handlers = engineHandlers(pipeline, store);
+    const held: number[] = [];
+    let shape = { layers: 0, heads: 0, T: 0 };
+    await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 5, inspection: 8 }, {
+      signal: new AbortController().signal,
+      emit: (event: GenerationEvent) => {
+        if (event.type === 'started') shape = { layers: event.model.layers, heads: event.model.heads, T: event.tokens.length };
+        if (event.type === 'step') held.push(store.usage(8)!.bytes);
+      },
+    } as never);
+    const { layers, heads, T } = shape;
+    // The prompt's run is T rows of T keys; new token s adds one row of T + s + 1 keys.
+    const expected = held.map((_, s) => 4 * layers * heads * (T * T + Array.from({ length: s + 1 }, (__, i) => T + i + 1).reduce((a, b) => a + b, 0)));
+    assert.deepEqual(held, expected);
+    assert.equal(store.usage(8)!.mode, 'float32');
+  });
+
+  it('its report from the store is the whole sequence: tokens, written tokens and every row', async () => {
+    const store = new AttentionStore(256 * 2 ** 20);
+    const handlers = engineHandlers(pipeline, store);
+    const signal = new AbortController().signal;
+    await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 5, inspection: 9 }, { signal, emit: () => undefined } as never);
+    const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-generated-report-'));
+    try {
+      const file = path.join(dir, 'report.json');
+      await handlers.report({ inspection: 9, file, format: 'json' }, { signal, emit: () => undefined } as never);
+      const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+      const direct = await pipeline.generate({ model: MODEL, text: TEXT, maxNewTokens: 5 });
+      assert.deepEqual(report.tokens.map((t) => t.id), sequenceTokens(direct.generation).map((t) => t.id));
+      assert.deepEqual(report.generated?.map((g) => g.id), direct.generation.steps.map((s) => s.id));
+      const N = report.tokens.length;
+      const expected = sequenceAttention(direct.generation);
+      report.attention.forEach((layer, l) => layer.forEach((head, h) => head.forEach((row, q) => row.forEach((v, k) => {
+        assert.ok(Math.abs(v - expected[l][(h * N + q) * N + k]) < 1e-6, `layer ${l} head ${h} [${q}, ${k}]`);
+      }))));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an encoder in the user\'s words', async () => {

@@ -4,7 +4,9 @@
 // of a few preceding ids with it, less the same without it; whatever the decoder does at the
 // start of a sequence (dropping a leading space) then happens to both and cancels out.
 
-// Ids decoded before the new ones: enough for a character split over byte pieces (4) and some context.
+// Ids decoded before the new ones: at least enough for a character split over byte pieces (4) and
+// some context. The window starts at a multiple of it, so for LOOKBEHIND tokens in a row it starts at
+// the same id and one token's decoded text is the next one's text before: one decode per token.
 const LOOKBEHIND = 8;
 // What a decoder writes for bytes that do not (yet) form a character.
 const INCOMPLETE = '\uFFFD';
@@ -20,6 +22,8 @@ export class Continuation {
   /** Index in `ids` of the first id whose text has not been written yet. */
   private written: number;
   private whole: string;
+  // The last decode: ids[from, to) gave `text`.
+  private last = { from: 0, to: 0, text: '' };
 
   constructor(private readonly tokenizer: Decoding, readonly prompt: string, promptIds: number[]) {
     this.ids = [...promptIds];
@@ -43,9 +47,11 @@ export class Continuation {
    */
   add(id: number): { start: number; end: number } {
     this.ids.push(id);
-    const from = Math.max(0, this.written - LOOKBEHIND);
-    const before = this.tokenizer.decode(this.ids.slice(from, this.written));
+    const from = Math.max(0, Math.floor(this.written / LOOKBEHIND) * LOOKBEHIND - LOOKBEHIND);
+    const { last } = this;
+    const before = last.from === from && last.to === this.written ? last.text : this.tokenizer.decode(this.ids.slice(from, this.written));
     const after = this.tokenizer.decode(this.ids.slice(from));
+    this.last = { from, to: this.ids.length, text: after };
     // A decoder that rewrites earlier text once more follows (rare) loses the context, not the token.
     const piece = after.startsWith(before) ? after.slice(before.length) : this.tokenizer.decode(this.ids.slice(this.written));
     const start = this.whole.length;

@@ -4,6 +4,11 @@
 // (no logits) and the graph's outputs (no presents). Cutting is not worth it here either: a step
 // feeds one token, so there is no large layer to deliver early, and handing the residual stream
 // from stage to stage would add a session run per layer to every token.
+//
+// With a cache, the prompt runs in chunks of rows: each chunk feeds its tokens after the cache of
+// the ones before, so its attention outputs are exactly its rows ([heads][chunk][keys so far]), and
+// no run holds more than CHUNK_BYTES of attention (a 2048-token prompt of a 24-layer, 14-head model
+// would otherwise hand back 5.6 GB from one run, beside onnxruntime's own copy).
 import type * as ort from 'onnxruntime-node';
 import { decodeFloat16 } from '../../attention/quantize';
 import type { Provider } from '../../protocol';
@@ -12,32 +17,49 @@ import { buildFeeds, type PastFeeds } from '../feeds';
 import type { ModelConfig } from '../modelFolder';
 import { openSession } from '../providers';
 import type { ExposedGraph } from '../surgery';
+import type { AttentionRows } from './attentionRows';
+import { NEXT_TOKEN_PROBABILITIES, withNextTokenProbabilities } from './nextToken';
 
 /** What a run gives for its last position. */
 export interface LastPosition {
-  /** Scores over the vocabulary for the token that follows. */
+  /** Scores over the vocabulary for the token that follows (a view into the run's output). */
   logits: Float32Array;
+  /** softmax(logits), as the graph computed it. */
+  probabilities: Float32Array;
   /** Per layer, [heads][keys]: the last fed token's attention over every position up to its own. */
   rows: Float32Array[];
 }
 
-/** A sequence decoded so far: its ids and, when the graph keeps one, its KV cache. */
+/** A sequence decoded so far: its length, and its KV cache or (without one) its ids. */
 export interface DecodingState {
-  ids: number[];
+  length: number;
+  /** Every id so far, kept only without a cache (each step then runs the whole sequence). */
+  ids?: number[];
   past?: PastFeeds;
 }
 
 const LOGITS = 'logits';
+/** The most attention one prompt chunk's run hands back: L × H × rows × keys × 4 bytes. */
+export const CHUNK_BYTES = 256 * 2 ** 20;
 
 /** Runs a causal graph a token at a time, from its KV cache when it has one. */
 export class Decoder {
+  // Past input names and the present outputs that fill them next step, in the same order.
+  private readonly pasts: string[];
+  private readonly presents: string[];
+  private readonly fetches: string[];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly graph: ExposedGraph,
     private readonly config: ModelConfig,
     /** Past input name → the present output that fills it next step; undefined without a cache. */
     private readonly cache: Map<string, string> | undefined,
-  ) {}
+  ) {
+    this.pasts = [...cache?.keys() ?? []];
+    this.presents = [...cache?.values() ?? []];
+    this.fetches = [LOGITS, NEXT_TOKEN_PROBABILITIES, ...this.presents, ...graph.attentionOutputs];
+  }
 
   /** Opens the generation session over the model's surgered graph; `provider` is the one its inspection runs on. */
   static async open(graph: ExposedGraph, provider: string, dataDir: string, config: ModelConfig, modelId: string): Promise<Decoder> {
@@ -47,7 +69,7 @@ export class Decoder {
         'language-model head, so it cannot write. Generation needs a causal language model.',
         `outputs: ${graph.outputs.join(', ')}`);
     }
-    const { session } = await openSession(graph.bytes, provider as Provider, dataDir);
+    const { session } = await openSession(withNextTokenProbabilities(graph, LOGITS), provider as Provider, dataDir);
     return new Decoder(session, graph, config, cacheOf(graph));
   }
 
@@ -56,38 +78,76 @@ export class Decoder {
     return this.cache !== undefined;
   }
 
-  /** Runs the prompt: its attention per layer ([heads][T][T]), its last position, and the state to go on from. */
-  async prefill(ids: number[]): Promise<{ attention: Float32Array[]; last: LastPosition; state: DecodingState }> {
-    const { out, last, state } = await this.run(ids, { ids: [] });
-    return { attention: this.graph.attentionOutputs.map((name) => out[name].data as Float32Array), last, state };
+  /**
+   * Runs the prompt, handing its attention to `onRows` as it is computed (with a cache, in chunks of
+   * rows whose attention stays within `chunkBytes`; whole without), and returns its last position and
+   * the state to go on from.
+   */
+  async prefill(ids: number[], onRows: (rows: AttentionRows) => void = () => undefined, chunkBytes = CHUNK_BYTES):
+  Promise<{ last: LastPosition; state: DecodingState }> {
+    if (!this.cache) {
+      const out = await this.run(ids, undefined);
+      onRows({ from: 0, count: ids.length, layers: this.graph.attentionOutputs.map((name) => out[name].data as Float32Array) });
+      return { last: this.lastOf(out, false), state: { length: ids.length, ids: ids.slice() } };
+    }
+    const chunk = this.chunkRows(ids.length, chunkBytes);
+    let state: DecodingState = { length: 0 };
+    let out: ort.InferenceSession.OnnxValueMapType | undefined;
+    for (let from = 0; from < ids.length; from += chunk) {
+      const fresh = ids.slice(from, from + chunk);
+      out = await this.run(fresh, state.past);
+      onRows({ from, count: fresh.length, layers: this.graph.attentionOutputs.map((name) => out![name].data as Float32Array) });
+      state = { length: from + fresh.length, past: this.pastOf(out, from + fresh.length) };
+    }
+    return { last: this.lastOf(out!, true), state };
   }
 
   /** Feeds one more token: its own attention row, the logits after it, and the state that includes it. */
   async extend(state: DecodingState, id: number): Promise<{ last: LastPosition; state: DecodingState }> {
-    const { last, state: next } = await this.run([id], state);
-    return { last, state: next };
+    const length = state.length + 1;
+    if (!this.cache) {
+      const ids = [...state.ids!, id];
+      const out = await this.run(ids, undefined);
+      return { last: this.lastOf(out, false), state: { length, ids } };
+    }
+    const out = await this.run([id], state.past);
+    return { last: this.lastOf(out, true), state: { length, past: this.pastOf(out, length) } };
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
 
-  // Feeds `fresh` after `state`: only the new ids with the cache, else the whole sequence again.
-  private async run(fresh: number[], state: DecodingState) {
-    const ids = [...state.ids, ...fresh];
-    const fed = this.cache ? fresh : ids;
-    const feeds = buildFeeds(this.graph.inputs, fed, [], this.config, this.cache ? state.past : undefined);
-    const fetches = [LOGITS, ...(this.cache?.values() ?? []), ...this.graph.attentionOutputs];
-    const out = await this.session.run(feeds, fetches);
-    const last: LastPosition = {
+  // Rows per prompt chunk: as many as keep a chunk's attention within `bytes` at the prompt's full
+  // width (at least one). Small prompts run in one chunk, as without a cache.
+  private chunkRows(T: number, bytes: number): number {
+    const layers = this.graph.attentionOutputs.length;
+    const heads = this.config.num_attention_heads ?? this.config.n_head ?? 1;
+    return Math.max(1, Math.floor(bytes / (4 * layers * heads * T)));
+  }
+
+  // Feeds `ids` after the cache `past` (none: from position 0).
+  private run(ids: number[], past: PastFeeds | undefined): Promise<ort.InferenceSession.OnnxValueMapType> {
+    return this.session.run(buildFeeds(this.graph.inputs, ids, [], this.config, past), this.fetches);
+  }
+
+  private pastOf(out: ort.InferenceSession.OnnxValueMapType, length: number): PastFeeds {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (let i = 0; i < this.pasts.length; i++) tensors[this.pasts[i]] = out[this.presents[i]];
+    return { length, tensors };
+  }
+
+  // A one-token run's attention outputs are [1, heads, 1, keys]: exactly the rows, handed on as they
+  // are; a whole-sequence run's need the last row cut out of each head.
+  private lastOf(out: ort.InferenceSession.OnnxValueMapType, oneRowRuns: boolean): LastPosition {
+    return {
       logits: lastLogits(out[LOGITS]),
-      rows: this.graph.attentionOutputs.map((name) => lastRow(out[name])),
+      probabilities: out[NEXT_TOKEN_PROBABILITIES].data as Float32Array,
+      rows: this.graph.attentionOutputs.map((name) => {
+        const tensor = out[name];
+        return oneRowRuns && tensor.dims[2] === 1 ? tensor.data as Float32Array : lastRow(tensor);
+      }),
     };
-    const past = this.cache && {
-      length: ids.length,
-      tensors: Object.fromEntries([...this.cache].map(([input, present]) => [input, out[present]])),
-    };
-    return { out, last, state: { ids, past } };
   }
 }
 
@@ -101,13 +161,14 @@ function cacheOf(graph: ExposedGraph): Map<string, string> | undefined {
   return new Map(pairs);
 }
 
-// logits [1, T, vocab] → the last position's, as float32 (half-precision graphs give float16).
+// logits [1, T, vocab] → the last position's, as float32 (half-precision graphs give float16). The
+// run's output is fresh and nothing else holds it, so float32 logits are a view, not a copy.
 function lastLogits(tensor: ort.Tensor): Float32Array {
   const vocab = tensor.dims[tensor.dims.length - 1];
   const end = tensor.data.length;
   if (tensor.type === 'float16') return decodeFloat16((tensor.data as Uint16Array).subarray(end - vocab, end));
   if (tensor.type !== 'float32') throw new EngineError('not-generative', `The model's logits are ${tensor.type}, which Attention Lens cannot read.`);
-  return (tensor.data as Float32Array).slice(end - vocab, end);
+  return (tensor.data as Float32Array).subarray(end - vocab, end);
 }
 
 // attention [1, heads, T, keys] → row T − 1 of each head, [heads][keys].

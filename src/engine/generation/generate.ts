@@ -10,8 +10,9 @@ import type { GeneratedToken, Token, TokenCandidate } from '../../protocol';
 import type { AttentionModel } from '../attentionModel';
 import { modelContext } from '../context';
 import { EngineError } from '../errors';
+import type { AttentionRows } from './attentionRows';
 import { Continuation } from './continuation';
-import { chooseToken, isSampling, mostLikely, softmax, type Sampling } from './sampling';
+import { chooseToken, isSampling, mostLikely, type Sampling } from './sampling';
 import { freshSeed, seededRandom } from './seededRandom';
 import { endOfSequenceIds } from './stopTokens';
 
@@ -53,8 +54,8 @@ export interface Generation {
   text: string;
   /** What the model wrote. */
   continuation: string;
-  /** Per layer, [heads][T][T] for the prompt's T tokens. */
-  promptAttention: Float32Array[];
+  /** The prompt's attention as its run gave it: runs of rows that together cover its T tokens. */
+  promptRows: AttentionRows[];
   steps: GenerationStep[];
   stopped: StopReason;
   /** The seed the draws used; absent when greedy. */
@@ -63,13 +64,21 @@ export interface Generation {
   cached: boolean;
 }
 
+/** What a caller hears of a continuation besides its steps. */
+export interface GenerationHooks {
+  /** The prompt's tokens, before its run; the whole sequence will be at most `longest` tokens. */
+  onPrompt?(prompt: Token[], longest: number): void;
+  /** The prompt's attention, a run of rows at a time, in order (the buffers are the caller's to keep). */
+  onPromptRows?(rows: AttentionRows): void;
+}
+
 /**
- * Continues `text` with `model`, calling `onStep` as each token is written; `signal` stops it between
- * tokens. `onPrompt` hears the prompt's tokens and attention once its run is over, before any step.
+ * Continues `text` with `model`, calling `onStep` as each token is written (the next token waits for
+ * a promise it returns); `signal` stops it between tokens. `hooks` hear the prompt's tokens before
+ * its run and its attention as it is computed.
  */
 export async function generate(model: AttentionModel, text: string, options: GenerateOptions = {},
-  onStep?: (step: GenerationStep) => void, signal?: AbortSignal,
-  onPrompt?: (prompt: Token[], attention: Float32Array[]) => void): Promise<Generation> {
+  onStep?: (step: GenerationStep) => void | Promise<void>, signal?: AbortSignal, hooks: GenerationHooks = {}): Promise<Generation> {
   if (!model.info.causal) {
     throw new EngineError('not-generative',
       `${model.info.id} is an encoder: it reads the whole text at once in both directions and cannot write a continuation. ` +
@@ -88,25 +97,30 @@ export async function generate(model: AttentionModel, text: string, options: Gen
   const maxNew = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   const written = new Continuation(model.tokenizer, text, prompt.map((t) => t.id));
   stopIfAsked(signal);
-  const first = await decoder.prefill(prompt.map((t) => t.id));
-  let { last, state } = first;
-  onPrompt?.(prompt, first.attention);
+  hooks.onPrompt?.(prompt, Math.min(limit, prompt.length + maxNew));
+  const promptRows: AttentionRows[] = [];
+  let { last, state } = await decoder.prefill(prompt.map((t) => t.id), (rows) => {
+    promptRows.push(rows);
+    hooks.onPromptRows?.(rows);
+  });
   const steps: GenerationStep[] = [];
   let stopped: StopReason = 'limit';
   for (let step = 0; step < maxNew; step++) {
     stopIfAsked(signal);
-    const id = chooseToken(last.logits, options, random);
-    const probabilities = softmax(last.logits);
+    // What the report shows is at temperature 1, whatever the draw used; greedy takes the likeliest
+    // (the argmax of the logits, but for two whose float32 probabilities tie).
+    const likely = mostLikely(last.probabilities, CANDIDATES);
+    const id = isSampling(options) ? chooseToken(last.logits, options, random) : likely[0].id;
+    const topk = likely.map((c): TokenCandidate => ({ id: c.id, text: piece(model, c.id), p: c.p }));
     const next = await decoder.extend(state, id);
-    const special = model.tokenizer.isSpecial(id);
     const range = written.add(id);
     const done: GenerationStep = {
-      step, id, text: piece(model, id), ...range, special, p: probabilities[id], added: written.text.slice(range.start, range.end),
-      topk: mostLikely(probabilities, CANDIDATES).map((c): TokenCandidate => ({ id: c.id, text: piece(model, c.id), p: c.p })),
-      position: prompt.length + step, attention: next.last.rows,
+      step, id, text: piece(model, id), ...range, special: model.tokenizer.isSpecial(id), p: last.probabilities[id],
+      added: written.text.slice(range.start, range.end), topk, position: prompt.length + step, attention: next.last.rows,
     };
     steps.push(done);
-    onStep?.(done);
+    const heard = onStep?.(done);
+    if (heard) await heard;
     ({ last, state } = next);
     if (stop.has(id)) {
       stopped = 'end-of-sequence';
@@ -118,7 +132,7 @@ export async function generate(model: AttentionModel, text: string, options: Gen
     }
   }
   return {
-    prompt, text: written.text, continuation: written.added, promptAttention: first.attention,
+    prompt, text: written.text, continuation: written.added, promptRows,
     steps, stopped, seed, cached: decoder.cached,
   };
 }

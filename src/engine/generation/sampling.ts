@@ -52,22 +52,25 @@ export function chooseToken(logits: Float32Array, sampling: Sampling, random: ()
     return best;
   }
   const probabilities = softmax(logits, sampling.temperature);
-  const candidates = nucleus(probabilities, sampling.topP ?? 1);
+  const topP = sampling.topP ?? 1;
+  // Without a nucleus every id is a candidate, in id order: no list of them is needed.
+  const candidates = topP >= 1 ? undefined : nucleus(probabilities, topP);
+  const count = candidates?.length ?? probabilities.length;
+  const idAt = (i: number): number => candidates ? candidates[i] : i;
   let total = 0;
-  for (const id of candidates) total += probabilities[id];
+  for (let i = 0; i < count; i++) total += probabilities[idAt(i)];
   let u = random() * total;
-  for (const id of candidates) {
-    u -= probabilities[id];
-    if (u < 0) return id;
+  for (let i = 0; i < count; i++) {
+    u -= probabilities[idAt(i)];
+    if (u < 0) return idAt(i);
   }
   // Rounding can leave a sliver past the last candidate: it belongs to the last one.
-  return candidates[candidates.length - 1];
+  return idAt(count - 1);
 }
 
-// The fewest most-likely ids whose probabilities reach topP (all ids, unsorted, for topP ≥ 1).
+// The fewest most-likely ids whose probabilities reach topP (< 1), most likely first.
 function nucleus(probabilities: Float32Array, topP: number): number[] {
   const ids = Array.from(probabilities.keys());
-  if (topP >= 1) return ids;
   ids.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
   let mass = 0;
   let n = 0;

@@ -2,7 +2,8 @@
 // report has: one token list, and per layer a [heads][N][N] matrix whose row q is position q's
 // attention. The prompt's rows come from its run; each new token's row is its own step's.
 import type { GeneratedToken, Token } from '../../protocol';
-import type { Generation } from './generate';
+import { assembleRows, type AttentionRows } from './attentionRows';
+import type { Generation, GenerationStep } from './generate';
 
 /** The prompt's tokens and then the new ones, every range in the generation's text. */
 export function sequenceTokens(generation: Generation): Token[] {
@@ -18,19 +19,11 @@ export function generatedTokens(generation: Generation): GeneratedToken[] {
 }
 
 /** Per layer, [heads][N][N] for the N tokens of the sequence; zeros past each row's own position. */
-export function sequenceAttention(generation: Pick<Generation, 'prompt' | 'promptAttention' | 'steps'>): Float32Array[] {
-  const T = generation.prompt.length;
-  const N = T + generation.steps.length;
-  return generation.promptAttention.map((prompt, layer) => {
-    const heads = prompt.length / (T * T);
-    const out = new Float32Array(heads * N * N);
-    for (let h = 0; h < heads; h++) {
-      for (let q = 0; q < T; q++) out.set(prompt.subarray((h * T + q) * T, (h * T + q + 1) * T), (h * N + q) * N);
-      for (const step of generation.steps) {
-        const keys = step.position + 1;
-        out.set(step.attention[layer].subarray(h * keys, (h + 1) * keys), (h * N + step.position) * N);
-      }
-    }
-    return out;
-  });
+export function sequenceAttention(generation: Pick<Generation, 'promptRows' | 'steps'>): Float32Array[] {
+  return assembleRows([...generation.promptRows, ...generation.steps.map(stepRows)]);
+}
+
+/** A new token's attention as a run of one row: its position's row in every layer. */
+export function stepRows(step: Pick<GenerationStep, 'position' | 'attention'>): AttentionRows {
+  return { from: step.position, count: 1, layers: step.attention };
 }

@@ -1,0 +1,197 @@
+// The three ways the generate bench writes the same continuation, each timed per token and to its
+// first token: generate() in this process, the engine process through the host's EngineClient (as
+// the extension runs it), and a plain KV-cache decode of the same graph fetching no attention.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import type { AttentionModel } from '../../src/engine/attentionModel';
+import type { EngineClient } from '../../src/engine/client';
+import { buildFeeds } from '../../src/engine/feeds';
+import { generate } from '../../src/engine/generation/generate';
+import { buildOnnxToFile, checkpointCacheKey } from '../../src/engine/graphs';
+import { resolveModelFolder, type ModelConfig } from '../../src/engine/modelFolder';
+import { openSession } from '../../src/engine/providers';
+import { exposeAttention, type ExposedGraph } from '../../src/engine/surgery';
+import { TextTokenizer } from '../../src/engine/tokenizer';
+import { median } from './stats';
+
+/** One timed continuation. */
+export interface Timing {
+  /** From the call (or request) to the first new token in the caller's hands. */
+  firstMs: number;
+  /** The median gap between consecutive new tokens: a shared machine's stalls land in a few gaps, not all. */
+  tokenMs: number;
+  steps: number;
+}
+
+/** A timed continuation and what it wrote, for the plain decode to write the same. */
+export interface Written {
+  timing: Timing;
+  prompt: number[];
+  ids: number[];
+}
+
+/**
+ * generate() in this process, with the plain decode in lockstep: each onStep has the plain decoder
+ * feed the same token (after its own prompt run, in the first), so every token of ours is timed next
+ * to a plain one a step away, and a burst of other work on a shared machine lands on both. Ours is
+ * the gap from the end of one onStep to the next onStep; the first, from the call.
+ */
+export async function timeGenerate(model: AttentionModel, text: string, maxNewTokens: number, plain: PlainDecode): Promise<Written & { plain: Timing }> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let plainFirst = 0;
+  let resumed = 0;
+  const t0 = performance.now();
+  const generation = await generate(model, text, { maxNewTokens }, async (step) => {
+    ours.push(performance.now() - (resumed || t0));
+    if (step.step === 0) plainFirst = await plain.start(text);
+    theirs.push(await plain.step(step.id));
+    resumed = performance.now();
+  });
+  plain.end();
+  return {
+    timing: { firstMs: ours[0], tokenMs: median(ours.slice(1)), steps: ours.length },
+    plain: { firstMs: plainFirst, tokenMs: median(theirs.slice(1)), steps: theirs.length },
+    prompt: generation.prompt.map((t) => t.id),
+    ids: generation.steps.map((s) => s.id),
+  };
+}
+
+/**
+ * The engine process as the extension drives it: EngineClient.generate, from the request to each
+ * 'step' event on this (host) thread, the store holding every row; the inspection is released after.
+ */
+export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
+  const marks: number[] = [];
+  const ids: number[] = [];
+  let prompt: number[] = [];
+  const t0 = performance.now();
+  await client.generate({ model, text, provider: 'cpu', maxNewTokens, inspection, cacheDir }, {
+    onStarted: (started) => { prompt = started.tokens.map((t) => t.id); },
+    onStep: (step) => {
+      marks.push(performance.now());
+      ids.push(step.id);
+    },
+  });
+  client.release(inspection);
+  return { timing: { firstMs: marks[0] - t0, tokenMs: perToken(marks), steps: marks.length }, prompt, ids };
+}
+
+/** Tokens per span in perToken: enough that events read together fall inside one span. */
+const SPAN = 4;
+
+/**
+ * Per token from the times tokens arrived: the median over every run of SPAN consecutive gaps of
+ * their mean. When a thread is slow to read, several events arrive together, so single gaps are
+ * near zero and then long; a stall of the shared machine still lands in a few spans only.
+ */
+export function perToken(marks: number[]): number {
+  const span = Math.min(SPAN, marks.length - 1);
+  return median(marks.slice(span).map((m, i) => (m - marks[i]) / span));
+}
+
+/** What the plain decode needs of a model: its surgered graph, where its weights lie, its config and tokenizer. */
+export interface PlainModel {
+  graph: ExposedGraph;
+  dataDir: string;
+  config: ModelConfig;
+  encode(text: string): number[];
+}
+
+/** The plain decode's view of a loaded model. */
+export function plainModelOf(model: AttentionModel): PlainModel {
+  return {
+    graph: model.graph, config: model.folder.config,
+    dataDir: model.folder.onnxPath ? path.dirname(model.folder.onnxPath) : model.folder.dir,
+    encode: (text) => model.encode(text, Number.MAX_SAFE_INTEGER).tokens.map((t) => t.id),
+  };
+}
+
+/**
+ * The same without loading the model's sessions (for a process where the engine runs the model): its
+ * ONNX graph, or the one built from its checkpoint into `cacheDir` (built there if it is not yet).
+ */
+export async function plainModelAt(location: string, cacheDir: string): Promise<PlainModel> {
+  const folder = resolveModelFolder(location);
+  let file = folder.onnxPath;
+  if (!file) {
+    file = path.join(cacheDir, 'graphs', `${checkpointCacheKey(folder.dir)}.onnx`);
+    if (!existsSync(file)) await buildOnnxToFile(folder.dir, file);
+  }
+  const tokenizer = await TextTokenizer.fromFolder(folder.dir);
+  return {
+    graph: exposeAttention(readFileSync(file)), config: folder.config,
+    dataDir: folder.onnxPath ? path.dirname(folder.onnxPath) : folder.dir,
+    encode: (text) => tokenizer.encode(text).tokens.map((t) => t.id),
+  };
+}
+
+/** A plain KV-cache decode: the same surgered graph in a session of its own, fetching only logits and presents. */
+export class PlainDecode {
+  private readonly pasts: string[];
+  private readonly fetches: string[];
+  private out: ort.InferenceSession.OnnxValueMapType = {};
+  private length = 0;
+
+  private constructor(private readonly session: ort.InferenceSession, private readonly model: PlainModel) {
+    this.pasts = model.graph.inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
+    this.fetches = ['logits', ...this.pasts.map((n) => n.replace('past_key_values.', 'present.'))];
+  }
+
+  static async open(model: PlainModel): Promise<PlainDecode> {
+    return new PlainDecode((await openSession(model.graph.bytes, 'cpu', model.dataDir)).session, model);
+  }
+
+  /** Tokenizing `text`, its run and an argmax of its logits (a plain decoder's first token): their ms. */
+  async start(text: string): Promise<number> {
+    const t0 = performance.now();
+    const prompt = this.model.encode(text);
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.config), this.fetches);
+    argmax(this.out.logits);
+    this.length = prompt.length;
+    return performance.now() - t0;
+  }
+
+  /** One cached run fed `id` and an argmax of its logits: its ms. */
+  async step(id: number): Promise<number> {
+    const t0 = performance.now();
+    const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.config, { length: this.length, tensors }), this.fetches);
+    argmax(this.out.logits);
+    this.length++;
+    return performance.now() - t0;
+  }
+
+  /**
+   * A whole decode of `ids` after `text`: the first token after its prompt's run, then one run per
+   * token; per token as the engine's (perToken).
+   */
+  async time(text: string, ids: number[]): Promise<Timing> {
+    const firstMs = await this.start(text);
+    const marks = [performance.now()];
+    for (const id of ids.slice(0, -1)) {
+      await this.step(id);
+      marks.push(performance.now());
+    }
+    this.end();
+    return { firstMs, tokenMs: perToken(marks), steps: ids.length };
+  }
+
+  /** Lets the last run's cache go. */
+  end(): void {
+    this.out = {};
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function argmax(t: ort.Tensor): number {
+  const vocab = t.dims[2];
+  const last = (t.data as Float32Array).subarray(t.data.length - vocab);
+  let best = 0;
+  for (let i = 1; i < vocab; i++) if (last[i] > last[best]) best = i;
+  return best;
+}
