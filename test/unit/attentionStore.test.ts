@@ -133,7 +133,7 @@ describe('attention store', () => {
   });
 
   it('float16 layers rounded by onnxruntime are kept as they arrive: what encoding float32 layers in the store keeps', async () => {
-    const store = new AttentionStore(FULL / 2, rowViews);
+    const store = new AttentionStore(KEPT16, rowViews);
     let mode: string | undefined;
     await pipeline.inspect({ model: path.join(MODELS_DIR, FIXTURE), text: prompt.text, provider: 'cpu' }, {
       onStarted: (_started, again) => { mode = store.open(2, shapeOf(), again); },
@@ -145,10 +145,10 @@ describe('attention store', () => {
     });
     store.end(2);
     assert.equal(mode, 'float16');
-    assert.deepEqual(await storedLayers(store, 2), await storedLayers(filled(FULL / 2)));
-    assert.equal(store.usage(2)?.bytes, FULL / 2 + LAYER_BYTES);
+    assert.deepEqual(await storedLayers(store, 2), await storedLayers(filled(KEPT16)));
+    assert.equal(store.usage(2)?.bytes, KEPT16 + LAYER_BYTES, 'stored halves, their means and one decoded layer');
     // Bits are kept only by an inspection kept as float16.
-    const float32 = filled(FULL);
+    const float32 = filled(KEPT32);
     assert.throws(() => float32.put(1, 0, new Uint16Array(HEADS * T * T)), (err: unknown) => err instanceof ChannelError && err.code === 'internal');
   });
 
