@@ -14,8 +14,9 @@
 // between the store's layers and each part's scores, held 7.8 GB at its peak, 1.2 GB over the
 // engine's target (weights + store budget + 300 MB). Transparent huge pages for glibc's own
 // mappings keep the mmaps, so freed blocks still go back to the system, and fault each one in 2 MB
-// at a time: 37 s with a 6.2 GB peak, within the target. Where the kernel has huge pages off, or
-// glibc is older than 2.35 and ignores the tunable, large blocks fault 4 kB at a time as before.
+// at a time: 23 s with a 6.2 GB peak, within the target (with the float16 Cast in pieces small
+// enough for the heap, src/engine/float16Cast.ts). Where the kernel has huge pages off, or glibc is
+// older than 2.35 and ignores the tunable, large blocks fault 4 kB at a time as before.
 
 /** Environment variables that tune glibc's allocator, added to `env`'s; harmless where the C library is another. */
 export function engineAllocatorEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
