@@ -9,8 +9,9 @@
 //   engine       the engine process through the host's EngineClient, as the extension runs it, from
 //                the request to each 'step' event on this thread (the store holding every row), each
 //                run followed by a plain decode of the same tokens;
-//   plain        a KV-cache decode of the same graph in a session of its own, fetching only logits
-//                and presents, with an argmax per token: the same work in the model, no attention;
+//   plain        a KV-cache decode of the same graph in a session of its own, fetching only the last
+//                position's logits and the cache, with an argmax per token: the same work in the
+//                model, no attention;
 // per series: ms per new token (generate(): the median gap between consecutive tokens, against the
 // median plain run beside them; engine: the median over spans of 4 tokens, the host reading queued
 // events together, and the plain decode's alike; the prompt's run stays out of both), the median of
@@ -18,7 +19,7 @@
 // and the time to the first token: from the call (generate()) or the request (engine: what puts the
 // ghost text on screen) to the first token's arrival, against the plain decode tokenizing and running
 // the prompt.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -60,7 +61,8 @@ interface Row {
   model: string;
   prompt: number;
   steps: number;
-  bare: SeriesResult;
+  /** Absent past LONG_ROW_FROM tokens (see modelRows). */
+  bare?: SeriesResult;
   engine: SeriesResult;
 }
 
@@ -92,12 +94,18 @@ export async function generationBench(options: BenchOptions, log: (line: string)
   if (!existsSync(enginePath)) throw new Error(`${enginePath} is missing: run \`npm run build\` first (npm run bench does).`);
   const guard = new MemoryGuard({ ownBytes: OWN_LIMIT_BYTES, minAvailableBytes: MIN_AVAILABLE_BYTES }, (why) => {
     log(`generate bench: stopping: ${why}`);
-    process.exit(3); // the series processes exit with their channel, and the engine with theirs
+    running?.kill(); // its engine exits with its channel
+    process.exit(3);
   });
   const loadBefore = loadavg()[0];
   const rows: Row[] = [];
   try {
-    for (const model of benchModels(options, log)) rows.push(...await modelRows(model, enginePath, options.warmupMs));
+    for (const model of benchModels(options, log)) {
+      const done = await modelRows(model, enginePath, options.warmupMs);
+      // Each model's rows as they are done, so a run stopped later keeps what it measured.
+      log(formatRows(done).split('\n').slice(2).join('\n'));
+      rows.push(...done);
+    }
   } finally {
     guard.dispose();
   }
@@ -109,25 +117,36 @@ export async function generationBench(options: BenchOptions, log: (line: string)
     `ratio ranges are the per-run ratios' min–max; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`);
 }
 
-// Per model: the generate() series of every prompt, then the engine series, each in a process of its own.
+// Per model: the generate() series of every prompt, then the engine series, each in a process of its
+// own. Past LONG_ROW_FROM tokens only the engine series runs: generate() in process holds the model's
+// sessions twice (the inspection's stages and the decoder: 4.4 GB for the Qwen shape) beside the
+// plain decoder's and the prompt's rows, and its process reached 16 GB at 2048 tokens.
 async function modelRows(model: BenchModel, enginePath: string, warmupMs: number): Promise<Row[]> {
   const location = model.location();
   const tokenizer = loadTokenizer(resolveModelFolder(location).dir);
   const prompts = model.prompts.map(({ T, runs }) => ({ text: inputOfLength(tokenizer, T).text + UNFINISHED, runs }));
-  const request = { name: model.name, location, prompts, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
-  const bare = await runSeries({ ...request, kind: 'bare' });
-  const engine = await runSeries({ ...request, kind: 'engine' });
-  return model.prompts.map(({ T }, i) => ({ model: model.name, prompt: T, steps: bare[i].steps, bare: bare[i], engine: engine[i] }));
+  const request = { name: model.name, location, newTokens: NEW_TOKENS, cacheDir: CACHE, enginePath, warmupMs };
+  const short = prompts.filter((_, i) => model.prompts[i].T <= LONG_ROW_FROM);
+  const bare = short.length > 0 ? await runSeries({ ...request, prompts: short, kind: 'bare' }) : [];
+  const engine = await runSeries({ ...request, prompts, kind: 'engine' });
+  let next = 0;
+  return model.prompts.map(({ T }, i) => ({
+    model: model.name, prompt: T, steps: engine[i].steps, bare: T <= LONG_ROW_FROM ? bare[next++] : undefined, engine: engine[i],
+  }));
 }
 
 // generate() must allocate as it does in the engine process, whose C allocator keeps freed blocks of
 // up to 32 MB for reuse (src/engine/engineMemory.ts): with glibc's defaults, and a collected heap
 // before each run, fetching a 455-token prompt's attention took 110 ms instead of 17 (fresh mmaps
 // and their page faults), next to 15 for the plain run. The plain decode runs with the same settings.
+// The series process running now, which the memory guard ends before it ends the bench.
+let running: ChildProcess | undefined;
+
 function runSeries(request: SeriesRequest): Promise<SeriesResult[]> {
   const child = fork(path.join(__dirname, 'generationSeries.ts'), [JSON.stringify(request)], {
     env: { ...process.env, ...engineAllocatorEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  running = child;
   return new Promise((resolve, reject) => {
     let results: SeriesResult[] | undefined;
     child.on('message', (message) => { results = message as SeriesResult[]; });
@@ -143,17 +162,18 @@ function formatRows(rows: Row[]): string {
   ];
   for (const row of rows) {
     const of = (xs: Timing[], key: keyof Timing): number => median(xs.map((x) => x[key]));
-    const cells = (s: SeriesResult): string => {
+    const cells = (s: SeriesResult | undefined): string => {
+      if (!s) return '— | — | —';
       // Each run is paired with its own plain decode: the median of the pairs' ratios.
       const each = s.ours.map((x, i) => x.tokenMs / s.plain[i].tokenMs);
       const ratio = median(each);
       return `${ms(of(s.ours, 'tokenMs'))} | ${ms(of(s.plain, 'tokenMs'))} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} ` +
         `(${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`;
     };
-    const plainFirst = median([...row.bare.plain, ...row.engine.plain].map((x) => x.firstMs));
-    const load = [...row.bare.load, ...row.engine.load];
+    const plainFirst = median([...row.bare?.plain ?? [], ...row.engine.plain].map((x) => x.firstMs));
+    const load = [...row.bare?.load ?? [], ...row.engine.load];
     lines.push(`| ${row.model} | ${row.prompt}+ | ${row.steps} | ${cells(row.bare)} | ${cells(row.engine)} | ` +
-      `${ms(of(row.bare.ours, 'firstMs'))} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
+      `${row.bare ? ms(of(row.bare.ours, 'firstMs')) : '—'} | ${ms(of(row.engine.ours, 'firstMs'))} | ${ms(plainFirst)} | ` +
       `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} |`);
   }
   return lines.join('\n');

@@ -8,6 +8,7 @@ import type { AttentionModel } from '../../src/engine/attentionModel';
 import type { EngineClient } from '../../src/engine/client';
 import { buildFeeds } from '../../src/engine/feeds';
 import { generate } from '../../src/engine/generation/generate';
+import { NEXT_TOKEN_LOGITS, withNextTokenProbabilities } from '../../src/engine/generation/nextToken';
 import { buildOnnxToFile, checkpointCacheKey } from '../../src/engine/graphs';
 import { resolveModelFolder, type ModelConfig } from '../../src/engine/modelFolder';
 import { openSession } from '../../src/engine/providers';
@@ -127,7 +128,11 @@ export async function plainModelAt(location: string, cacheDir: string): Promise<
   };
 }
 
-/** A plain KV-cache decode: the same surgered graph in a session of its own, fetching only logits and presents. */
+/**
+ * A plain KV-cache decode: the same graph as the decoder's in a session of its own, fetching only the
+ * last position's logits (as the decoder does: a plain decoder has no use for every position's) and
+ * the cache: no attention, no probabilities.
+ */
 export class PlainDecode {
   private readonly pasts: string[];
   private readonly fetches: string[];
@@ -136,11 +141,11 @@ export class PlainDecode {
 
   private constructor(private readonly session: ort.InferenceSession, private readonly model: PlainModel) {
     this.pasts = model.graph.inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
-    this.fetches = ['logits', ...this.pasts.map((n) => n.replace('past_key_values.', 'present.'))];
+    this.fetches = [NEXT_TOKEN_LOGITS, ...this.pasts.map((n) => n.replace('past_key_values.', 'present.'))];
   }
 
   static async open(model: PlainModel): Promise<PlainDecode> {
-    return new PlainDecode((await openSession(model.graph.bytes, 'cpu', model.dataDir)).session, model);
+    return new PlainDecode((await openSession(withNextTokenProbabilities(model.graph, 'logits'), 'cpu', model.dataDir)).session, model);
   }
 
   /** Tokenizing `text`, its run and an argmax of its logits (a plain decoder's first token): their ms. */
@@ -148,7 +153,7 @@ export class PlainDecode {
     const t0 = performance.now();
     const prompt = this.model.encode(text);
     this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.config), this.fetches);
-    argmax(this.out.logits);
+    argmax(this.out[NEXT_TOKEN_LOGITS]);
     this.length = prompt.length;
     return performance.now() - t0;
   }
@@ -158,7 +163,7 @@ export class PlainDecode {
     const t0 = performance.now();
     const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
     this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.config, { length: this.length, tensors }), this.fetches);
-    argmax(this.out.logits);
+    argmax(this.out[NEXT_TOKEN_LOGITS]);
     this.length++;
     return performance.now() - t0;
   }
@@ -189,9 +194,8 @@ export class PlainDecode {
 }
 
 function argmax(t: ort.Tensor): number {
-  const vocab = t.dims[2];
-  const last = (t.data as Float32Array).subarray(t.data.length - vocab);
+  const logits = t.data as Float32Array;
   let best = 0;
-  for (let i = 1; i < vocab; i++) if (last[i] > last[best]) best = i;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   return best;
 }

@@ -18,7 +18,7 @@ import type { ModelConfig } from '../modelFolder';
 import { openSession } from '../providers';
 import type { ExposedGraph } from '../surgery';
 import type { AttentionRows } from './attentionRows';
-import { NEXT_TOKEN_PROBABILITIES, withNextTokenProbabilities } from './nextToken';
+import { NEXT_TOKEN_LOGITS, NEXT_TOKEN_PROBABILITIES, withNextTokenProbabilities } from './nextToken';
 
 /** What a run gives for its last position. */
 export interface LastPosition {
@@ -58,7 +58,7 @@ export class Decoder {
   ) {
     this.pasts = [...cache?.keys() ?? []];
     this.presents = [...cache?.values() ?? []];
-    this.fetches = [LOGITS, NEXT_TOKEN_PROBABILITIES, ...this.presents, ...graph.attentionOutputs];
+    this.fetches = [NEXT_TOKEN_LOGITS, NEXT_TOKEN_PROBABILITIES, ...this.presents, ...graph.attentionOutputs];
   }
 
   /** Opens the generation session over the model's surgered graph; `provider` is the one its inspection runs on. */
@@ -141,7 +141,7 @@ export class Decoder {
   // are; a whole-sequence run's need the last row cut out of each head.
   private lastOf(out: ort.InferenceSession.OnnxValueMapType, oneRowRuns: boolean): LastPosition {
     return {
-      logits: lastLogits(out[LOGITS]),
+      logits: lastLogits(out[NEXT_TOKEN_LOGITS]),
       probabilities: out[NEXT_TOKEN_PROBABILITIES].data as Float32Array,
       rows: this.graph.attentionOutputs.map((name) => {
         const tensor = out[name];
@@ -161,7 +161,7 @@ function cacheOf(graph: ExposedGraph): Map<string, string> | undefined {
   return new Map(pairs);
 }
 
-// logits [1, T, vocab] → the last position's, as float32 (half-precision graphs give float16). The
+// The last position's logits [1, 1, vocab] as float32 (half-precision graphs give float16). The
 // run's output is fresh and nothing else holds it, so float32 logits are a view, not a copy.
 function lastLogits(tensor: ort.Tensor): Float32Array {
   const vocab = tensor.dims[tensor.dims.length - 1];
