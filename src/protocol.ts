@@ -130,12 +130,16 @@ export interface InspectionStarted {
   window?: TextWindow;
 }
 
-/** One layer's attention probabilities: Float32 [heads][T][T], row-major (what the pipeline delivers in-process). */
+/**
+ * One layer's attention probabilities: [heads][T][T], row-major, as Float32 values or (precision
+ * 'float16') their IEEE half-precision bits (what the pipeline delivers in-process).
+ */
 export interface LayerAttention {
   type: 'layer';
   layer: number;
   heads: number;
   tokens: number;
+  precision: LayerPrecision;
   data: ArrayBuffer;
 }
 
@@ -167,6 +171,8 @@ export interface InspectionDone {
   store: StoreMode;
   /** The bytes the store holds for it now. */
   storeBytes: number;
+  /** Of those, the bytes of each layer's mean over heads (what rollout rows and the mean view read). */
+  storeMeanBytes: number;
 }
 
 /** Asks the engine to continue a text, keeping the attention of the whole sequence under `inspection`. */
@@ -295,6 +301,9 @@ export type ViewCalls = {
 /** How the attention store keeps an inspection: float32, float16, or queries and keys with exact recompute. */
 export type StoreMode = 'float32' | 'float16' | 'recompute';
 
+/** How a layer's attention is handed over in-process: float32 values, or float16 bits. */
+export type LayerPrecision = 'float32' | 'float16';
+
 /** The calls the engine process answers. */
 export type EngineApi = ViewCalls & {
   inspect: { params: InspectOptions; result: InspectionDone; event: InspectionEvent };
@@ -398,6 +407,8 @@ export interface PanelSavedState {
     modelSetting?: string;
     provider: string;
     source?: { uri: string; start: number };
+    /** The window on screen (0-based) when the text was longer than the model reads at once. */
+    window?: number;
   };
 }
 

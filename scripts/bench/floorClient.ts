@@ -55,6 +55,15 @@ export class FloorClient {
     return graphs.map(probe);
   }
 
+  /**
+   * The probe 'idle': the raw graph run back to back for `windowMs()` (at least once), after
+   * probes(). The host thread does nothing meanwhile, as during a raw run, but for as long as what
+   * it is compared with (an inspection), so that both longest blocks come from windows of one length.
+   */
+  idleProbe(windowMs: () => number): Probe {
+    return { name: 'idle', run: () => this.channel.request('run', { graph: 'raw', forMs: windowMs() }) };
+  }
+
   async release(): Promise<void> {
     await this.channel.request('release', null);
   }

@@ -23,7 +23,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import { ENGINE_ALLOCATOR_ENV } from '../../src/engine/engineMemory';
+import { engineAllocatorEnv } from '../../src/engine/engineMemory';
 import { resolveModelFolder } from '../../src/engine/modelFolder';
 import { LONG_ROW_FROM, runsAt, type BenchOptions } from './args';
 import type { Timing } from './generationRuns';
@@ -148,7 +148,7 @@ let running: ChildProcess | undefined;
 
 function runSeries(request: SeriesRequest): Promise<SeriesResult[]> {
   const child = fork(path.join(__dirname, 'generationSeries.ts'), [JSON.stringify(request)], {
-    env: { ...process.env, ...ENGINE_ALLOCATOR_ENV }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...engineAllocatorEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   running = child;
   return new Promise((resolve, reject) => {

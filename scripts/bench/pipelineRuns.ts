@@ -25,10 +25,10 @@ export async function pipelineProbe(
     throw new Error(`the engine tokenized the input for ${modelDir} differently: [${ids.slice(0, 8).join(', ')}…] ` +
       `(${ids.length} tokens) vs [${input.ids.slice(0, 8).join(', ')}…] (${T})`);
   }
-  // The attention stays in the engine's store: it must hold every layer, in full, as float32.
+  // The attention stays in the engine's store: it must hold every layer, in full, as float32, and each layer's mean over heads.
   const heads = first.started.model.heads;
-  if (first.started.model.layers !== layers || first.store !== 'float32' || first.storeBytes !== layers * heads * T * T * 4) {
-    throw new Error(`the engine kept ${first.storeBytes} bytes (${first.store}), expected ${layers} layers of [${heads}, ${T}, ${T}] as float32`);
+  if (first.started.model.layers !== layers || first.store !== 'float32' || first.storeBytes !== layers * (heads + 1) * T * T * 4) {
+    throw new Error(`the engine kept ${first.storeBytes} bytes (${first.store}), expected ${layers} layers of [${heads}, ${T}, ${T}] and their means as float32`);
   }
 
   const run = async (): Promise<Sample> => {

@@ -1,10 +1,13 @@
 // How long the full rollout matrix and one rollout row take on this machine: the figures behind
 // AttentionViews' limit on whole-matrix rollout. Run: node --import tsx scripts/bench/rolloutCost.ts
-// [full|rows]. Layers are synthetic row-stochastic matrices; one layer repeated stands for all of
-// them, which times the same arithmetic without holding L copies in memory.
+// [full|rows|means] [T,T,…] [--before]. Layers are synthetic row-stochastic matrices; one layer
+// repeated stands for all of them, which times the same arithmetic without holding L copies in
+// memory. `rows` steps through the heads; `means` asks the attention store, which keeps each layer's
+// mean over heads (scripts/bench/rolloutMeans.ts).
 import { rollout } from '../../src/attention/rollout';
 import { RolloutRows } from '../../src/attention/rolloutRows';
 import { randomLayer, randomSource } from '../../test/unit/randomAttention';
+import { timeMeans } from './rolloutMeans';
 
 /** One layer of `heads` random row-stochastic T×T matrices, lower-triangular when causal. */
 export function syntheticLayer(heads: number, T: number, causal: boolean, seed = 7): Float32Array {
@@ -53,4 +56,5 @@ function timeRolloutRows(): void {
 
 const what = process.argv[2] ?? 'full';
 if (what === 'full') timeFullRollout();
+else if (what === 'means') void timeMeans((process.argv[3] ?? '512,2048,4096').split(',').map(Number), process.argv.includes('--before'));
 else timeRolloutRows();

@@ -6,12 +6,15 @@
 //   firstLayerMs   until layer 0's attention is in hand (target: totalMs / layers + 30 ms);
 //   stagedMs       until the last layer's is, run stage by stage;
 //   uncutMs        the whole surgered graph in one session;
-//   ratio          stagedMs / uncutMs (target ≤ 1.10).
+//   ratio          stagedMs / uncutMs (target ≤ 1.10);
+//   CPU ratio      the same in the processes' CPU time (all threads), which other work on a shared
+//                  machine disturbs far less than wall time: staged and uncut run one after the
+//                  other, and a busy neighbour during one of them moves the wall-time ratio alone.
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ENGINE_ALLOCATOR_ENV } from '../../src/engine/engineMemory';
+import { engineAllocatorEnv } from '../../src/engine/engineMemory';
 import { SYNTHETIC_BERT, ensureSyntheticBert } from '../synthetic-bert';
 import { syntheticLlamaFolder } from '../syntheticCheckpoint';
 import { QWEN25_05B } from './loading';
@@ -27,6 +30,7 @@ interface ProbeRow {
   tokens: number;
   firstMs: number[];
   totalMs: number[];
+  cpuMs: number[];
 }
 
 interface Probe {
@@ -38,7 +42,7 @@ interface Probe {
 async function probe(mode: 'staged' | 'uncut', dir: string, runs: number, tokens: number[]): Promise<Probe> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', PROBE, mode, dir, path.join(CACHE, 'stages'), String(runs), ...tokens.map(String)],
     // The probes run with the engine process's allocator settings, as the extension's engine does.
-    { maxBuffer: 1 << 20, env: { ...process.env, ...ENGINE_ALLOCATOR_ENV } });
+    { maxBuffer: 1 << 20, env: { ...process.env, ...engineAllocatorEnv() } });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Probe;
 }
 
@@ -54,8 +58,8 @@ export async function stagesBench(runs: number, long: boolean, log: (line: strin
   ];
   const lengths = long ? [128, 512, 2048] : [128, 512];
   const lines = [
-    '| model | T | firstLayerMs | target | stagedMs | uncutMs | ratio | peak RSS staged | peak RSS uncut | load staged | load uncut |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | T | firstLayerMs | target | stagedMs | uncutMs | ratio | CPU staged / uncut | peak RSS staged | peak RSS uncut | load staged | load uncut |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const loadBefore = loadavg()[0];
   for (const model of models) {
@@ -70,8 +74,10 @@ export async function stagesBench(runs: number, long: boolean, log: (line: strin
       const whole = median(uncut.rows[i].totalMs);
       const target = total / model.layers + FIRST_LAYER_MARGIN_MS;
       const ratio = total / whole;
+      const cpu = [median(row.cpuMs), median(uncut.rows[i].cpuMs)];
       lines.push(`| ${model.name} | ${row.tokens} | ${ms(first)} | ${ms(target)} ${first <= target ? '✔' : '✘'} | ${ms(total)} | ${ms(whole)} | ` +
-        `${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} | ${gb(staged.peakRssBytes)} | ${gb(uncut.peakRssBytes)} | ` +
+        `${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? '✔' : '✘'} | ${ms(cpu[0])} / ${ms(cpu[1])} (${(cpu[0] / cpu[1]).toFixed(2)}) | ` +
+        `${gb(staged.peakRssBytes)} | ${gb(uncut.peakRssBytes)} | ` +
         `${(staged.loadMs / 1000).toFixed(1)} s | ${(uncut.loadMs / 1000).toFixed(1)} s |`);
     });
   }

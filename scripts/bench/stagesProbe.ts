@@ -2,7 +2,8 @@
 //   staged DIR CACHE RUNS T…   AttentionModel (one session per stage part): per run, the time until
 //                              layer 0's attention is in hand and until the last layer's is;
 //   uncut DIR CACHE RUNS T…    the same surgered graph in one session, fetching every layer's attention.
-// Each T gets one untimed run first. Prints one JSON line: { loadMs, peakRssBytes, rows: [{ tokens, firstMs[], totalMs[] }] }.
+// Each T gets one untimed run first. Prints one JSON line: { loadMs, peakRssBytes, rows: [{ tokens, firstMs[], totalMs[], cpuMs[] }] },
+// cpuMs being the process's CPU time (user and system, all threads) per run.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ interface Row {
   tokens: number;
   firstMs: number[];
   totalMs: number[];
+  cpuMs: number[];
 }
 
 // The surgered graph as AttentionModel.load finds it: the folder's ONNX file, or the one built from safetensors.
@@ -53,16 +55,19 @@ async function main(): Promise<void> {
   for (const T of lengths.map(Number)) {
     const { tokens, typeIds } = tokenizer.encode(inputOfLength(loadTokenizer(dir), T).text);
     const encoded: EncodedText = { tokens: tokens.slice(0, T), typeIds: typeIds.slice(0, T) };
-    const row: Row = { tokens: encoded.tokens.length, firstMs: [], totalMs: [] };
+    const row: Row = { tokens: encoded.tokens.length, firstMs: [], totalMs: [], cpuMs: [] };
     for (let i = 0; i <= runs; i++) {
+      const cpu = process.cpuUsage();
       const t = performance.now();
       let first = NaN;
       if (uncut) await uncut(encoded);
       else await model!.runStages(encoded, (layer) => { if (layer === 0) first = performance.now() - t; });
       const total = performance.now() - t;
+      const used = process.cpuUsage(cpu);
       if (i === 0) continue; // the untimed first run
       row.firstMs.push(uncut ? total : first);
       row.totalMs.push(total);
+      row.cpuMs.push((used.user + used.system) / 1000);
     }
     rows.push(row);
   }

@@ -2,7 +2,7 @@
 // [head][query][key], row-major, so each head's T×T matrix is a contiguous slice.
 
 /** Throws a RangeError unless `layer` holds exactly `heads` matrices of T×T. */
-export function checkLayerShape(layer: Float32Array, heads: number, T: number): void {
+export function checkLayerShape(layer: { length: number }, heads: number, T: number): void {
   if (!Number.isInteger(heads) || heads < 1) throw new RangeError(`heads must be a positive integer, got ${heads}`);
   if (!Number.isInteger(T) || T < 0) throw new RangeError(`T must be a non-negative integer, got ${T}`);
   if (layer.length !== heads * T * T) {

@@ -112,8 +112,8 @@ export function decodeFloat16(bits: Uint16Array, out = new Float32Array(bits.len
 
 let decodeTable: Float32Array | undefined;
 
-// All 65536 halves decoded once (256 KB): a lookup beats re-deriving each value.
-function float16Table(): Float32Array {
+/** Every float16 bit pattern's value, indexed by the bits (256 KB, built once): a lookup beats re-deriving each value. */
+export function float16Table(): Float32Array {
   if (decodeTable === undefined) {
     decodeTable = new Float32Array(65536);
     for (let bits = 0; bits < 65536; bits++) decodeTable[bits] = fromFloat16(bits);

@@ -1,28 +1,27 @@
 // Rollout rows and columns as vectors through the layers, never as T×T matrices: rollout_l =
 // A'_l · … · A'_0 with A'_m = rownorm(mean over heads of layer m + I), so row q is e_q·A'_l·…·A'_0 and
-// column t is A'_l·…·A'_0·e_t. Each step reads the layer's heads directly, O(heads·T²) per layer and
-// far less for causal rows, which are zero past the diagonal: where a causal vector is zero a whole
-// row of the step is skipped, and each row is read only up to its last non-zero key. Materialising
-// A'_m instead would be T² float64s per layer (128 MiB at 4096 tokens).
+// column t is A'_l·…·A'_0·e_t. Where the holder of the layers keeps a layer's mean over heads
+// (MeanAccess), the step reads that mean: T² values (src/attention/meanRolloutSteps.ts). Otherwise it
+// reads the layer's heads directly, O(heads·T²). Either way causal rows, which are zero past the
+// diagonal, cost far less: where a causal vector is zero a whole row of the step is skipped, and each
+// row is read only up to its last non-zero key. Materialising A'_m instead would be T² float64s per
+// layer (128 MiB at 4096 tokens).
 //
-// The cost is reading every head of every layer once, L·heads·T² values for a bidirectional model,
-// and it is not interactive at long inputs. Measured on a 2-core machine (scripts/bench/rolloutCost.ts
-// rows), 24 layers × 14 heads, a row of the last token: 2048 tokens 3.6–6.3 s bidirectional and
-// 2.2–2.6 s causal (0.5–0.7 s for a token halfway); 4096 tokens 22–49 s bidirectional, 13–37 s
-// causal (2.9 s halfway). The first row through a layer costs more: it finds each row's span and sum.
-// Making it interactive there needs each layer's mean over heads kept (T² values, a fourteenth of
-// the layer), which is the store's memory to spend.
+// Reading every head of every layer, L·heads·T² values for a bidirectional model, is not interactive
+// at long inputs. Measured on a 2-core machine (scripts/bench/rolloutCost.ts rows), 24 layers × 14
+// heads, a row of the last token: 2048 tokens 3.6–6.3 s bidirectional and 2.2–2.6 s causal (0.5–0.7 s
+// for a token halfway); 4096 tokens 22–49 s bidirectional, 13–37 s causal (2.9 s halfway). Through
+// kept means the same rows read a fourteenth as much and take 0.2 s at 2048 tokens, 0.5 s at 4096
+// (the README's table from scripts/bench/rolloutCost.ts means). The first row through a layer costs
+// more: it finds each row's span and sum.
+
+import type { MeanAccess } from './headMeans';
+import { emptyProfile, meanColumnStep, meanRowStep, type RowProfile } from './meanRolloutSteps';
 
 /** Reads one layer as Float32 [heads][T][T]; the layer must be resident. */
 export type LayerAccess = (layer: number) => Float32Array;
 
-// Per layer and row: where the row's keys end over all heads, and 1 / the row sum of mean + I.
-interface RowProfile {
-  end: Int32Array;
-  scale: Float64Array;
-}
-
-/** Computes rollout rows and columns from the layers, caching per-row profiles of each layer. */
+/** Computes rollout rows and columns from the kept means or else the layers, caching per-row profiles of each layer. */
 export class RolloutRows {
   private readonly profiles: (RowProfile | undefined)[] = [];
   private scratch: Float64Array | undefined;
@@ -31,7 +30,13 @@ export class RolloutRows {
     readonly T: number,
     readonly heads: number,
     private readonly layer: LayerAccess,
+    private readonly means?: MeanAccess,
   ) {}
+
+  /** Whether the step through `layer` reads its kept mean rather than its heads. */
+  fromMean(layer: number): boolean {
+    return this.means?.keeps(layer) === true;
+  }
 
   /** How much `query` attends to each token after rollout through layers 0..`through`. */
   row(query: number, through: number): Float64Array {
@@ -39,7 +44,8 @@ export class RolloutRows {
     vector[query] = 1;
     let next = new Float64Array(this.T);
     for (let m = through; m >= 0; m--) {
-      this.rowTimesStep(vector, m, next);
+      if (this.fromMean(m)) meanRowStep(vector, this.means!.mean(m), this.profile(m), this.T, next);
+      else this.rowTimesStep(vector, m, next);
       [vector, next] = [next, vector];
     }
     return vector;
@@ -50,15 +56,16 @@ export class RolloutRows {
     let vector = Float64Array.from(start);
     let next = new Float64Array(this.T);
     for (let m = 0; m <= through; m++) {
-      this.stepTimesColumn(m, vector, next);
+      if (this.fromMean(m)) meanColumnStep(this.means!.mean(m), this.profile(m), vector, this.T, next);
+      else this.stepTimesColumn(m, vector, next);
       [vector, next] = [next, vector];
     }
     return vector;
   }
 
-  /** Drops what was derived from `layer` (its data changed). */
-  forget(layer: number): void {
-    this.profiles[layer] = undefined;
+  /** Drops what was derived from the layers (their data changed). */
+  clear(): void {
+    this.profiles.length = 0;
   }
 
   // out = vector · A'_m, reading only rows where the vector is non-zero. A row's weight is the same
@@ -114,7 +121,7 @@ export class RolloutRows {
   }
 
   private profile(m: number): RowProfile {
-    return (this.profiles[m] ??= { end: new Int32Array(this.T).fill(-1), scale: new Float64Array(this.T) });
+    return (this.profiles[m] ??= emptyProfile(this.T));
   }
 
   // On a row's first use, fills its profile and returns its sums over heads (in a scratch buffer,

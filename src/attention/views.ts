@@ -2,12 +2,13 @@
 // only what a view shows leaves the process that holds the attention. Pure: the layers come from an
 // accessor, and the caller (the engine's store, or LocalAttention) makes them resident first.
 import type { AttentionChoice, AttentionReply, AttentionRequest, MatrixWindow } from '../protocol';
-import { aggregateRow, meanOverHeads, maxOverHeads } from './aggregate';
 import { BoundedCache } from './boundedCache';
+import { HeadAggregates } from './headAggregates';
+import type { MeanAccess } from './headMeans';
 import { strongestLinks } from './links';
 import { keptRowSums, maxOf, poolMax, thumbnail, type MatrixCut } from './pool';
-import { RolloutMatrices } from './rolloutMatrices';
-import { RolloutRows, type LayerAccess } from './rolloutRows';
+import type { LayerAccess } from './rolloutRows';
+import { RolloutView } from './rolloutView';
 import { topK } from './topk';
 
 /** What AttentionViews needs to know of an inspection: tokens, heads, layers and which tokens are special. */
@@ -21,16 +22,20 @@ export interface AttentionShape {
   causal?: boolean;
 }
 
-// Mean and max over heads are T² floats each (64 MiB at 4096 tokens): a few cover flipping layers.
-const AGGREGATES_KEPT = 4;
-const AGGREGATE_BYTES = 256 * 2 ** 20;
-// Rows are T floats; thousands of them cover hovering along a long input.
-const ROWS_KEPT = 4096;
-const ROW_BYTES = 64 * 2 ** 20;
+// Kept-key sums are T float64s per choice, for the received view with special tokens hidden.
+const SUMS_KEPT = 64;
+const SUM_BYTES = 64 * 2 ** 20;
+
+// What a request reads: layers made resident, and layers whose kept means it reads instead.
+interface ViewReads {
+  layers: number[];
+  means: number[];
+}
 
 /**
- * The views of one inspection's attention: `answer` computes any AttentionRequest from the layers,
- * and `needs` says which layers that reads. Caches aggregates, rollout matrices and rows it reuses.
+ * The views of one inspection's attention: `answer` computes any AttentionRequest from the layers
+ * and, where the holder keeps them, each layer's mean over heads; `needs` and `needsMeans` say which
+ * it reads. Caches aggregates, rollout matrices and rows it reuses.
  */
 export class AttentionViews {
   readonly T: number;
@@ -39,14 +44,15 @@ export class AttentionViews {
   private readonly everyToken: Int32Array;
   private readonly keptTokens: Int32Array;
   private readonly special: readonly boolean[];
-  private readonly aggregates = new BoundedCache<Float32Array>(AGGREGATES_KEPT, AGGREGATE_BYTES);
-  private readonly rows = new BoundedCache<Float32Array>(ROWS_KEPT, ROW_BYTES);
-  private readonly sums = new BoundedCache<Float64Array>(64, ROW_BYTES);
-  private readonly rolloutRows: RolloutRows;
-  private readonly rolloutMatrices: RolloutMatrices;
+  private readonly overHeads: HeadAggregates;
+  private readonly sums = new BoundedCache<Float64Array>(SUMS_KEPT, SUM_BYTES);
+  private readonly rollout: RolloutView;
 
-  /** `layer(l)` returns layer l as Float32 [heads][T][T]; it is called only for layers `needs` named. */
-  constructor(shape: AttentionShape, private readonly layer: LayerAccess) {
+  /**
+   * `layer(l)` returns layer l as Float32 [heads][T][T]; it is called only for layers `needs` named.
+   * `means`, where given, is read only for the layers `needsMeans` named.
+   */
+  constructor(shape: AttentionShape, private readonly layer: LayerAccess, means?: MeanAccess) {
     const { T, heads, layers, special } = shape;
     if (special.length !== T) throw new RangeError(`special has ${special.length} entries for ${T} tokens`);
     this.T = T;
@@ -55,25 +61,18 @@ export class AttentionViews {
     this.special = special;
     this.everyToken = Int32Array.from({ length: T }, (_, i) => i);
     this.keptTokens = this.everyToken.filter((i) => !special[i]);
-    this.rolloutRows = new RolloutRows(T, heads, layer);
-    this.rolloutMatrices = new RolloutMatrices(T, heads, shape.causal === true, layer);
+    this.overHeads = new HeadAggregates(T, heads, layer, means);
+    this.rollout = new RolloutView(T, heads, shape.causal === true, layer, means);
   }
 
-  /** The layers `answer(request)` reads, in increasing order: rollout through layer l reads 0..l. */
+  /** The layers `answer(request)` reads, in increasing order: rollout through layer l reads those of 0..l without a kept mean. */
   needs(request: AttentionRequest): number[] {
-    switch (request.type) {
-      case 'matrix':
-        if (request.choice.aggregation === 'rollout' && this.rolloutMatrices.tooSlow(request.choice.layer)) return [];
-        return this.choiceNeeds(request.choice);
-      case 'row':
-      case 'topk':
-        return this.choiceNeeds(request.choice);
-      case 'headRows':
-      case 'links':
-        return [this.checkLayer(request.layer)];
-      case 'thumbnails':
-        return [...new Set(request.layers.map((l) => this.checkLayer(l)))].sort((a, b) => a - b);
-    }
+    return this.reads(request).layers;
+  }
+
+  /** The layers whose kept means `answer(request)` reads instead of their heads: they must have arrived. */
+  needsMeans(request: AttentionRequest): number[] {
+    return this.reads(request).means;
   }
 
   /** The reply to `request`, computed from the layers `needs(request)` names. */
@@ -101,17 +100,15 @@ export class AttentionViews {
 
   /** Drops every cached result (the caller's layers changed, or memory is wanted back). */
   clear(): void {
-    this.aggregates.clear();
-    this.rows.clear();
+    this.overHeads.clear();
     this.sums.clear();
-    this.rolloutMatrices.clear();
-    for (let l = 0; l < this.layerCount; l++) this.rolloutRows.forget(l);
+    this.rollout.clear();
   }
 
   private matrix(choice: AttentionChoice, window: MatrixWindow | undefined, cells: number): AttentionReply {
     this.checkChoice(choice);
-    if (choice.aggregation === 'rollout' && this.rolloutMatrices.tooSlow(choice.layer)) {
-      return { type: 'unavailable', reason: this.rolloutMatrices.reason(choice.layer) };
+    if (choice.aggregation === 'rollout' && this.rollout.tooSlow(choice.layer)) {
+      return { type: 'unavailable', reason: this.rollout.reason(choice.layer) };
     }
     const kept = this.kept(choice.hideSpecial);
     const shown = clampWindow(window, kept.length);
@@ -176,27 +173,14 @@ export class AttentionViews {
     const { T } = this;
     const { layer, aggregation } = choice;
     if (aggregation === 'head') return this.headMatrix(layer, choice.head).subarray(query * T, (query + 1) * T);
-    if (aggregation === 'rollout') {
-      const whole = this.rolloutMatrices.cached(layer);
-      if (whole) return whole.subarray(query * T, (query + 1) * T);
-      const key = `r${layer}:${query}`;
-      return this.rows.get(key) ?? this.rows.set(key, Float32Array.from(this.rolloutRows.row(query, layer)));
-    }
-    const whole = this.aggregates.get(`${aggregation}:${layer}`);
-    return whole ? whole.subarray(query * T, (query + 1) * T) : aggregateRow(this.layer(layer), this.heads, T, query, aggregation);
+    if (aggregation === 'rollout') return this.rollout.row(layer, query);
+    return this.overHeads.row(aggregation, layer, query);
   }
 
   // How much each token attends to `key` under the choice, before hiding anything.
   private rawColumn(choice: AttentionChoice, key: number): Float32Array {
     const { T } = this;
-    if (choice.aggregation === 'rollout' && !this.rolloutMatrices.cached(choice.layer)) {
-      const cacheKey = `c${choice.layer}:${key}`;
-      const hit = this.rows.get(cacheKey);
-      if (hit) return hit;
-      const start = new Float64Array(T);
-      start[key] = 1;
-      return this.rows.set(cacheKey, Float32Array.from(this.rolloutRows.column(start, choice.layer)));
-    }
+    if (choice.aggregation === 'rollout') return this.rollout.column(choice.layer, key);
     const matrix = this.matrixOf(choice);
     const out = new Float32Array(T);
     for (let q = 0; q < T; q++) out[q] = matrix[q * T + key];
@@ -208,15 +192,9 @@ export class AttentionViews {
     const key = `${choice.aggregation}:${choice.layer}:${choice.aggregation === 'head' ? choice.head : ''}`;
     const hit = this.sums.get(key);
     if (hit) return hit;
-    let sums: Float64Array;
-    if (choice.aggregation === 'rollout' && !this.rolloutMatrices.cached(choice.layer)) {
-      // rollout · (1 over kept keys) gives every row's kept sum in one pass through the layers.
-      const ones = new Float64Array(this.T);
-      for (const k of this.keptTokens) ones[k] = 1;
-      sums = this.rolloutRows.column(ones, choice.layer).map((sum) => (sum === 0 ? 1 : sum));
-    } else {
-      sums = keptRowSums(this.matrixOf(choice), this.T, this.everyToken, this.keptTokens);
-    }
+    const sums = choice.aggregation === 'rollout'
+      ? this.rollout.keptSums(choice.layer, this.everyToken, this.keptTokens)
+      : keptRowSums(this.matrixOf(choice), this.T, this.everyToken, this.keptTokens);
     return this.sums.set(key, sums);
   }
 
@@ -224,12 +202,8 @@ export class AttentionViews {
   private matrixOf(choice: AttentionChoice): Float32Array {
     const { layer, aggregation } = choice;
     if (aggregation === 'head') return this.headMatrix(layer, choice.head);
-    if (aggregation === 'rollout') return this.rolloutMatrices.through(layer);
-    const key = `${aggregation}:${layer}`;
-    const hit = this.aggregates.get(key);
-    if (hit) return hit;
-    const data = this.layer(layer);
-    return this.aggregates.set(key, aggregation === 'mean' ? meanOverHeads(data, this.heads, this.T) : maxOverHeads(data, this.heads, this.T));
+    if (aggregation === 'rollout') return this.rollout.matrix(layer);
+    return this.overHeads.matrix(aggregation, layer);
   }
 
   private headMatrix(layer: number, head: number): Float32Array {
@@ -256,9 +230,26 @@ export class AttentionViews {
     return this.hiding(hideSpecial) ? this.keptTokens : this.everyToken;
   }
 
-  private choiceNeeds(choice: AttentionChoice): number[] {
+  private reads(request: AttentionRequest): ViewReads {
+    switch (request.type) {
+      case 'matrix':
+      case 'row':
+      case 'topk':
+        return this.choiceReads(request.choice, request.type === 'matrix');
+      case 'headRows':
+      case 'links':
+        return { layers: [this.checkLayer(request.layer)], means: [] };
+      case 'thumbnails':
+        return { layers: [...new Set(request.layers.map((l) => this.checkLayer(l)))].sort((a, b) => a - b), means: [] };
+    }
+  }
+
+  // The mean over heads reads the kept mean where there is one; a head or the max reads the heads.
+  private choiceReads(choice: AttentionChoice, whole: boolean): ViewReads {
     const layer = this.checkLayer(choice.layer);
-    return choice.aggregation === 'rollout' ? Array.from({ length: layer + 1 }, (_, l) => l) : [layer];
+    if (choice.aggregation === 'rollout') return this.rollout.reads(layer, whole);
+    const fromMean = choice.aggregation === 'mean' && this.overHeads.fromMean('mean', layer);
+    return fromMean ? { layers: [], means: [layer] } : { layers: [layer], means: [] };
   }
 
   private checkChoice(choice: AttentionChoice): void {

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import type { LoadStage, ModelInfo, PrecisionChoice, Provider, ProviderAttempt, Token } from '../protocol';
+import type { LayerPrecision, LoadStage, ModelInfo, PrecisionChoice, Provider, ProviderAttempt, Token } from '../protocol';
 import { buildOnnxFromCheckpoint, buildOnnxToFile, checkpointCacheKey } from './graphs';
 import { EngineError, throwIfCancelled } from './errors';
 import { buildFeeds } from './feeds';
+import { Float16Cast } from './float16Cast';
 import { Decoder } from './generation/decoder';
 import { configHeads, configLayers, isCausal, resolveModelFolder, type ModelFolder } from './modelFolder';
 import { resolveDataLinks } from './graphSession';
@@ -80,13 +81,19 @@ Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[]; wholeRe
   return { runner: { whole: whole.session }, provider: whole.provider, attempts: whole.attempts, wholeReason: staged.refused };
 }
 
-/** Called as each layer's attention is computed: Float32 [heads][T][T], the caller's to keep or transfer. */
-export type LayerCallback = (layer: number, data: Float32Array) => void;
+/**
+ * Called as each layer's attention is computed: Float32 [heads][T][T], or its IEEE half bits when
+ * the run was asked for float16. The caller's to keep; float32 data is the very buffer the rest of
+ * its layer reads, so it is neither written to nor transferred before the run ends.
+ */
+export type LayerCallback = (layer: number, data: Float32Array | Uint16Array) => void;
 
 /** A loaded model: tokenizer, surgered graph and its sessions, ready to return attention. */
 export class AttentionModel {
   // Opened on the first generation only: inspecting never needs the logits or the cache.
   private decoding: Promise<Decoder> | undefined;
+  // Opened on the first run asked for float16: most inspections fit the store as float32.
+  private casting: Promise<Float16Cast> | undefined;
 
   private constructor(
     readonly folder: ModelFolder,
@@ -147,26 +154,33 @@ export class AttentionModel {
   /** Runs the graph and returns each layer's probabilities as Float32 [heads][T][T]. */
   async run(encoded: EncodedText): Promise<Float32Array[]> {
     const layers: Float32Array[] = [];
-    await this.runStages(encoded, (layer, data) => { layers[layer] = data; });
+    await this.runStages(encoded, (layer, data) => { layers[layer] = data as Float32Array; });
     return layers;
   }
 
   /**
    * Runs stage by stage, calling `onLayer` as each layer's attention is computed and checking
    * `signal` between stages. With `keepInputs`, returns what recomputeLayer needs (dispose it).
+   * `precision`, asked as each layer arrives, may have onnxruntime round it to float16 bits.
    */
-  async runStages(encoded: EncodedText, onLayer: LayerCallback, signal?: AbortSignal, keepInputs = false): Promise<StageInputs | undefined> {
+  async runStages(encoded: EncodedText, onLayer: LayerCallback, signal?: AbortSignal, keepInputs = false,
+    precision: () => LayerPrecision = () => 'float32'): Promise<StageInputs | undefined> {
     const ids = encoded.tokens.map((t) => t.id);
     const T = ids.length;
     const feeds = buildFeeds(this.graph.inputs, ids, encoded.typeIds, this.folder.config);
     throwIfCancelled(signal);
-    if ('staged' in this.runner) {
-      return this.runner.staged.run(feeds, T, (layer, tensor) => onLayer(layer, this.checked(tensor, layer, T)), signal, keepInputs);
-    }
+    const deliver = async (layer: number, tensor: ort.Tensor): Promise<void> => {
+      const data = this.checked(tensor, layer, T);
+      onLayer(layer, precision() === 'float16' ? await (await this.float16Cast()).bits(tensor) : data);
+    };
+    if ('staged' in this.runner) return this.runner.staged.run(feeds, T, deliver, signal, keepInputs);
     const out = await this.runner.whole.run(feeds, this.graph.attentionOutputs);
     throwIfCancelled(signal);
-    const layers = this.graph.attentionOutputs.map((name, layer) => this.checked(out[name], layer, T));
-    layers.forEach((data, layer) => onLayer(layer, data));
+    const layers = this.graph.attentionOutputs.map((name, layer) => {
+      this.checked(out[name], layer, T);
+      return out[name];
+    });
+    for (const [layer, tensor] of layers.entries()) await deliver(layer, tensor);
     return keepInputs ? new StageInputs(layers.map(() => feeds), T) : undefined;
   }
 
@@ -179,7 +193,7 @@ export class AttentionModel {
   }
 
   /** Heads as the graph produced them (config.json may not say). */
-  headsOf(layer: Float32Array, T: number): number {
+  headsOf(layer: Float32Array | Uint16Array, T: number): number {
     return layer.length / (T * T);
   }
 
@@ -196,8 +210,19 @@ export class AttentionModel {
     const decoding = this.decoding;
     this.decoding = undefined;
     await decoding?.then((d) => d.release(), () => undefined);
+    const casting = this.casting;
+    this.casting = undefined;
+    await casting?.then((c) => c.release(), () => undefined);
     if ('staged' in this.runner) await this.runner.staged.release();
     else await this.runner.whole.release();
+  }
+
+  private float16Cast(): Promise<Float16Cast> {
+    if (!this.casting) {
+      this.casting = Float16Cast.open();
+      this.casting.catch(() => { this.casting = undefined; }); // a failed open is tried again next time
+    }
+    return this.casting;
   }
 
   // A layer's attention as [heads][T][T] float32, or an error saying what the graph produced instead.

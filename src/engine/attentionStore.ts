@@ -4,6 +4,7 @@
 // views are answered from it by the views module after the layers they need are made resident.
 // Inspections are evicted least recently used first to make room for a new one, but never the newest
 // nor one the host says it shows; a view of an evicted one fails with code 'attention-evicted'.
+import type { MeanAccess } from '../attention/headMeans';
 import { AttentionViews, type AttentionShape as ViewShape } from '../attention/views';
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
@@ -19,14 +20,24 @@ export type { ViewShape };
 export interface ViewAnswers {
   /** The layers `request` reads. */
   needs(request: AttentionRequest): number[];
+  /** The layers whose kept means `request` reads: they must have arrived. None when absent. */
+  needsMeans?(request: AttentionRequest): number[];
   answer(request: AttentionRequest): AttentionReply;
 }
 
-/** Makes the views of one inspection over a synchronous accessor of its resident layers. */
-export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array) => ViewAnswers;
+/** Makes the views of one inspection over a synchronous accessor of its resident layers and its kept means. */
+export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array, means: MeanAccess) => ViewAnswers;
 
 /** The views module's answers (src/attention/views.ts). */
-export const attentionViews: ViewsFactory = (shape, layer) => new AttentionViews(shape, layer);
+export const attentionViews: ViewsFactory = (shape, layer, means) => new AttentionViews(shape, layer, means);
+
+// A continuation keeps rows, not layers: no means over heads.
+const NO_MEANS: MeanAccess = {
+  keeps: () => false,
+  mean: (layer) => {
+    throw new ChannelError('internal', `No mean over heads is kept for layer ${layer}.`);
+  },
+};
 
 /** The facts of an inspection a report carries besides its attention. */
 export type ReportFacts = Omit<ReportInput, 'layers'>;
@@ -82,8 +93,8 @@ export class AttentionStore {
     if (stored instanceof StoredSequence) stored.append(rows, special);
   }
 
-  /** Layer `layer` of inspection `id` arrived from the run. */
-  put(id: number, layer: number, data: Float32Array): void {
+  /** Layer `layer` of inspection `id` arrived from the run: float32, or its half bits when kept as float16. */
+  put(id: number, layer: number, data: Float32Array | Uint16Array): void {
     const stored = this.entries.get(id)?.stored;
     if (stored instanceof StoredInspection) stored.put(layer, data);
   }
@@ -103,6 +114,8 @@ export class AttentionStore {
   async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
     const entry = this.use(id);
     const views = this.viewsOf(entry);
+    const means = views.needsMeans?.(request) ?? [];
+    if (means.length > 0 && entry.stored instanceof StoredInspection) await entry.stored.arrivals(means, signal);
     const layers = await entry.stored.resident(views.needs(request), signal);
     if (this.entries.get(id) !== entry) throw evicted(id);
     entry.pinned = layers;
@@ -124,10 +137,11 @@ export class AttentionStore {
     return { facts: entry.facts, shape: entry.stored.shape, mode: entry.stored.mode };
   }
 
-  /** How inspection `id` is kept and the bytes it holds now; undefined when it is not kept. */
-  usage(id: number): { mode: StoreMode; bytes: number } | undefined {
+  /** How inspection `id` is kept and the bytes it holds now (`meanBytes` of them its means over heads); undefined when it is not kept. */
+  usage(id: number): { mode: StoreMode; bytes: number; meanBytes: number } | undefined {
     const entry = this.entries.get(id);
-    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes };
+    const meanBytes = entry?.stored instanceof StoredInspection ? entry.stored.meanBytes : 0;
+    return entry && { mode: entry.stored.mode, bytes: entry.stored.bytes, meanBytes };
   }
 
   /** The inspections kept, least recently used first. */
@@ -163,11 +177,15 @@ export class AttentionStore {
   private viewsOf(entry: Entry): ViewAnswers {
     const shape = entry.viewShape();
     if (entry.views && entry.viewsT === shape.T) return entry.views;
+    const stored = entry.stored;
+    const means: MeanAccess = stored instanceof StoredInspection
+      ? { keeps: (layer) => stored.keepsMean(layer), mean: (layer) => stored.mean(layer) }
+      : NO_MEANS;
     const views = this.views(shape, (layer) => {
       const data = entry.pinned?.get(layer);
       if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
       return data;
-    });
+    }, means);
     entry.views = views;
     entry.viewsT = shape.T;
     return views;

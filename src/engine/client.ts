@@ -3,7 +3,7 @@
 // stops answering. Nothing heavy happens here: the attention stays in the engine's store, and the
 // host asks it for the views it shows (a row, the strongest keys, a pooled matrix).
 import { fork, type ChildProcess } from 'node:child_process';
-import { ENGINE_ALLOCATOR_ENV } from './engineMemory';
+import { engineAllocatorEnv } from './engineMemory';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
@@ -21,9 +21,10 @@ export { describeStop, EngineStopped, type EngineStop } from './engineStop';
 export interface InspectionResult {
   started: InspectionStarted;
   timings: Timings;
-  /** How the engine's store keeps the attention, and the bytes it holds. */
+  /** How the engine's store keeps the attention, the bytes it holds and those of its means over heads. */
   store: StoreMode;
   storeBytes: number;
+  storeMeanBytes: number;
 }
 
 /** Callbacks for results as they stream in. */
@@ -112,7 +113,7 @@ export class EngineClient {
       }
     });
     if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
-    return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes };
+    return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes, storeMeanBytes: done.storeMeanBytes };
   }
 
   /**
@@ -229,7 +230,7 @@ export class EngineClient {
     const child = fork(this.options.enginePath, [], {
       serialization: 'advanced',
       execArgv: [],
-      env: { ...process.env, ...ENGINE_ALLOCATOR_ENV, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...engineAllocatorEnv(), ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const engine: Engine = { child, channel: new Channel<EngineApi>(processPort(child)) };

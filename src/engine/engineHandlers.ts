@@ -46,16 +46,17 @@ async function inspect(
         emit(started);
       },
       keepsForRecompute: () => mode === 'recompute',
+      layerPrecision: () => (mode === 'float16' ? 'float16' : 'float32'),
       onLog: (message) => emit({ type: 'log', message }),
       onLayer: (layer) => {
-        store.put(id, layer.layer, new Float32Array(layer.data));
+        store.put(id, layer.layer, layer.precision === 'float16' ? new Uint16Array(layer.data) : new Float32Array(layer.data));
         emit({ type: 'layer', layer: layer.layer });
       },
     }, signal);
     store.end(id);
     if (facts) store.describe(id, { ...facts, timings });
     const usage = store.usage(id);
-    return { timings, store: usage?.mode ?? 'recompute', storeBytes: usage?.bytes ?? 0 };
+    return { timings, store: usage?.mode ?? 'recompute', storeBytes: usage?.bytes ?? 0, storeMeanBytes: usage?.meanBytes ?? 0 };
   } catch (err) {
     store.end(id, err);
     throw err;

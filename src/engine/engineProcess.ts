@@ -5,11 +5,16 @@ import { Channel } from '../channel';
 import type { EngineApi } from '../protocol';
 import { AttentionStore } from './attentionStore';
 import { engineHandlers } from './engineHandlers';
+import { lowerEnginePriority } from './enginePriority';
 import { Pipeline } from './pipeline';
 import { processPort, type IpcEnd } from './processPort';
 import { budgetBytes } from './storeBudget';
 
 if (!process.send) throw new Error('The attention engine must be started by the extension host (child_process.fork).');
+
+// Before onnxruntime starts its threads, so that they inherit it.
+const priorityProblem = lowerEnginePriority();
+if (priorityProblem) process.stderr.write(`${priorityProblem}\n`);
 
 new Channel<Record<never, never>, EngineApi>(processPort(process as IpcEnd), engineHandlers(new Pipeline(), new AttentionStore(budgetBytes(undefined))));
 

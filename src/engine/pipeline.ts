@@ -2,7 +2,7 @@
 // (src/engine/engineProcess.ts) and the CLI. It does no messaging and writes nothing: results go to
 // the caller's callbacks, and the only files read are the model's, through AttentionModel.
 import type {
-  InspectionStarted, InspectOptions, LayerAttention, LoadStage, ModelInfo, Timings, Token,
+  InspectionStarted, InspectOptions, LayerAttention, LayerPrecision, LoadStage, ModelInfo, Timings, Token,
 } from '../protocol';
 import { AttentionModel } from './attentionModel';
 import { EngineError, throwIfCancelled } from './errors';
@@ -29,7 +29,15 @@ export interface Delivery {
    * for `recompute` (the attention store's recompute mode).
    */
   keepsForRecompute?(): boolean;
-  /** One layer; its buffer is the caller's to keep or transfer. */
+  /**
+   * Asked after onStarted: 'float16' has onnxruntime round each layer to IEEE half bits before
+   * onLayer (the attention store's float16 mode); float32 when not given.
+   */
+  layerPrecision?(): LayerPrecision;
+  /**
+   * One layer; its buffer is the caller's to keep. A float32 layer is the buffer the rest of its
+   * stage reads: it is neither written to nor transferred before the inspection's run ends.
+   */
   onLayer?(layer: LayerAttention): void;
   /** A line for the log about how the model runs (sent when a graph that cannot be cut is loaded). */
   onLog?(message: string): void;
@@ -112,6 +120,7 @@ export class Pipeline {
     const tokenizeMs = performance.now() - t1;
     const T = encoded.tokens.length;
     let keep = false;
+    let precision: LayerPrecision = 'float32';
     let kept: (inputs: StageInputs | undefined) => void = () => undefined;
     const recompute = recomputeFrom(model, new Promise<StageInputs | undefined>((resolve) => { kept = resolve; }));
     const started = (heads: number): void => {
@@ -120,6 +129,7 @@ export class Pipeline {
         attempts: model.attempts, warnings, truncatedFrom: encoded.truncatedFrom, window,
       }, recompute);
       keep = delivery.keepsForRecompute?.() === true;
+      precision = delivery.layerPrecision?.() ?? 'float32';
     };
     // Tokens go out before the run when config.json gives the head count, so they can be shown
     // while a large model is still running; otherwise the first layer's shape tells.
@@ -133,8 +143,8 @@ export class Pipeline {
       // layer, and copy only in the unexpected case that it is a view into something larger.
       const buffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
         ? data.buffer as ArrayBuffer : data.slice().buffer;
-      delivery.onLayer?.({ type: 'layer', layer, heads, tokens: T, data: buffer });
-    }, signal, keep || !model.info.heads).catch((err: unknown) => {
+      delivery.onLayer?.({ type: 'layer', layer, heads, tokens: T, precision: data instanceof Uint16Array ? 'float16' : 'float32', data: buffer });
+    }, signal, keep || !model.info.heads, () => precision).catch((err: unknown) => {
       kept(undefined);
       throw err;
     });

@@ -2,7 +2,6 @@
 // attention is handed to the caller as soon as the session that computes it returns, before the rest
 // of its layer runs, and what later sessions read is kept only until the last of them has run. The
 // first session picks the execution provider; the others are opened on it.
-import { Tensor } from 'onnxruntime-node';
 import type * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import type { Provider, ProviderAttempt } from '../protocol';
@@ -10,10 +9,6 @@ import { throwIfCancelled } from './errors';
 import { openSession } from './providers';
 import { encodePart, recordOutputTypes, type TensorTypes } from './stageGraph';
 import type { Stage, StagePart } from './stages';
-
-function copyOf(tensor: ort.Tensor): ort.Tensor {
-  return new Tensor(tensor.type as 'float32', (tensor.data as Float32Array).slice(), tensor.dims);
-}
 
 /** What a staged run kept to recompute any layer: each stage's feeds. Release them with dispose(). */
 export class StageInputs {
@@ -81,11 +76,12 @@ export class StagedSessions {
   }
 
   /**
-   * Runs part after part on the graph inputs `feeds` (of `tokens` tokens), calling `onLayer` as each
-   * layer's attention is computed and checking `signal` between parts; with `keep`, returns what
-   * recompute needs.
+   * Runs part after part on the graph inputs `feeds` (of `tokens` tokens), calling (and awaiting)
+   * `onLayer` as each layer's attention is computed and checking `signal` between parts; with
+   * `keep`, returns what recompute needs. The rest of a layer reads its attention tensor as is, so
+   * until the run ends its buffer may be kept but neither written to nor transferred.
    */
-  async run(feeds: Record<string, ort.Tensor>, tokens: number, onLayer: (layer: number, attention: ort.Tensor) => void,
+  async run(feeds: Record<string, ort.Tensor>, tokens: number, onLayer: (layer: number, attention: ort.Tensor) => void | Promise<void>,
     signal?: AbortSignal, keep = false): Promise<StageInputs | undefined> {
     const handed = new Map<string, ort.Tensor>();
     const lastReader = this.lastReaders();
@@ -106,10 +102,7 @@ export class StagedSessions {
           if (!keep) handed.get(name)?.dispose();
           handed.delete(name);
         }
-        if (!attention) continue;
-        // A caller may transfer the attention's buffer away, so one that later parts read is copied.
-        const handsOnAttention = part.handsOn.some((h) => h.tensor === attention);
-        onLayer(layer, handsOnAttention ? copyOf(out[attention]) : out[attention]);
+        if (attention) await onLayer(layer, out[attention]);
       }
     } catch (err) {
       for (const tensor of handed.values()) tensor.dispose();

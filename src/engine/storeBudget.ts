@@ -1,9 +1,19 @@
 // How much memory the attention store may use, and how it keeps an inspection within it. The rule is
 // the one the `attentionLens.engine.memoryBudgetMB` setting describes: as float32 when every layer
-// fits, as float16 when half of that fits, else nothing T×T at all, recomputing layers exactly when a
+// fits, as float16 when half of that fits, else no layer at all, recomputing layers exactly when a
 // view needs them. Float16 and recompute answer views from decoded float32 layers, as many as the
 // rest of the budget holds and at least one: the budget is a target, not a wall.
+//
+// Beside the layers the store keeps each layer's mean over heads (T² values, 1/heads of the layer),
+// from which rollout rows and the mean view are answered without reading the heads again: in float32
+// mode as float32, else as float16, and counted with the layers when choosing the mode. In recompute
+// mode the means are all that is kept T×T, and they come before extra decoded layers: a decoded layer
+// serves views of that one layer, the means make rollout rows interactive through every layer (one
+// mean is 2·T² bytes against heads·4·T² for a decoded layer, so all of a 24-layer, 14-head model's
+// means take less than one of its layers). They are kept for as many layers as fit beside one decoded
+// layer, from the first: rollout through layer l reads the means it has and the heads of the rest.
 import { totalmem } from 'node:os';
+import type { MeanPrecision } from '../attention/headMeans';
 import type { StoreMode } from '../protocol';
 
 const MB = 2 ** 20;
@@ -31,27 +41,38 @@ export interface StorePlan {
   mode: StoreMode;
   /** Decoded float32 layers kept for views (float16 and recompute); 0 for float32, which needs none. */
   cacheLayers: number;
+  /** Layers, from the first, whose mean over heads is kept, in `meanPrecision`. */
+  meanLayers: number;
+  meanPrecision: MeanPrecision;
   /** The most this plan holds: what eviction makes room for. */
   reserved: number;
 }
 
-/** Picks the mode: float32 when all of it fits, float16 when half of it fits, else recompute. */
+/** Picks the mode: float32 when all of it (means too) fits, float16 when half of it fits, else recompute. */
 export function planStore(shape: AttentionShape, available: number): StorePlan {
+  const { layers } = shape;
   const layer = layerBytes(shape);
-  const full = layer * shape.layers;
-  if (full <= available) return { mode: 'float32', cacheLayers: 0, reserved: full };
+  const full = (layer + meanBytes(shape, 'float32')) * layers;
+  if (full <= available) return { mode: 'float32', cacheLayers: 0, meanLayers: layers, meanPrecision: 'float32', reserved: full };
+  const mean = meanBytes(shape, 'float16');
   const half = full / 2;
   if (half <= available) {
-    const cacheLayers = cacheFor(available - half, layer, shape.layers);
-    return { mode: 'float16', cacheLayers, reserved: half + cacheLayers * layer };
+    const cacheLayers = cacheFor(available - half, layer, layers);
+    return { mode: 'float16', cacheLayers, meanLayers: layers, meanPrecision: 'float16', reserved: half + cacheLayers * layer };
   }
-  const cacheLayers = cacheFor(available, layer, shape.layers);
-  return { mode: 'recompute', cacheLayers, reserved: cacheLayers * layer };
+  const meanLayers = mean === 0 ? layers : Math.max(0, Math.min(layers, Math.floor((available - layer) / mean)));
+  const cacheLayers = cacheFor(available - meanLayers * mean, layer, layers);
+  return { mode: 'recompute', cacheLayers, meanLayers, meanPrecision: 'float16', reserved: meanLayers * mean + cacheLayers * layer };
 }
 
 /** Bytes of one layer as float32. */
 export function layerBytes(shape: AttentionShape): number {
   return shape.heads * shape.T * shape.T * 4;
+}
+
+/** Bytes of one layer's mean over heads kept as `precision`. */
+export function meanBytes(shape: AttentionShape, precision: MeanPrecision): number {
+  return shape.T * shape.T * (precision === 'float32' ? 4 : 2);
 }
 
 // At least one decoded layer, or no view could be answered.

@@ -2,6 +2,11 @@
 // or (recompute) none of them, each layer recomputed exactly when a view needs it. Float16 and
 // recompute keep a few decoded float32 layers, least recently used first out. Layers arrive while
 // the model runs; a request for one not there yet waits for it.
+//
+// Each layer's mean over heads is taken as the layer arrives, while its float32 values are at hand
+// (one pass over the layer, a small share of the time the run took to compute it), and kept as the
+// plan says (src/engine/storeBudget.ts). Taking it later would mean decoding or recomputing the layer.
+import { keepMean, type KeptMean, type MeanPrecision } from '../attention/headMeans';
 import { decodeFloat16, encodeFloat16 } from '../attention/quantize';
 import { ChannelError } from '../channel';
 import type { StoreMode } from '../protocol';
@@ -19,24 +24,34 @@ export class StoredInspection {
   readonly mode: StoreMode;
   private readonly float32: (Float32Array | undefined)[] = [];
   private readonly float16: (Uint16Array | undefined)[] = [];
+  private readonly means: (KeptMean | undefined)[] = [];
   // Map order is least recently used first.
   private readonly decoded = new Map<number, Float32Array>();
   private readonly recomputing = new Map<number, Promise<Float32Array>>();
   private readonly arrived: boolean[] = [];
   private readonly waiters = new Map<number, Set<Waiter>>();
   private readonly cacheLayers: number;
+  private readonly meanLayers: number;
+  private readonly meanPrecision: MeanPrecision;
   private ended: { error?: unknown } | undefined;
 
   constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer) {
     this.mode = plan.mode;
     this.cacheLayers = plan.cacheLayers;
+    this.meanLayers = plan.meanLayers;
+    this.meanPrecision = plan.meanPrecision;
   }
 
-  /** Bytes held now: stored layers and decoded ones. */
+  /** Bytes held now: stored layers, decoded ones and means. */
   get bytes(): number {
     const layer = layerBytes(this.shape);
     const stored = this.float32.filter(Boolean).length * layer + this.float16.filter(Boolean).length * (layer / 2);
-    return stored + this.decoded.size * layer;
+    return stored + this.decoded.size * layer + this.meanBytes;
+  }
+
+  /** Bytes held now by the layers' means over heads. */
+  get meanBytes(): number {
+    return this.means.reduce((sum, mean) => sum + (mean?.byteLength ?? 0), 0);
   }
 
   /** Whether every layer has arrived. */
@@ -44,10 +59,17 @@ export class StoredInspection {
     return this.arrived.filter(Boolean).length === this.shape.layers;
   }
 
-  /** Layer `layer` as the run produced it; the store keeps `data` itself in float32 mode. */
-  put(layer: number, data: Float32Array): void {
+  /**
+   * Layer `layer` as the run produced it: float32 values, or in float16 mode their half bits as
+   * encodeFloat16 would give them. The store keeps `data` itself in float32 mode and bits as they are.
+   */
+  put(layer: number, data: Float32Array | Uint16Array): void {
     this.checkLayer(layer);
-    if (this.mode === 'float32') this.float32[layer] = data;
+    if (this.keepsMean(layer)) this.means[layer] = keepMean(data, this.shape.heads, this.shape.T, this.meanPrecision);
+    if (data instanceof Uint16Array) {
+      if (this.mode !== 'float16') throw new ChannelError('internal', `Layer ${layer} arrived as float16 for an inspection kept as ${this.mode}.`);
+      this.float16[layer] = data;
+    } else if (this.mode === 'float32') this.float32[layer] = data;
     else if (this.mode === 'float16') this.float16[layer] = encodeFloat16(data);
     else this.cache(layer, data);
     this.arrived[layer] = true;
@@ -72,10 +94,31 @@ export class StoredInspection {
     return out;
   }
 
+  /** Whether the mean over heads of `layer` is kept once the layer has arrived. */
+  keepsMean(layer: number): boolean {
+    return layer < this.meanLayers;
+  }
+
+  /** The kept mean over heads of `layer`, which has arrived. */
+  mean(layer: number): KeptMean {
+    const mean = this.means[layer];
+    if (!mean) throw new ChannelError('internal', `The mean over heads of layer ${layer + 1} is not kept.`);
+    return mean;
+  }
+
+  /** Waits until layers `layers` have arrived, without making them resident. */
+  async arrivals(layers: readonly number[], signal?: AbortSignal): Promise<void> {
+    for (const layer of new Set(layers)) {
+      this.checkLayer(layer);
+      if (!this.arrived[layer]) await this.arrival(layer, signal);
+    }
+  }
+
   /** Forgets everything; requests still waiting fail with `reason`. */
   drop(reason: ChannelError): void {
     this.float32.length = 0;
     this.float16.length = 0;
+    this.means.length = 0;
     this.decoded.clear();
     for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(reason);
     this.waiters.clear();
@@ -110,6 +153,8 @@ export class StoredInspection {
 
   private arrival(layer: number, signal?: AbortSignal): Promise<void> {
     if (this.ended) return Promise.reject(this.missing(layer));
+    // A request aborted already waits for nothing: no abort event would come to take its waiter back.
+    if (signal?.aborted) return abortable(Promise.resolve(), signal);
     return abortable(new Promise<void>((resolve, reject) => {
       const waiting = this.waiters.get(layer) ?? new Set<Waiter>();
       this.waiters.set(layer, waiting);

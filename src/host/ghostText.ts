@@ -10,6 +10,9 @@ const GENERATED_CONTEXT = 'attentionLens.hasGenerated';
 
 export class GhostText implements vscode.Disposable {
   private type: vscode.TextEditorDecorationType | undefined;
+  private readonly shownEmitter = new vscode.EventEmitter<string>();
+  /** Fires with the continuation each time a longer one is shown. */
+  readonly onDidShow = this.shownEmitter.event;
   private shown: { document: vscode.TextDocument; tracked: TrackedRange; text: string } | undefined;
 
   /** The continuation shown now, where it sits (the tracked end of the selection) and its document. */
@@ -23,6 +26,7 @@ export class GhostText implements vscode.Disposable {
     const first = !this.shown;
     this.shown = { document, tracked, text };
     this.paint();
+    this.shownEmitter.fire(text);
     if (first) void vscode.commands.executeCommand('setContext', GENERATED_CONTEXT, true);
   }
 
@@ -51,6 +55,7 @@ export class GhostText implements vscode.Disposable {
 
   dispose(): void {
     this.clear();
+    this.shownEmitter.dispose();
     this.type?.dispose();
     this.type = undefined;
   }

@@ -207,7 +207,8 @@ export class SelectionInspector {
     const { document, range, text, notices } = job;
     const { started, timings } = result;
     log().info(`inspect #${id}: tokenize ${ms(timings.tokenizeMs)}, load ${ms(timings.loadMs)}, run ${ms(timings.runMs)}, total ${ms(timings.totalMs)}; ` +
-      `the engine keeps its attention as ${result.store} (${(result.storeBytes / 2 ** 20).toFixed(1)} MB)`);
+      `the engine keeps its attention as ${result.store} (${(result.storeBytes / 2 ** 20).toFixed(1)} MB, ` +
+      `${(result.storeMeanBytes / 2 ** 20).toFixed(1)} MB of it each layer's mean over heads)`);
     this.presenter.done(id, timings);
 
     // When the text was cut to maxTokens, only the tokens' text was inspected: the editor's range

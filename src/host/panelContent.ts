@@ -128,7 +128,7 @@ export class PanelContent {
   private save(): PanelUpdate {
     const shown = this.current?.inspection;
     const inspection = shown
-      ? { text: shown.text, modelId: shown.model.id, modelSetting: shown.modelSetting, provider: shown.provider, source: shown.source }
+      ? { text: shown.text, modelId: shown.model.id, modelSetting: shown.modelSetting, provider: shown.provider, source: shown.source, ...(shown.window && { window: shown.window.index }) }
       : this.restoring;
     return { type: 'save', state: { view: this.viewState, inspection } };
   }

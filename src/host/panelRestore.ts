@@ -1,5 +1,6 @@
 // A panel restored after a window reload has only the summary its page saved: the extension host
-// restarted, the matrices are gone, so the saved text is found in its document and inspected again.
+// restarted, the matrices are gone, so the saved text is found in its document and inspected again,
+// in the window that was on screen.
 import * as vscode from 'vscode';
 import type { InspectTarget } from './followSelection';
 import { log } from './log';
@@ -13,7 +14,7 @@ import type { PanelPresenter } from './presenter';
 export async function restoreInspection(
   presenter: PanelPresenter,
   saved: SavedInspection,
-  inspect: (target: InspectTarget, options: { model?: string }) => Promise<unknown>,
+  inspect: (target: InspectTarget, options: { model?: string; window?: number }) => Promise<unknown>,
 ): Promise<void> {
   const target = await findText(saved);
   if (!target) {
@@ -22,7 +23,9 @@ export async function restoreInspection(
     return;
   }
   log().info(`restore: inspecting again ${saved.text.length} characters of ${target.document.uri.toString(true)}`);
-  await inspect(target, { model: saved.modelSetting });
+  // The window that was on screen, if the text was cut into windows (a stale index is dropped).
+  const window = Number.isInteger(saved.window) && saved.window! > 0 ? saved.window : undefined;
+  await inspect(target, { model: saved.modelSetting, window });
 }
 
 async function findText(saved: SavedInspection): Promise<InspectTarget | undefined> {

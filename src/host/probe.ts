@@ -50,6 +50,8 @@ export interface EditorProbe {
   cancel(): void;
   /** The continuation shown as ghost text after the selection now, if any. */
   ghostText(): { uri: vscode.Uri; offset: number; text: string } | undefined;
+  /** Calls `listener` with the continuation each time the ghost text shows a longer one. */
+  onGhostText(listener: (text: string) => void): vscode.Disposable;
   /** Replaces the export commands' save dialog (a headless test cannot answer the real one); undefined restores it. */
   stubSaveDialog(dialog: SaveDialog | undefined): void;
 }
@@ -107,6 +109,7 @@ export function createProbe(
     running: () => inspector.isRunning,
     cancel: () => inspector.cancel(),
     ghostText: () => continuer.ghostText,
+    onGhostText: (listener) => continuer.onGhostText(listener),
     stubSaveDialog: (dialog) => {
       exporter.saveDialog = dialog ?? realDialog;
     },

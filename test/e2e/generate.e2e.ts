@@ -97,11 +97,22 @@ session.test('continue a phrase, watch it write, hover a written token, insert a
   await session.shot('2-written-token-hovered');
 
   // The arrow keys step through the written tokens, and the highlights follow.
+  // What is painted: each highlight's place and strength, as the editor draws them.
+  const paintedNow = () => painted.evaluateAll((boxes) => boxes.map((b) => `${(b as HTMLElement).style.left}/${(b as HTMLElement).style.width}/${b.className}`).sort().join(' '));
   await written.nth(2).click();
-  await page.keyboard.press('ArrowRight');
-  await waitFor('the next token to be active', async () => (await frame.locator('.al-token.al-active.al-generated').count()) === 1, { timeoutMs: 5_000 });
+  await waitFor('the clicked token to be active', async () => (await frame.locator('.al-token.al-active.al-generated').count()) === 1, { timeoutMs: 5_000 });
+  const before = await paintedNow();
+  // Right until a step's highlights differ from the clicked one's (a written token can look where its neighbour looked).
+  let moved = false;
+  for (let step = 0; step < 5 && !moved; step++) {
+    await page.keyboard.press('ArrowRight');
+    moved = await waitFor('the highlights to move', async () => (await paintedNow()) !== before, { timeoutMs: 3_000 }).then(() => true, () => false);
+  }
+  const after = await paintedNow();
+  console.log(`highlights before the arrow keys: ${before.split(' ').length}, after: ${after.split(' ').length}`);
+  assert.ok(moved && after !== before, 'stepping with the arrow keys left the highlights where they were');
 
-  // The card: resting the mouse on the ghost text tells about the written token the panel focuses.
+  // The card: resting the mouse on the ghost text tells about a written token (the last, or the one the panel focuses).
   const ghostBox = await page.locator('.editor-instance .monaco-editor .view-lines').first().evaluate((lines) => {
     for (const span of Array.from(lines.querySelectorAll('span'))) {
       const content = getComputedStyle(span, '::after').content;

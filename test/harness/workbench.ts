@@ -50,6 +50,17 @@ async function lineGeometry(page: Page, line: number): Promise<{ left: number; c
   return { left: box.left, charWidth: box.width / box.chars, y: box.top + box.height / 2 };
 }
 
+/**
+ * How many characters the first editor's selection covers on screen, from the width of its drawn
+ * selection (drawn whether or not the editor has the focus, unlike the status bar's count).
+ */
+export async function selectedCharacters(page: Page): Promise<number> {
+  const { charWidth } = await lineGeometry(page, 1);
+  const width = await page.locator('.editor-instance .monaco-editor').first().locator('.view-overlays .selected-text')
+    .evaluateAll((boxes) => boxes.reduce((sum, b) => sum + b.getBoundingClientRect().width, 0));
+  return Math.round(width / charWidth);
+}
+
 /** The viewport point over 1-based `column` of 1-based `line` in the first editor. */
 export async function pointAt(page: Page, line: number, column: number): Promise<{ x: number; y: number }> {
   const { left, charWidth, y } = await lineGeometry(page, line);

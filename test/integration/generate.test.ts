@@ -48,12 +48,10 @@ describe('Continue Selection', function () {
     const editor = await openFixture('story.txt');
     const selection = select(editor, PHRASE);
     const probe = extension().exports.probe!;
+    // Every text the ghost text showed, as it showed it.
     const seen = new Set<string>();
-    const watch = setInterval(() => {
-      const ghost = probe.ghostText();
-      if (ghost) seen.add(ghost.text);
-    }, 5);
-    const outcome = await continueSelection().then((o) => { clearInterval(watch); return o; });
+    const watch = probe.onGhostText((text) => seen.add(text));
+    const outcome = await Promise.resolve(continueSelection()).finally(() => watch.dispose());
     assert.equal(outcome.kind, 'written', JSON.stringify(outcome));
     if (outcome.kind !== 'written') return;
     const model = process.env.ATTENTION_LENS_MODEL ?? path.join(MODELS, 'tinystories-656k');

@@ -1,6 +1,7 @@
 // The engine's attention store: the three ways it keeps an inspection all give the fixture's golden
-// attention back, the budget picks the way, eviction spares what the host shows, and a view of a layer
-// not computed yet waits for it (or is abandoned).
+// attention back (float16 whether the store or onnxruntime rounds it), the budget picks the way,
+// eviction spares what the host shows, and a view of a layer not computed yet waits for it (or is
+// abandoned).
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { FLOAT16_MAX_RELATIVE_ERROR, FLOAT16_MAX_SUBNORMAL_ERROR } from '../../s
 import { ChannelError } from '../../src/channel';
 import { AttentionStore, type ViewShape, type ViewsFactory } from '../../src/engine/attentionStore';
 import { Pipeline } from '../../src/engine/pipeline';
-import { budgetBytes, layerBytes, planStore } from '../../src/engine/storeBudget';
+import { budgetBytes, layerBytes, meanBytes, planStore } from '../../src/engine/storeBudget';
 import type { AttentionRequest } from '../../src/protocol';
 import { MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
 
@@ -19,6 +20,12 @@ const LAYERS = prompt.attentions.length;
 const HEADS = prompt.attentions[0].length;
 const LAYER_BYTES = HEADS * T * T * 4;
 const FULL = LAYERS * LAYER_BYTES;
+// Each layer's mean over heads, kept beside the layers: float32 with float32 layers, else float16.
+const MEANS32 = LAYERS * T * T * 4;
+const MEANS16 = LAYERS * T * T * 2;
+// What float32 mode holds, and what float16 mode holds before decoding any layer.
+const KEPT32 = FULL + MEANS32;
+const KEPT16 = FULL / 2 + MEANS16;
 
 // A stand-in for the views module: a 'row' request reads its layer and answers that row of head 0.
 const rowViews: ViewsFactory = (shape, layer) => ({
@@ -73,19 +80,26 @@ describe('attention store', () => {
     return out;
   }
 
-  it('picks float32 when every layer fits, float16 when half of it fits, else recompute', () => {
+  it('picks float32 when every layer and its mean fit, float16 when half of that fits, else recompute', () => {
     const shape = { layers: LAYERS, heads: HEADS, T };
     assert.equal(layerBytes(shape), LAYER_BYTES);
-    assert.equal(planStore(shape, FULL).mode, 'float32');
-    assert.equal(planStore(shape, FULL - 1).mode, 'float16');
-    assert.equal(planStore(shape, FULL / 2).mode, 'float16');
-    assert.equal(planStore(shape, FULL / 2 - 1).mode, 'recompute');
-    assert.deepEqual(planStore({ ...shape, layers: 8 }, 4 * LAYER_BYTES + 2 * LAYER_BYTES), { mode: 'float16', cacheLayers: 2, reserved: 6 * LAYER_BYTES });
-    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, reserved: LAYER_BYTES });
-    assert.equal(filled(FULL).usage(1)?.mode, 'float32');
-    assert.equal(filled(FULL).usage(1)?.bytes, FULL);
-    assert.equal(filled(FULL - 1).usage(1)?.bytes, FULL / 2);
-    assert.equal(filled(FULL / 2 - 1).usage(1)?.mode, 'recompute');
+    assert.equal(meanBytes(shape, 'float32') * LAYERS, MEANS32);
+    assert.equal(planStore(shape, KEPT32).mode, 'float32');
+    assert.equal(planStore(shape, KEPT32 - 1).mode, 'float16');
+    assert.equal(planStore(shape, KEPT16).mode, 'float16');
+    assert.equal(planStore(shape, KEPT16 - 1).mode, 'recompute');
+    const eight = { ...shape, layers: 8 };
+    const eightMeans = 8 * T * T * 2;
+    assert.deepEqual(planStore(eight, 4 * LAYER_BYTES + eightMeans + 2 * LAYER_BYTES),
+      { mode: 'float16', cacheLayers: 2, meanLayers: 8, meanPrecision: 'float16', reserved: 6 * LAYER_BYTES + eightMeans });
+    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, meanLayers: 0, meanPrecision: 'float16', reserved: LAYER_BYTES });
+    // Recompute keeps the means (float16) before a second decoded layer, and as many as fit beside one.
+    assert.deepEqual(planStore(eight, 2 * LAYER_BYTES), { mode: 'recompute', cacheLayers: 1, meanLayers: 8, meanPrecision: 'float16', reserved: LAYER_BYTES + eightMeans });
+    assert.equal(planStore(eight, LAYER_BYTES + 3 * T * T * 2 + 1).meanLayers, 3);
+    assert.equal(filled(KEPT32).usage(1)?.mode, 'float32');
+    assert.deepEqual(filled(KEPT32).usage(1), { mode: 'float32', bytes: KEPT32, meanBytes: MEANS32 });
+    assert.deepEqual(filled(KEPT32 - 1).usage(1), { mode: 'float16', bytes: KEPT16, meanBytes: MEANS16 });
+    assert.equal(filled(KEPT16 - 1).usage(1)?.mode, 'recompute');
   });
 
   it('the default budget is a quarter of the machine, between 256 MB and 4 GB; a setting wins', () => {
@@ -97,7 +111,7 @@ describe('attention store', () => {
   });
 
   it('float32 gives the golden attention (the run itself, within 1e-5)', async () => {
-    const store = filled(FULL);
+    const store = filled(KEPT32);
     const diff = maxAttentionDiff(prompt.attentions, await storedLayers(store), T);
     assert.ok(diff < 1e-5, `max difference ${diff}`);
     const reply = await store.view(1, rowRequest(1, T - 1));
@@ -105,7 +119,7 @@ describe('attention store', () => {
   });
 
   it('float16 gives the same within float16 rounding (relative 2^-11), and the golden within 1e-3 relative', async () => {
-    const store = filled(FULL / 2);
+    const store = filled(KEPT16);
     assert.equal(store.usage(1)?.mode, 'float16');
     const back = await storedLayers(store);
     let worstRelative = 0;
@@ -115,7 +129,27 @@ describe('attention store', () => {
       worstRelative = Math.max(worstRelative, Math.abs(v - prompt.attentions[l][Math.floor(i / (T * T))][Math.floor(i / T) % T][i % T]) / Math.max(1e-3, Math.abs(exact)));
     }));
     assert.ok(worstRelative < 1e-3, `worst relative difference from golden ${worstRelative}`);
-    assert.equal(store.usage(1)!.bytes, FULL / 2 + LAYER_BYTES, 'stored halves and one decoded layer');
+    assert.equal(store.usage(1)!.bytes, KEPT16 + LAYER_BYTES, 'stored halves, their means and one decoded layer');
+  });
+
+  it('float16 layers rounded by onnxruntime are kept as they arrive: what encoding float32 layers in the store keeps', async () => {
+    const store = new AttentionStore(KEPT16, rowViews);
+    let mode: string | undefined;
+    await pipeline.inspect({ model: path.join(MODELS_DIR, FIXTURE), text: prompt.text, provider: 'cpu' }, {
+      onStarted: (_started, again) => { mode = store.open(2, shapeOf(), again); },
+      layerPrecision: () => (mode === 'float16' ? 'float16' : 'float32'),
+      onLayer: (l) => {
+        assert.equal(l.precision, 'float16');
+        store.put(2, l.layer, new Uint16Array(l.data));
+      },
+    });
+    store.end(2);
+    assert.equal(mode, 'float16');
+    assert.deepEqual(await storedLayers(store, 2), await storedLayers(filled(KEPT16)));
+    assert.equal(store.usage(2)?.bytes, KEPT16 + LAYER_BYTES, 'stored halves, their means and one decoded layer');
+    // Bits are kept only by an inspection kept as float16.
+    const float32 = filled(KEPT32);
+    assert.throws(() => float32.put(1, 0, new Uint16Array(HEADS * T * T)), (err: unknown) => err instanceof ChannelError && err.code === 'internal');
   });
 
   it('recompute keeps no more than its cache and gives exactly what the run gave, from the stages\' kept inputs', async () => {
@@ -131,7 +165,7 @@ describe('attention store', () => {
   });
 
   it('evicts the least recently used to fit a new inspection, never the newest nor one on screen', async () => {
-    const store = new AttentionStore(2 * FULL, rowViews);
+    const store = new AttentionStore(2 * KEPT32, rowViews);
     const open = (id: number, onScreen: number[] = []) => {
       store.open(id, shapeOf(), recompute, onScreen);
       layers.forEach((data, l) => store.put(id, l, data));
@@ -146,7 +180,7 @@ describe('attention store', () => {
     assert.deepEqual(store.kept, [3, 4], '1 went; 3 is on screen');
     await assert.rejects(store.view(2, rowRequest(0, 0)), (err: unknown) => err instanceof ChannelError && err.code === 'attention-evicted');
     // With the budget all taken by what is on screen, the new one is still kept (recomputed), and so is 3.
-    const small = new AttentionStore(FULL, rowViews);
+    const small = new AttentionStore(KEPT32, rowViews);
     small.open(1, shapeOf(), recompute);
     assert.equal(small.open(2, shapeOf(), recompute, [1]), 'recompute');
     assert.deepEqual(small.kept, [1, 2]);
@@ -155,7 +189,7 @@ describe('attention store', () => {
   });
 
   it('a view of a layer not computed yet waits for it, and is answered when it arrives', async () => {
-    const store = new AttentionStore(FULL, rowViews);
+    const store = new AttentionStore(KEPT32, rowViews);
     store.open(7, shapeOf(), recompute);
     let answered = false;
     const view = store.view(7, rowRequest(1, 2)).then((reply) => {
@@ -171,7 +205,7 @@ describe('attention store', () => {
   });
 
   it('a waiting view is abandoned by its signal, and fails when the run ends without its layer', async () => {
-    const store = new AttentionStore(FULL, rowViews);
+    const store = new AttentionStore(KEPT32, rowViews);
     store.open(8, shapeOf(), recompute);
     const controller = new AbortController();
     const abandoned = store.view(8, rowRequest(1, 0), controller.signal);

@@ -1,12 +1,13 @@
 // The engine client as the extension uses it: superseding, the engine process's crashes and limits,
 // and the errors a user sees for broken model folders. Crashes are real ones: signals sent to the
 // engine's pid.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineClient, EngineStopped, type EngineStop } from '../../src/engine/client';
+import { ENGINE_PRIORITY } from '../../src/engine/enginePriority';
 import { EngineError } from '../../src/engine/errors';
 import { ENGINE, MODELS_DIR, golden, maxAttentionDiff, inspectWithLayers } from './fixtures';
 
@@ -77,6 +78,15 @@ describe('engine client', () => {
     assert.ok(pid && pid !== process.pid);
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), process.pid, 'its parent is this process');
+  });
+
+  it('every thread of the engine, onnxruntime\'s included, runs below normal priority; the host keeps its own', async () => {
+    const hostPriority = getPriority();
+    await client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu' });
+    const threads = readdirSync(`/proc/${client.pid!}/task`).map(Number);
+    assert.ok(threads.length > 1, 'the engine has threads besides its main one');
+    for (const tid of threads) assert.ok(getPriority(tid) >= ENGINE_PRIORITY, `engine thread ${tid} runs at priority ${getPriority(tid)}`);
+    assert.equal(getPriority(), hostPriority);
   });
 
   it('an engine that aborts mid-inspection fails it with the signal, is restarted, and the next inspection works', async () => {

@@ -114,6 +114,18 @@ test('after a window reload: the saved view at once, "restoring" and the saved t
   assert.equal(pageAfter(content.snapshot()).status, undefined);
 });
 
+test('a reload brings back the window that was on screen, not the first', () => {
+  const first = new PanelContent();
+  const window = { index: 2, count: 4, firstToken: 600, endToken: 1112, textTokens: 2000, start: 2400, end: 4450 };
+  first.begin({ ...inspection(1), window });
+  const saved = pageAfter(first.snapshot()).saved;
+  assert.equal(new PanelContent().restore(saved)?.window, 2);
+  // Without windows, nothing is saved for one.
+  const plain = new PanelContent();
+  plain.begin(inspection(2));
+  assert.equal(new PanelContent().restore(pageAfter(plain.snapshot()).saved)?.window, undefined);
+});
+
 test('a saved state without text restores nothing', () => {
   for (const state of [undefined, null, 'x', {}, { inspection: { text: '' } }, { inspection: 'x' }]) {
     const content = new PanelContent();

@@ -2,13 +2,14 @@
 // safetensors, the staged run gives the uncut run's attention (bit for bit in float32; half-precision
 // graphs within HALF_STAGED_TOLERANCE), one layer per stage in order; recomputing a layer gives its first
 // run's bits; the stages hold each weight once; a cancelled run stops between stages; and a graph
-// with control flow runs whole, saying why.
+// with control flow runs whole, saying why (and asked for float16, rounds as the encoder does).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { EXPORT_STYLES } from '../../scripts/exportStyles';
+import { encodeFloat16 } from '../../src/attention/quantize';
 import { AttentionModel } from '../../src/engine/attentionModel';
 import { EngineError } from '../../src/engine/errors';
 import { buildFeeds } from '../../src/engine/feeds';
@@ -17,6 +18,7 @@ import { Pipeline } from '../../src/engine/pipeline';
 import { StagedSessions } from '../../src/engine/stagedSessions';
 import { planStages } from '../../src/engine/stages';
 import { exposeAttention } from '../../src/engine/surgery';
+import type { LayerAttention } from '../../src/protocol';
 import { checkpointFolder, removeTempFolders, tempFolder } from './buildCheckpoint';
 import { tinyBert, tinyGpt2, tinyLlama, type TinyModel } from './buildModels';
 import { FIXTURES, golden, MODELS_DIR, ROOT } from './fixtures';
@@ -41,7 +43,7 @@ async function checkModel(what: string, location: string, fixture: string): Prom
       const encoded = model.encode(prompt.text, 512);
       const order: number[] = [];
       const layers: Float32Array[] = [];
-      const kept = await model.runStages(encoded, (layer, data) => { order.push(layer); layers[layer] = data; }, undefined, true);
+      const kept = await model.runStages(encoded, (layer, data) => { order.push(layer); layers[layer] = data as Float32Array; }, undefined, true);
       assert.deepEqual(order, [...Array(model.info.layers).keys()]);
       const ids = encoded.tokens.map((t) => t.id);
       const uncut = await uncutLayers(model.graph, path.dirname(model.folder.onnxPath!), buildFeeds(model.graph.inputs, ids, encoded.typeIds, model.folder.config));
@@ -148,20 +150,25 @@ describe('per-layer stages', () => {
     await pipeline.dispose();
   });
 
-  it('a graph with control flow runs whole, and the pipeline logs why', async () => {
+  it('a graph with control flow runs whole, and the pipeline logs why; asked for float16, it rounds the same way', async () => {
     const dir = controlFlowFolder();
     const logs: string[] = [];
-    const layers: number[] = [];
+    const layers: LayerAttention[] = [];
+    const halves: LayerAttention[] = [];
     const pipeline = new Pipeline();
     try {
       await pipeline.inspect({ model: dir, text: 'hello world', provider: 'cpu' },
-        { onLog: (m) => logs.push(m), onLayer: (l) => layers.push(l.layer) });
+        { onLog: (m) => logs.push(m), onLayer: (l) => layers.push(l) });
+      await pipeline.inspect({ model: dir, text: 'hello world', provider: 'cpu' },
+        { layerPrecision: () => 'float16', onLayer: (l) => halves.push(l) });
     } finally {
       await pipeline.dispose();
     }
-    assert.deepEqual(layers, [0, 1]);
+    assert.deepEqual(layers.map((l) => l.layer), [0, 1]);
     assert.equal(logs.length, 1);
     assert.match(logs[0], /runs as one graph.*control flow \(If node/);
+    assert.deepEqual(halves.map((l) => [l.layer, l.precision]), [[0, 'float16'], [1, 'float16']]);
+    halves.forEach((l, i) => assert.deepEqual(new Uint16Array(l.data), encodeFloat16(new Float32Array(layers[i].data))));
   });
 });
 
