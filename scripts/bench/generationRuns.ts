@@ -7,6 +7,7 @@ import type * as ort from 'onnxruntime-node';
 import type { AttentionModel } from '../../src/engine/attentionModel';
 import type { EngineClient } from '../../src/engine/client';
 import { buildFeeds } from '../../src/engine/feeds';
+import { CHUNK_BYTES } from '../../src/engine/generation/decoder';
 import { generate } from '../../src/engine/generation/generate';
 import { NEXT_TOKEN_LOGITS, withNextTokenProbabilities } from '../../src/engine/generation/nextToken';
 import { buildOnnxToFile, checkpointCacheKey } from '../../src/engine/graphs';
@@ -92,26 +93,20 @@ export function perToken(marks: number[]): number {
   return median(marks.slice(span).map((m, i) => (m - marks[i]) / span));
 }
 
-/** What the plain decode needs of a model: its surgered graph, where its weights lie, its config and tokenizer. */
+/** What the plain decode needs of a model: its graph as the model has it (no attention outputs), where its weights lie, its config and tokenizer. */
 export interface PlainModel {
-  graph: ExposedGraph;
+  /** The model's own graph: without the outputs surgery adds, onnxruntime frees each layer's probabilities once used. */
+  graph: Pick<ExposedGraph, 'bytes' | 'opset' | 'inputs'>;
+  /** Its attention layers, for the decoder's chunk size. */
+  layers: number;
   dataDir: string;
   config: ModelConfig;
   encode(text: string): number[];
 }
 
-/** The plain decode's view of a loaded model. */
-export function plainModelOf(model: AttentionModel): PlainModel {
-  return {
-    graph: model.graph, config: model.folder.config,
-    dataDir: model.folder.onnxPath ? path.dirname(model.folder.onnxPath) : model.folder.dir,
-    encode: (text) => model.encode(text, Number.MAX_SAFE_INTEGER).tokens.map((t) => t.id),
-  };
-}
-
 /**
- * The same without loading the model's sessions (for a process where the engine runs the model): its
- * ONNX graph, or the one built from its checkpoint into `cacheDir` (built there if it is not yet).
+ * The model at `location` for the plain decode, without loading its sessions: its ONNX graph, or the
+ * one built from its checkpoint into `cacheDir` (as the engine builds it, and built there if not yet).
  */
 export async function plainModelAt(location: string, cacheDir: string): Promise<PlainModel> {
   const folder = resolveModelFolder(location);
@@ -120,18 +115,22 @@ export async function plainModelAt(location: string, cacheDir: string): Promise<
     file = path.join(cacheDir, 'graphs', `${checkpointCacheKey(folder.dir)}.onnx`);
     if (!existsSync(file)) await buildOnnxToFile(folder.dir, file);
   }
+  const bytes = readFileSync(file);
+  const { inputs, opset, attentionOutputs } = exposeAttention(bytes);
   const tokenizer = await TextTokenizer.fromFolder(folder.dir);
   return {
-    graph: exposeAttention(readFileSync(file)), config: folder.config,
+    graph: { bytes, inputs, opset }, layers: attentionOutputs.length, config: folder.config,
     dataDir: folder.onnxPath ? path.dirname(folder.onnxPath) : folder.dir,
     encode: (text) => tokenizer.encode(text).tokens.map((t) => t.id),
   };
 }
 
 /**
- * A plain KV-cache decode: the same graph as the decoder's in a session of its own, fetching only the
- * last position's logits (as the decoder does: a plain decoder has no use for every position's) and
- * the cache: no attention, no probabilities.
+ * A plain KV-cache decode of the same graph without the attention outputs, in a session of its own
+ * opened as the decoder's is, fetching only the last position's logits (as the decoder does: a plain
+ * decoder has no use for every position's) and the cache. Its prompt runs in the decoder's chunks:
+ * in one run, a 2048-token prompt of the Qwen shape grew the session's memory arena past 9 GB (and
+ * took twice as long as in chunks).
  */
 export class PlainDecode {
   private readonly pasts: string[];
@@ -148,24 +147,32 @@ export class PlainDecode {
     return new PlainDecode((await openSession(withNextTokenProbabilities(model.graph, 'logits'), 'cpu', model.dataDir)).session, model);
   }
 
-  /** Tokenizing `text`, its run and an argmax of its logits (a plain decoder's first token): their ms. */
+  /** Tokenizing `text`, its run (in the decoder's chunks) and an argmax of its logits (a plain decoder's first token): their ms. */
   async start(text: string): Promise<number> {
     const t0 = performance.now();
     const prompt = this.model.encode(text);
-    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, prompt, [], this.model.config), this.fetches);
+    const { layers, config } = this.model;
+    const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * layers * (config.num_attention_heads ?? config.n_head ?? 1) * prompt.length)));
+    this.length = 0;
+    for (let from = 0; from < prompt.length; from += chunk) await this.feed(prompt.slice(from, from + chunk));
     argmax(this.out[NEXT_TOKEN_LOGITS]);
-    this.length = prompt.length;
     return performance.now() - t0;
   }
 
   /** One cached run fed `id` and an argmax of its logits: its ms. */
   async step(id: number): Promise<number> {
     const t0 = performance.now();
-    const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
-    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, [id], [], this.model.config, { length: this.length, tensors }), this.fetches);
+    await this.feed([id]);
     argmax(this.out[NEXT_TOKEN_LOGITS]);
-    this.length++;
     return performance.now() - t0;
+  }
+
+  // Feeds `ids` after the cache so far (none at the start).
+  private async feed(ids: number[]): Promise<void> {
+    const tensors = Object.fromEntries(this.pasts.map((n) => [n, this.out[n.replace('past_key_values.', 'present.')]]));
+    const past = this.length > 0 ? { length: this.length, tensors } : undefined;
+    this.out = await this.session.run(buildFeeds(this.model.graph.inputs, ids, [], this.model.config, past), this.fetches);
+    this.length += ids.length;
   }
 
   /**

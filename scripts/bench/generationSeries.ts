@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { AttentionModel } from '../../src/engine/attentionModel';
 import { EngineClient } from '../../src/engine/client';
-import { PlainDecode, plainModelAt, plainModelOf, timeEngine, timeGenerate, type Timing, type Written } from './generationRuns';
+import { PlainDecode, plainModelAt, timeEngine, timeGenerate, type Timing, type Written } from './generationRuns';
 import { collectGarbage } from './processMemory';
 
 /** What the bench asks of a series process. */
@@ -48,7 +48,7 @@ const log = (line: string): void => {
 async function main(request: SeriesRequest): Promise<SeriesResult[]> {
   // The engine series leaves the model to the engine: this process holds only the plain decoder.
   const model = request.kind === 'bare' ? await AttentionModel.load(request.location, 'cpu', request.cacheDir) : undefined;
-  const plain = await PlainDecode.open(model ? plainModelOf(model) : await plainModelAt(request.location, request.cacheDir));
+  const plain = await PlainDecode.open(await plainModelAt(request.location, request.cacheDir));
   const client = model ? undefined
     : new EngineClient({ enginePath: request.enginePath, log: (line) => log(`  ${line}`), limits: () => ({ timeoutMs: 30 * 60_000 }) });
   const results: SeriesResult[] = [];

@@ -19,7 +19,7 @@ const TENSOR = onnx.AttributeProto.AttributeType.TENSOR;
 const PREFIX = 'attention_lens/next_token';
 
 /** `graph`'s bytes with both outputs appended, from its `logits` output ([1, T, vocab]). */
-export function withNextTokenProbabilities(graph: ExposedGraph, logits: string): Uint8Array {
+export function withNextTokenProbabilities(graph: Pick<ExposedGraph, 'bytes' | 'opset'>, logits: string): Uint8Array {
   const last = NEXT_TOKEN_LOGITS;
   const widened = `${PREFIX}/last_logits_float32`;
   const ints = (name: string, value: number): onnx.INodeProto => ({
