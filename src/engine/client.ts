@@ -39,7 +39,10 @@ export interface InspectionHandlers {
 }
 
 /** Callbacks for a continuation as it is written. */
-export interface GenerationHandlers extends Pick<InspectionHandlers, 'onStarted' | 'onProgress' | 'onLog'> {
+/** What an inspection and a continuation both report: loading, log lines and the tokens. */
+type SharedHandlers = Pick<InspectionHandlers, 'onStarted' | 'onProgress' | 'onLog'>;
+
+export interface GenerationHandlers extends SharedHandlers {
   /** A new token; the engine's store already holds its attention row. */
   onStep?(step: GenerationStepEvent): void;
 }
@@ -101,18 +104,7 @@ export class EngineClient {
 
   /** Runs an inspection; a newer call supersedes (rejects with code 'cancelled') any older one. */
   async inspect(request: InspectOptions, handlers: InspectionHandlers = {}): Promise<InspectionResult> {
-    let started: InspectionStarted | undefined;
-    const done = await this.stream('inspect', request, (event) => {
-      if (event.type === 'progress') handlers.onProgress?.(event.stage);
-      else if (event.type === 'log') handlers.onLog?.(event.message);
-      else if (event.type === 'started') {
-        started = event;
-        handlers.onStarted?.(event);
-      } else {
-        handlers.onLayer?.(event.layer);
-      }
-    });
-    if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+    const { done, started } = await this.stream('inspect', request, handlers, (event) => handlers.onLayer?.(event.layer));
     return { started, timings: done.timings, store: done.store, storeBytes: done.storeBytes, storeMeanBytes: done.storeMeanBytes };
   }
 
@@ -121,25 +113,16 @@ export class EngineClient {
    * The whole sequence's attention stays in the engine's store under `request.inspection`.
    */
   async generate(request: GenerateParams, handlers: GenerationHandlers = {}): Promise<GenerationDone & { started: InspectionStarted }> {
-    let started: InspectionStarted | undefined;
-    const done = await this.stream('generate', request, (event) => {
-      if (event.type === 'progress') handlers.onProgress?.(event.stage);
-      else if (event.type === 'log') handlers.onLog?.(event.message);
-      else if (event.type === 'started') {
-        started = event;
-        handlers.onStarted?.(event);
-      } else {
-        handlers.onStep?.(event);
-      }
-    });
-    if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+    const { done, started } = await this.stream('generate', request, handlers, (event) => handlers.onStep?.(event));
     return { ...done, started };
   }
 
-  // One streamed run at a time, watched for progress and memory while it lasts.
+  // One streamed run at a time, watched for progress and memory while it lasts. Loading stages, log
+  // lines and the tokens go to `handlers`; the run's own events (layers, steps) to `onRun`.
   private async stream<M extends 'inspect' | 'generate'>(
-    method: M, params: EngineApi[M]['params'], onEvent: (event: EngineApi[M]['event']) => void,
-  ): Promise<EngineApi[M]['result']> {
+    method: M, params: EngineApi[M]['params'], handlers: SharedHandlers,
+    onRun: (event: Exclude<EngineApi[M]['event'], { type: 'progress' | 'log' | 'started' }>) => void,
+  ): Promise<{ done: EngineApi[M]['result']; started: InspectionStarted }> {
     this.cancel();
     this.limits = { ...DEFAULT_LIMITS, ...this.options.limits?.() };
     const engine = this.ensureEngine();
@@ -147,14 +130,23 @@ export class EngineClient {
     this.current = { controller, engine };
     this.stopIdle();
     this.startWatch(engine);
+    let started: InspectionStarted | undefined;
     try {
-      return await engine.channel.request(method, params, {
+      const done = await engine.channel.request(method, params, {
         signal: controller.signal,
-        onEvent: (event) => {
+        onEvent: (raw) => {
           this.lastHeard = performance.now();
-          onEvent(event as EngineApi[M]['event']);
+          const event = raw as EngineApi[M]['event'];
+          if (event.type === 'progress') handlers.onProgress?.(event.stage);
+          else if (event.type === 'log') handlers.onLog?.(event.message);
+          else if (event.type === 'started') {
+            started = event;
+            handlers.onStarted?.(event);
+          } else onRun(event as Exclude<EngineApi[M]['event'], { type: 'progress' | 'log' | 'started' }>);
         },
       });
+      if (!started) throw new EngineError('internal', 'The attention engine replied without any tokens.');
+      return { done, started };
     } catch (err) {
       throw engineError(err, engine);
     } finally {
