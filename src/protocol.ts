@@ -186,9 +186,8 @@ export type GenerateParams = Pick<InspectOptions, 'model' | 'text' | 'provider' 
   inspection: number;
 };
 
-/** One token the model wrote, as it is written: the store already holds its attention row. */
-export interface GenerationStepEvent extends GeneratedToken {
-  type: 'step';
+/** One token the model wrote: the store already holds its attention row. */
+export interface WrittenToken extends GeneratedToken {
   /** Its own probability. */
   p: number;
   /** Whether it is a special token (the end of the sequence); its range is then empty. */
@@ -197,8 +196,19 @@ export interface GenerationStepEvent extends GeneratedToken {
   added: string;
 }
 
-/** What a continuation streams before its reply: the prompt's tokens once it has run, then each new token. */
-export type GenerationEvent = InspectionStarted | LoadProgress | InspectionLog | GenerationStepEvent;
+/**
+ * The tokens written since the last such event, in order. A token that follows the last event by a
+ * frame or more goes alone, at once; tokens written faster than that wait for the frame's end and go
+ * together, so the host wakes once a frame rather than once a token (a small model writes a token in
+ * half a millisecond, and on two cores each wake-up takes a core from the model).
+ */
+export interface GenerationStepsEvent {
+  type: 'steps';
+  steps: WrittenToken[];
+}
+
+/** What a continuation streams before its reply: the prompt's tokens once it has run, then the new tokens. */
+export type GenerationEvent = InspectionStarted | LoadProgress | InspectionLog | GenerationStepsEvent;
 
 /** Why a continuation ended: the end-of-sequence token, maxNewTokens, or the model's context. */
 export type GenerationStop = 'end-of-sequence' | 'limit' | 'context';

@@ -21,7 +21,7 @@ import { median } from './stats';
 export interface Timing {
   /** From the call (or request) to the first new token in the caller's hands. */
   firstMs: number;
-  /** The median gap between consecutive new tokens: a shared machine's stalls land in a few gaps, not all. */
+  /** Per new token: the median gap between tokens in process (timeGenerate), the continuation's span over its tokens through the engine (perToken). */
   tokenMs: number;
   steps: number;
 }
@@ -62,7 +62,7 @@ export async function timeGenerate(model: AttentionModel, text: string, maxNewTo
 
 /**
  * The engine process as the extension drives it: EngineClient.generate, from the request to each
- * 'step' event on this (host) thread, the store holding every row; the inspection is released after.
+ * token's arrival on this (host) thread, the store holding every row; the inspection is released after.
  */
 export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
   const marks: number[] = [];
@@ -71,26 +71,26 @@ export async function timeEngine(client: EngineClient, model: string, text: stri
   const t0 = performance.now();
   await client.generate({ model, text, provider: 'cpu', maxNewTokens, inspection, cacheDir }, {
     onStarted: (started) => { prompt = started.tokens.map((t) => t.id); },
-    onStep: (step) => {
-      marks.push(performance.now());
-      ids.push(step.id);
+    onSteps: (steps) => {
+      const now = performance.now();
+      for (const step of steps) {
+        marks.push(now);
+        ids.push(step.id);
+      }
     },
   });
   client.release(inspection);
   return { timing: { firstMs: marks[0] - t0, tokenMs: perToken(marks), steps: marks.length }, prompt, ids };
 }
 
-/** Tokens per span in perToken: enough that events read together fall inside one span. */
-const SPAN = 4;
-
 /**
- * Per token from the times tokens arrived: the median over every run of SPAN consecutive gaps of
- * their mean. When a thread is slow to read, several events arrive together, so single gaps are
- * near zero and then long; a stall of the shared machine still lands in a few spans only.
+ * Per token from the times tokens arrived: from the first token to the last, over the tokens after
+ * the first. The engine sends the tokens written within one frame together, so the gaps between
+ * single arrivals say nothing; the whole continuation's span does (a stall of the shared machine
+ * lands in a run's span whole, and the median over runs keeps such a run out).
  */
 export function perToken(marks: number[]): number {
-  const span = Math.min(SPAN, marks.length - 1);
-  return median(marks.slice(span).map((m, i) => (m - marks[i]) / span));
+  return (marks[marks.length - 1] - marks[0]) / (marks.length - 1);
 }
 
 /** What the plain decode needs of a model: its graph as the model has it (no attention outputs), where its weights lie, its config and tokenizer. */

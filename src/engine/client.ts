@@ -7,9 +7,9 @@ import { engineAllocatorEnv } from './engineMemory';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
-  AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, GenerateParams, GenerationDone, GenerationStepEvent,
+  AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, GenerateParams, GenerationDone,
   InspectOptions, InspectionStarted, LoadStage,
-  ReportRequest, StoreMode, Timings,
+  ReportRequest, StoreMode, Timings, WrittenToken,
 } from '../protocol';
 import { EngineError } from './errors';
 import { describeStop, EngineStopped, type EngineStop } from './engineStop';
@@ -43,8 +43,11 @@ export interface InspectionHandlers {
 type SharedHandlers = Pick<InspectionHandlers, 'onStarted' | 'onProgress' | 'onLog'>;
 
 export interface GenerationHandlers extends SharedHandlers {
-  /** A new token; the engine's store already holds its attention row. */
-  onStep?(step: GenerationStepEvent): void;
+  /**
+   * New tokens, in order, as they are written (those written within one frame come together); the
+   * engine's store already holds their attention rows.
+   */
+  onSteps?(steps: WrittenToken[]): void;
 }
 
 /** When the host ends the engine. */
@@ -113,7 +116,7 @@ export class EngineClient {
    * The whole sequence's attention stays in the engine's store under `request.inspection`.
    */
   async generate(request: GenerateParams, handlers: GenerationHandlers = {}): Promise<GenerationDone & { started: InspectionStarted }> {
-    const { done, started } = await this.stream('generate', request, handlers, (event) => handlers.onStep?.(event));
+    const { done, started } = await this.stream('generate', request, handlers, (event) => handlers.onSteps?.(event.steps));
     return { ...done, started };
   }
 

@@ -2,12 +2,14 @@
 // the whole sequence under the request's inspection id so that every view works on it. The prompt's
 // rows go into the store as its run computes them, then each new token's row: appended, never a
 // rebuild of what is there, so a token costs its own L × H × T row. A token is announced once its row
-// is in, so a view asked after a step's event already sees it.
-import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, InspectionStarted, Token } from '../protocol';
+// is in, so a view asked after a step's event already sees it; tokens written within one frame are
+// announced together (FrameBatch), and every token is announced before the reply.
+import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, InspectionStarted, Token, WrittenToken } from '../protocol';
 import type { AttentionStore, ReportFacts } from './attentionStore';
 import { rowHeads, rowWidth } from './generation/attentionRows';
 import { stepRows } from './generation/sequence';
 import type { Pipeline } from './pipeline';
+import { FrameBatch } from './frameBatch';
 import { budgetBytes } from './storeBudget';
 
 /** Continues `params.text`, streaming the prompt's tokens and each new token once the store holds it. */
@@ -21,6 +23,7 @@ export async function generateInto(
   let text = params.text;
   let longest = 0;
   let started: InspectionStarted | undefined;
+  const written = new FrameBatch<WrittenToken>((steps) => emit({ type: 'steps', steps }));
   // The report's facts for the sequence so far: copies, so a report being written keeps its own.
   const describe = (): void => {
     if (!started) return;
@@ -40,7 +43,7 @@ export async function generateInto(
         generated.push({ step: step.step, id: step.id, text: step.text, start: step.start, end: step.end, topk: step.topk });
         text += step.added;
         describe();
-        emit({ type: 'step', ...token });
+        written.push(token);
       },
       signal,
       {
@@ -64,7 +67,10 @@ export async function generateInto(
     );
     return { stopped: generation.stopped, seed: generation.seed, continuation: generation.continuation, timings };
   } catch (err) {
+    written.flush();
     store.end(id, err);
     throw err;
+  } finally {
+    written.flush();
   }
 }

@@ -132,10 +132,13 @@ export class SelectionContinuer implements vscode.Disposable {
         run.from = s.tokens.length;
         show();
       },
-      onStep: (step) => {
-        steps.push({ text: step.text, added: step.added, p: step.p, atMs: performance.now() - t0 });
-        tokens = [...tokens, { id: step.id, text: step.text, start: step.start, end: step.end, special: step.special }];
-        run.steps.push({ p: step.p, topk: step.topk });
+      onSteps: (written) => {
+        const atMs = performance.now() - t0;
+        for (const step of written) {
+          steps.push({ text: step.text, added: step.added, p: step.p, atMs });
+          run.steps.push({ p: step.p, topk: step.topk });
+        }
+        tokens = [...tokens, ...written.map((step) => ({ id: step.id, text: step.text, start: step.start, end: step.end, special: step.special }))];
         messages.report(vscode.l10n.t('{0} of at most {1} tokens written', steps.length, generate.maxNewTokens));
         this.showWritten(document, tracking, steps);
         show();

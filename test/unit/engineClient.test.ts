@@ -126,6 +126,22 @@ describe('engine client', () => {
     assert.match(result.started.warnings.join('\n'), /only the first 16/);
   });
 
+  it('a continuation through the engine hands on every written token, in order, before its reply', async () => {
+    const written: { step: number; id: number; added: string }[] = [];
+    let events = 0;
+    const done = await client.generate({ model: TINY, text: 'Once upon a time, there was a', provider: 'cpu', maxNewTokens: 12, inspection: 501 }, {
+      onSteps: (steps) => {
+        events++;
+        written.push(...steps.map(({ step, id, added }) => ({ step, id, added })));
+      },
+    });
+    client.release(501);
+    assert.equal(written.length, 12);
+    assert.deepEqual(written.map((w) => w.step), Array.from({ length: 12 }, (_, i) => i));
+    assert.equal(written.map((w) => w.added).join(''), done.continuation);
+    assert.ok(events >= 1 && events <= written.length);
+  });
+
   it('empty text is a message, not an exception', async () => {
     const err = await failure(client.inspect({ model: TINY, text: '', provider: 'cpu' }));
     assert.equal(err.code, 'empty-input');

@@ -1,5 +1,5 @@
-// The engine's 'generate' answer: each new token is announced only once the attention store holds
-// the sequence through it, and the store's views of the whole sequence are the prompt's attention
+// The engine's 'generate' answer: new tokens are announced (those of one frame together) only once
+// the attention store holds the sequence through them, and the store's views of the whole sequence are the prompt's attention
 // plus each new token's own row, exactly what the pipeline's generation returns.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { AttentionStore } from '../../src/engine/attentionStore';
 import { engineHandlers } from '../../src/engine/engineHandlers';
 import { sequenceAttention, sequenceTokens } from '../../src/engine/generation/sequence';
 import { Pipeline } from '../../src/engine/pipeline';
-import type { GenerationDone, GenerationEvent, GenerationStepEvent } from '../../src/protocol';
+import type { GenerationDone, GenerationEvent } from '../../src/protocol';
 import type { Report } from '../../src/report/report';
 import { MODELS_DIR } from './fixtures';
 
@@ -30,15 +30,19 @@ describe('generate in the engine', () => {
       signal: new AbortController().signal,
       emit: (event: GenerationEvent) => {
         events.push(event);
-        if (event.type === 'step') seen.push(store.about(7).shape.T);
+        if (event.type === 'steps') seen.push(store.about(7).shape.T);
       },
     } as never) as GenerationDone;
     const started = events.find((e) => e.type === 'started');
     assert.ok(started && started.type === 'started');
-    const steps = events.filter((e): e is GenerationStepEvent => e.type === 'step');
+    const batches = events.flatMap((e) => (e.type === 'steps' ? [e.steps] : []));
+    const steps = batches.flat();
     assert.equal(steps.length, 6);
+    assert.deepEqual(steps.map((s) => s.step), [0, 1, 2, 3, 4, 5]);
+    // Each event comes once the store holds the sequence through its last token.
     const T = started.tokens.length;
-    assert.deepEqual(seen, steps.map((_, i) => T + i + 1));
+    let through = T;
+    assert.deepEqual(seen, batches.map((b) => (through += b.length)));
     assert.equal(done.continuation, steps.map((s) => s.added).join(''));
     assert.equal(done.stopped, 'limit');
 
@@ -64,17 +68,22 @@ describe('generate in the engine', () => {
     const store = new AttentionStore(256 * 2 ** 20);
     const handlers = engineHandlers(pipeline, store);
     const held: number[] = [];
+    const through: number[] = [];
     let shape = { layers: 0, heads: 0, T: 0 };
     await handlers.generate({ model: MODEL, text: TEXT, maxNewTokens: 5, inspection: 8 }, {
       signal: new AbortController().signal,
       emit: (event: GenerationEvent) => {
         if (event.type === 'started') shape = { layers: event.model.layers, heads: event.model.heads, T: event.tokens.length };
-        if (event.type === 'step') held.push(store.usage(8)!.bytes);
+        if (event.type === 'steps') {
+          held.push(store.usage(8)!.bytes);
+          through.push(event.steps[event.steps.length - 1].step);
+        }
       },
     } as never);
     const { layers, heads, T } = shape;
+    assert.equal(through[through.length - 1], 4);
     // The prompt's run is T rows of T keys; new token s adds one row of T + s + 1 keys.
-    const expected = held.map((_, s) => 4 * layers * heads * (T * T + Array.from({ length: s + 1 }, (__, i) => T + i + 1).reduce((a, b) => a + b, 0)));
+    const expected = through.map((last) => 4 * layers * heads * (T * T + Array.from({ length: last + 1 }, (__, i) => T + i + 1).reduce((a, b) => a + b, 0)));
     assert.deepEqual(held, expected);
     assert.equal(store.usage(8)!.mode, 'float32');
   });
