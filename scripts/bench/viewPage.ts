@@ -60,7 +60,9 @@ declare global {
   }
 }
 
-let app: AttentionApp | undefined;
+// Mounted as the page loads, before any inspection, as the panel's page mounts it: an idle page is
+// the panel open with nothing shown, and what the page takes above that is the inspection's.
+const app: AttentionApp = mountAttentionApp(document.getElementById('root')!);
 let shown = { layers: 0, heads: 0, T: 0 };
 let pending = 0;
 const log: LoggedRequest[] = [];
@@ -96,16 +98,15 @@ window.viewPage = {
   log,
   inFlight: () => pending,
   show(meta, inspection) {
-    app ??= mountAttentionApp(document.getElementById('root')!);
     shown = { layers: meta.model.layers, heads: meta.model.heads, T: meta.tokens.length };
     app.setInspection(meta, forwarded(inspection));
   },
-  layerArrived: (layer) => app!.layerArrived(layer),
-  done: () => app!.done(),
+  layerArrived: (layer) => app.layerArrived(layer),
+  done: () => app.done(),
   shape: () => shown,
-  state: () => app!.getState(),
-  setState: (state) => app!.setState(state),
-  highlightToken: (index) => app!.highlightToken(index),
+  state: () => app.getState(),
+  setState: (state) => app.setState(state),
+  highlightToken: (index) => app.highlightToken(index),
   frame,
   begin(measure) {
     performance.clearMeasures(measure);
