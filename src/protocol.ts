@@ -187,7 +187,7 @@ export type GenerateParams = Pick<InspectOptions, 'model' | 'text' | 'provider' 
 };
 
 /** One token the model wrote: the store already holds its attention row. */
-export interface WrittenToken extends GeneratedToken {
+export interface WrittenStep extends GeneratedToken {
   /** Its own probability. */
   p: number;
   /** Whether it is a special token (the end of the sequence); its range is then empty. */
@@ -204,7 +204,7 @@ export interface WrittenToken extends GeneratedToken {
  */
 export interface GenerationStepsEvent {
   type: 'steps';
-  steps: WrittenToken[];
+  steps: WrittenStep[];
 }
 
 /** What a continuation streams before its reply: the prompt's tokens once it has run, then the new tokens. */

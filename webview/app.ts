@@ -50,6 +50,8 @@ export interface InspectionMeta {
   window?: TextWindow;
   /** Set for a continuation: which tokens the model wrote, and what each was chosen among. */
   generated?: GeneratedRun;
+  /** The host's id of the inspection: a continuation shown again as it grows keeps it. */
+  id?: number;
 }
 
 export interface AttentionApp {
@@ -143,6 +145,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
   app.append(waiting, body);
 
   let shown: ViewedInspection | undefined;
+  let shownId: number | undefined;
   let theme: Theme = readTheme(app);
   const applyTheme = (next: Theme) => {
     theme = next;
@@ -220,6 +223,11 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
 
   return {
     setInspection(meta, data, state) {
+      // The same continuation again, a few tokens longer: the model view keeps its thumbnails until
+      // the model has written, since they take the engine longer than a token does and a few more
+      // rows barely change them (every view is asked again once it has written).
+      const growing = meta.generated?.writing === true && meta.id !== undefined && meta.id === shownId;
+      shownId = meta.id;
       shown = new ViewedInspection(meta.model, meta.tokens, data);
       updateFromOutside({ ...sanitizeViewState(state ?? store.saved(), bounds()), focus: null });
       controls.setShape(shown.layerCount, shown.heads, (l) => shown!.has(l));
@@ -227,7 +235,7 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       strip.setInspection(shown, meta.text, meta.generated);
       matrix.setInspection(shown, meta.text);
       heads.setInspection(shown, meta.text);
-      model.setInspection(shown);
+      model.setInspection(shown, growing);
       waiting.hidden = true;
       body.hidden = false;
       progress.hidden = false;

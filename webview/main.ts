@@ -155,7 +155,7 @@ function show(update: PanelUpdate): void {
       showStatus(undefined);
       renderHeader(shown.model.id, { layers: shown.model.layers, heads: shown.model.heads, tokens: shown.tokens.length, provider: shown.provider, precision: shown.model.precision });
       renderNotes(shown);
-      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text, window: shown.window, generated: shown.generated }, attentionOf(shown.id), update.view));
+      applyView(() => app.setInspection({ model: shown.model, tokens: shown.tokens, text: shown.text, window: shown.window, generated: shown.generated, id: shown.id }, attentionOf(shown.id), update.view));
       setBusy(true);
       break;
     }

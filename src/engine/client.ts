@@ -9,7 +9,7 @@ import { Channel, ChannelError } from '../channel';
 import type {
   AttentionReply, AttentionRequest, EngineApi, EngineErrorCode, GenerateParams, GenerationDone,
   InspectOptions, InspectionStarted, LoadStage,
-  ReportRequest, StoreMode, Timings, WrittenToken,
+  ReportRequest, StoreMode, Timings, WrittenStep,
 } from '../protocol';
 import { EngineError } from './errors';
 import { describeStop, EngineStopped, type EngineStop } from './engineStop';
@@ -47,7 +47,7 @@ export interface GenerationHandlers extends SharedHandlers {
    * New tokens, in order, as they are written (those written within one frame come together); the
    * engine's store already holds their attention rows.
    */
-  onSteps?(steps: WrittenToken[]): void;
+  onSteps?(steps: WrittenStep[]): void;
 }
 
 /** When the host ends the engine. */

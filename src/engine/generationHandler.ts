@@ -4,7 +4,7 @@
 // rebuild of what is there, so a token costs its own L × H × T row. A token is announced once its row
 // is in, so a view asked after a step's event already sees it; tokens written within one frame are
 // announced together (FrameBatch), and every token is announced before the reply.
-import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, InspectionStarted, Token, WrittenToken } from '../protocol';
+import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, InspectionStarted, Token, WrittenStep } from '../protocol';
 import type { AttentionStore, ReportFacts } from './attentionStore';
 import { rowHeads, rowWidth } from './generation/attentionRows';
 import { stepRows } from './generation/sequence';
@@ -23,7 +23,7 @@ export async function generateInto(
   let text = params.text;
   let longest = 0;
   let started: InspectionStarted | undefined;
-  const written = new FrameBatch<WrittenToken>((steps) => emit({ type: 'steps', steps }));
+  const written = new FrameBatch<WrittenStep>((steps) => emit({ type: 'steps', steps }));
   // The report's facts for the sequence so far: copies, so a report being written keeps its own.
   const describe = (): void => {
     if (!started) return;

@@ -115,6 +115,19 @@ export class SelectionContinuer implements vscode.Disposable {
       inspection.generated = { from: run.from, steps: [...run.steps] };
       if (!tracking.closed) this.lens.attach(inspection);
     };
+    // While the model writes, the panel shows the longer sequence once the engine has answered what
+    // the page asked for the last time: the page's view requests never pile up on the engine the model
+    // runs in (a 0.5B model's thumbnails take longer than its tokens), and tokens that come meanwhile
+    // join the next showing. The ghost text follows every token regardless.
+    let showing = false;
+    const showSoon = (): void => {
+      if (showing) return;
+      showing = true;
+      void this.presenter.viewsSettled().then(() => {
+        showing = false;
+        if (run.writing) show();
+      });
+    };
     this.presenter.reveal();
     this.presenter.busy(vscode.l10n.t('{0} is continuing {1} characters…', located.label, text.length));
     log().info(`continue #${id}: ${text.length} characters of ${document.uri.toString(true)} with ${located.folder}, ` +
@@ -141,7 +154,7 @@ export class SelectionContinuer implements vscode.Disposable {
         tokens = [...tokens, ...written.map((step) => ({ id: step.id, text: step.text, start: step.start, end: step.end, special: step.special }))];
         messages.report(vscode.l10n.t('{0} of at most {1} tokens written', steps.length, generate.maxNewTokens));
         this.showWritten(document, tracking, steps);
-        show();
+        showSoon();
       },
       onLog: (message) => log().info(`continue #${id}: ${message}`),
     });
@@ -153,10 +166,10 @@ export class SelectionContinuer implements vscode.Disposable {
       return { kind: 'written', id, continuation: done.continuation, steps, stopped: done.stopped, seed: done.seed };
     } catch (err) {
       const e = toEngineError(err);
+      run.writing = false;
       if (e.code === 'cancelled') {
         // What was written before Cancel stays, and can be inserted.
         log().info(`continue #${id}: cancelled after ${steps.length} tokens`);
-        run.writing = false;
         show();
         return { kind: 'written', id, continuation: steps.map((s) => s.added).join(''), steps, stopped: 'cancelled' };
       }

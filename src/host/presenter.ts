@@ -25,6 +25,9 @@ export class PanelPresenter extends Disposable {
   private readonly hoverEmitter = this.register(new vscode.EventEmitter<number | null>());
   private readonly exportEmitter = this.register(new vscode.EventEmitter<ExportView | 'report'>());
   private readonly windowEmitter = this.register(new vscode.EventEmitter<number>());
+  // The page's view requests the engine has not answered yet, and who waits for there to be none.
+  private viewsInFlight = 0;
+  private readonly settleWaiters = new Set<() => void>();
 
   /** The view state changed: the user changed it in the panel, or a new inspection kept what it could. */
   readonly onDidChangeView = this.viewEmitter.event;
@@ -111,6 +114,15 @@ export class PanelPresenter extends Disposable {
   }
 
   /**
+   * Resolves once the engine has answered every view the page asked for (at once when there are
+   * none), so a caller showing the inspection again does not pile new requests on unanswered ones.
+   */
+  viewsSettled(): Promise<void> {
+    if (this.viewsInFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.add(resolve));
+  }
+
+  /**
    * `view` (default: the one the user last used) as the panel draws it now, as PNG. Shows the panel
    * first when it is closed or hidden, and waits up to `timeoutMs` for its page.
    */
@@ -137,8 +149,17 @@ export class PanelPresenter extends Disposable {
     if (this.content.shown?.inspection.id !== inspection) {
       throw new ChannelError('attention-evicted', 'The panel no longer shows this inspection.', `inspection ${inspection}`);
     }
-    const reply = await this.engine.view(inspection, request, signal);
-    return new Transfer(reply, Object.values(reply).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer));
+    this.viewsInFlight++;
+    try {
+      const reply = await this.engine.view(inspection, request, signal);
+      return new Transfer(reply, Object.values(reply).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer));
+    } finally {
+      if (--this.viewsInFlight === 0) {
+        const waiters = [...this.settleWaiters];
+        this.settleWaiters.clear();
+        for (const wake of waiters) wake();
+      }
+    }
   }
 
   private reported(value: ViewState): void {

@@ -42,6 +42,37 @@ test('layer 0 is drawn before the last layer arrives, and the progress indicator
   await page.close();
 });
 
+test('a continuation shown again as it grows keeps its thumbnails while it is written, and asks for them again once written', async () => {
+  const { page, errors } = await views.open();
+  const show = (writing: boolean) => page.evaluate(({ spec, writing }) => {
+    const h = window.harness;
+    h.inspect(spec, undefined, { id: 41, writing });
+    h.layers(0, spec.layers);
+    h.done();
+    return h.frame();
+  }, { spec: SPEC, writing });
+  const asked = () => page.evaluate(() => window.harness.requests().filter((r) => r.request.type === 'thumbnails').length);
+  const painted = () => page.$eval('.al-model', (el) => (el as HTMLElement).dataset.painted);
+  await show(true);
+  await settle(page);
+  const first = await asked();
+  assert.ok(first >= 1, 'the first showing asks for thumbnails');
+  assert.equal(await painted(), '16');
+  const matrices = await page.evaluate(() => window.harness.requests().filter((r) => r.request.type === 'matrix').length);
+  await show(true);
+  await show(true);
+  await settle(page);
+  assert.equal(await asked(), first, 'no thumbnails asked again while the model writes');
+  assert.equal(await painted(), '16', 'the thumbnails stay on screen');
+  assert.ok(await page.evaluate(() => window.harness.requests().filter((r) => r.request.type === 'matrix').length) > matrices, 'the matrix is asked for the longer sequence');
+  await show(false);
+  await settle(page);
+  assert.ok((await asked()) > first, 'written: the thumbnails are asked for again');
+  assert.equal(await painted(), '16');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a theme change (body class) redraws the canvases and the strip in the new colours', async () => {
   const { page } = await views.open();
   await feed(page, SPEC);

@@ -23,8 +23,11 @@ export interface Harness {
   spec?: SyntheticSpec;
   posted: AttentionAppMessage[];
   mount(options?: { locale?: string }): void;
-  /** `window`: the inspection is that window of a longer text. */
-  inspect(spec: SyntheticSpec, window?: TextWindow): void;
+  /**
+   * `window`: the inspection is that window of a longer text. `continuation`: it is a continuation
+   * with the host's id `id`, whose last two tokens were written, still being written or not.
+   */
+  inspect(spec: SyntheticSpec, window?: TextWindow, continuation?: { id: number; writing: boolean }): void;
   /** Sends layers [from, to) of the current spec. */
   layers(from: number, to: number): void;
   done(): void;
@@ -73,12 +76,16 @@ const harness: Harness = {
       post: (message) => this.posted.push(message),
     });
   },
-  inspect(spec, window) {
+  inspect(spec, window, continuation) {
     this.spec = spec;
     const { text, tokens } = syntheticText(spec);
     const model = syntheticModel(spec);
     local = new LocalAttention({ T: tokens.length, heads: model.heads, layers: model.layers, special: tokens.map((t) => t.special), causal: model.causal });
-    this.app!.setInspection({ model, tokens, text, window }, recorded(local));
+    const generated = continuation && {
+      from: tokens.length - 2, writing: continuation.writing,
+      steps: tokens.slice(-2).map((t) => ({ p: 0.5, topk: [{ id: t.id, text: t.text, p: 0.5 }] })),
+    };
+    this.app!.setInspection({ model, tokens, text, window, id: continuation?.id, generated }, recorded(local));
   },
   layers(from, to) {
     for (let l = from; l < to; l++) {

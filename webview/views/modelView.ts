@@ -77,8 +77,14 @@ export class ModelView {
     });
   }
 
-  setInspection(inspection: ViewedInspection): void {
+  /**
+   * Shows `inspection`. With `keepThumbnails` (the same inspection, grown by written tokens) the
+   * thumbnails already asked for stay, and are not asked again.
+   */
+  setInspection(inspection: ViewedInspection, keepThumbnails = false): void {
+    const kept = keepThumbnails && this.inspection !== undefined && this.inspection.layerCount === inspection.layerCount && this.inspection.heads === inspection.heads;
     this.inspection = inspection;
+    if (kept) return;
     this.replies.reset(inspection.data);
     this.painted = new Uint8Array(inspection.layerCount * inspection.heads);
     this.pooled = [];
