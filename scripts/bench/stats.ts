@@ -1,13 +1,20 @@
 // Repeated timings: interleaved runs and their medians.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Timings } from '../../src/protocol';
+import type { Span } from './stallSentinel';
 
 /** One run of something timed. */
 export interface Sample {
   ms: number;
   /** The host thread's longest event-loop delay during the run. */
   hostBlockMs?: number;
+  /**
+   * The same, less the part of each delay during which the stall sentinel (a process that only
+   * watches its own event loop) was held too: what is left is the host's own, not the machine's.
+   */
+  unsharedBlockMs?: number;
   /** GC pauses of the measuring thread during the run. */
   gcMs?: number;
   /** The engine's own account of a pipeline run, for the breakdown. */
@@ -33,9 +40,84 @@ export async function timed(body: () => Promise<unknown>): Promise<Sample> {
 // measurement does not pay for the last one's threads (this machine may have only two cores).
 const SETTLE_MS = 5;
 
-// The event-loop histogram records a delay only at its next 1 ms tick, and drops the first interval
-// after enable(): a short idle margin on each side of the run makes every stall count.
+// The watcher sees a delay only at its next 1 ms tick: a short idle margin on each side of the run
+// makes every stall count.
 const MARGIN_MS = 2;
+
+/** The host thread's event-loop gaps while started: its 1 ms timer's late ticks, as spans of wall-clock time. */
+class LoopGaps {
+  private readonly gaps: Span[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private last = 0;
+
+  start(): void {
+    this.last = performance.now();
+    const tick = (): void => {
+      const now = performance.now();
+      if (now - this.last > 2) this.gaps.push([performance.timeOrigin + this.last, performance.timeOrigin + now]);
+      this.last = now;
+      this.timer = setTimeout(tick, 1);
+    };
+    this.timer = setTimeout(tick, 1);
+  }
+
+  stop(): Span[] {
+    clearTimeout(this.timer);
+    return this.gaps;
+  }
+}
+
+/** Milliseconds of `span` covered by any of `cover` (which may overlap one another). */
+function covered(span: Span, cover: Span[]): number {
+  const parts = cover
+    .map(([a, b]): Span => [Math.max(a, span[0]), Math.min(b, span[1])])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of parts) {
+    if (b <= end) continue;
+    total += b - Math.max(a, end);
+    end = b;
+  }
+  return total;
+}
+
+/** The longest delay past the 1 ms tick, before and after leaving out what the sentinel shared. */
+export function blocksOf(gaps: Span[], shared: Span[]): { hostBlockMs: number; unsharedBlockMs: number } {
+  let hostBlockMs = 0;
+  let unsharedBlockMs = 0;
+  for (const gap of gaps) {
+    const length = gap[1] - gap[0];
+    hostBlockMs = Math.max(hostBlockMs, length - 1);
+    unsharedBlockMs = Math.max(unsharedBlockMs, length - covered(gap, shared) - 1);
+  }
+  return { hostBlockMs, unsharedBlockMs };
+}
+
+let sentinel: { child: ChildProcess; asked: Map<number, (gaps: Span[]) => void>; next: number } | undefined;
+
+/** The stall sentinel's gaps between `from` and `to` (epoch ms); the sentinel starts on first use. */
+function sentinelGaps(from: number, to: number): Promise<Span[]> {
+  if (!sentinel) {
+    const child = fork(path.join(__dirname, 'stallSentinel.ts'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const started = { child, asked: new Map<number, (gaps: Span[]) => void>(), next: 1 };
+    child.on('message', (m: { id: number; gaps: Span[] }) => {
+      started.asked.get(m.id)?.(m.gaps);
+      started.asked.delete(m.id);
+    });
+    child.unref();
+    child.channel?.unref();
+    process.on('exit', () => child.kill());
+    sentinel = started;
+  }
+  const s = sentinel;
+  const id = s.next++;
+  return new Promise((resolve) => {
+    s.asked.set(id, resolve);
+    s.child.send({ id, from, to });
+  });
+}
 
 /**
  * Runs one probe with the host thread's event loop watched at 1 ms resolution. Every probe runs
@@ -44,14 +126,15 @@ const MARGIN_MS = 2;
  * too for their times to be comparable with the pipeline's.
  */
 async function watched(probe: Probe): Promise<Sample> {
-  // A fresh histogram per run: a disabled one still counts a stall that happens while it is off.
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
+  const loop = new LoopGaps();
+  const from = performance.timeOrigin + performance.now();
+  loop.start();
   await sleep(MARGIN_MS);
   const sample = await probe.run();
   await sleep(MARGIN_MS);
-  delay.disable();
-  return { ...sample, hostBlockMs: delay.max / 1e6 };
+  const gaps = loop.stop();
+  const to = performance.timeOrigin + performance.now();
+  return { ...sample, ...blocksOf(gaps, await sentinelGaps(from, to)) };
 }
 
 /** How long to warm up: at least `rounds` untimed rounds, and more until `ms` have passed. */
