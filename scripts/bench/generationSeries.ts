@@ -6,6 +6,7 @@
 import { loadavg } from 'node:os';
 import { AttentionModel } from '../../src/engine/attentionModel';
 import { EngineClient } from '../../src/engine/client';
+import { lowerEnginePriority } from '../../src/engine/enginePriority';
 import { PlainDecode, plainModelAt, timeEngine, timeGenerate, type Timing, type Written } from './generationRuns';
 import { collectGarbage } from './processMemory';
 
@@ -46,6 +47,12 @@ const log = (line: string): void => {
 };
 
 async function main(request: SeriesRequest): Promise<SeriesResult[]> {
+  // The engine runs below normal priority: the plain decode it is compared with runs there too, or
+  // other work on a shared machine would slow the engine's tokens and not the plain ones.
+  if (request.kind === 'engine') {
+    const failed = lowerEnginePriority();
+    if (failed) log(`generate bench: ${failed}`);
+  }
   // The engine series leaves the model to the engine: this process holds only the plain decoder.
   const model = request.kind === 'bare' ? await AttentionModel.load(request.location, 'cpu', request.cacheDir) : undefined;
   const plain = await PlainDecode.open(await plainModelAt(request.location, request.cacheDir));
