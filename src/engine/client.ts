@@ -3,7 +3,7 @@
 // stops answering. Nothing heavy happens here: the attention stays in the engine's store, and the
 // host asks it for the views it shows (a row, the strongest keys, a pooled matrix).
 import { fork, type ChildProcess } from 'node:child_process';
-import { engineAllocatorEnv } from './engineMemory';
+import { engineAllocatorEnv, engineExecArgv } from './engineMemory';
 import { totalmem } from 'node:os';
 import { Channel, ChannelError } from '../channel';
 import type {
@@ -224,7 +224,7 @@ export class EngineClient {
     // The extension host's own runtime runs the engine: Node, or Electron acting as Node.
     const child = fork(this.options.enginePath, [], {
       serialization: 'advanced',
-      execArgv: [],
+      execArgv: engineExecArgv(),
       env: { ...process.env, ...engineAllocatorEnv(), ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -33,8 +33,12 @@ export class StageInputs {
 
 // Each session's memory arena would keep its largest run's activations for good: two dozen arenas
 // held 0.7 GB more than the uncut graph's one at T = 512 on BERT-base. Without them a part's
-// activations are freed when its run ends.
-const PART_OPTIONS = { enableCpuMemArena: false };
+// activations are freed when its run ends. Without an arena, a memory pattern is one block per run
+// for all of a part's intermediate tensors: at T = 512 on BERT-base that block is past glibc's
+// 32 MB mmap threshold, so it was mapped and faulted in afresh every run, and the first writers of
+// the scores (the scaled MatMul, the masking Add) took ~20 ms a layer instead of ~2. Allocated
+// tensor by tensor, the scores come from the heap like any other block.
+const PART_OPTIONS = { enableCpuMemArena: false, enableMemPattern: false };
 
 /** One session of a staged graph: a part of a stage, and the layer whose attention it computes, if it does. */
 interface PartSession {
