@@ -12,6 +12,9 @@
 // mean is 2·T² bytes against heads·4·T² for a decoded layer, so all of a 24-layer, 14-head model's
 // means take less than one of its layers). They are kept for as many layers as fit beside one decoded
 // layer, from the first: rollout through layer l reads the means it has and the heads of the rest.
+//
+// Every mode also keeps each head's pooled model-view thumbnail (src/attention/keptThumbnails.ts), a
+// few tens of MB, taken from the budget first.
 import { totalmem } from 'node:os';
 import type { MeanPrecision } from '../attention/headMeans';
 import type { StoreMode } from '../protocol';
@@ -48,8 +51,16 @@ export interface StorePlan {
   reserved: number;
 }
 
-/** Picks the mode: float32 when all of it (means too) fits, float16 when half of it fits, else recompute. */
-export function planStore(shape: AttentionShape, available: number): StorePlan {
+/**
+ * Picks the mode: float32 when all of it (means too) fits, float16 when half of it fits, else
+ * recompute; in what is left after `thumbnails`, the bytes of the pooled thumbnails every mode keeps.
+ */
+export function planStore(shape: AttentionShape, budget: number, thumbnails = 0): StorePlan {
+  const plan = planLayers(shape, Math.max(0, budget - thumbnails));
+  return { ...plan, reserved: plan.reserved + thumbnails };
+}
+
+function planLayers(shape: AttentionShape, available: number): StorePlan {
   const { layers } = shape;
   const layer = layerBytes(shape);
   const full = (layer + meanBytes(shape, 'float32')) * layers;

@@ -6,7 +6,9 @@
 // Each layer's mean over heads is taken as the layer arrives, while its float32 values are at hand
 // (one pass over the layer, a small share of the time the run took to compute it), and kept as the
 // plan says (src/engine/storeBudget.ts). Taking it later would mean decoding or recomputing the layer.
+// So are its heads' model-view thumbnails, max-pooled (src/attention/keptThumbnails.ts), in every mode.
 import { keepMean, type KeptMean, type MeanPrecision } from '../attention/headMeans';
+import { poolThumbnails, thumbnailVariants, type ThumbnailVariant } from '../attention/keptThumbnails';
 import { decodeFloat16, encodeFloat16 } from '../attention/quantize';
 import { ChannelError } from '../channel';
 import type { StoreMode } from '../protocol';
@@ -25,6 +27,9 @@ export class StoredInspection {
   private readonly float32: (Float32Array | undefined)[] = [];
   private readonly float16: (Uint16Array | undefined)[] = [];
   private readonly means: (KeptMean | undefined)[] = [];
+  private readonly variants: ThumbnailVariant[];
+  // Per variant (as `variants` lists them), per layer: [heads][side][side].
+  private readonly pooled: (Float32Array | undefined)[][];
   // Map order is least recently used first.
   private readonly decoded = new Map<number, Float32Array>();
   private readonly recomputing = new Map<number, Promise<Float32Array>>();
@@ -35,18 +40,22 @@ export class StoredInspection {
   private readonly meanPrecision: MeanPrecision;
   private ended: { error?: unknown } | undefined;
 
-  constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer) {
+  /** `special` says which tokens are special, for the thumbnails kept with special tokens hidden; none when absent. */
+  constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[]) {
+    this.variants = thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false));
+    this.pooled = this.variants.map(() => []);
     this.mode = plan.mode;
     this.cacheLayers = plan.cacheLayers;
     this.meanLayers = plan.meanLayers;
     this.meanPrecision = plan.meanPrecision;
   }
 
-  /** Bytes held now: stored layers, decoded ones and means. */
+  /** Bytes held now: stored layers, decoded ones, means and thumbnails. */
   get bytes(): number {
     const layer = layerBytes(this.shape);
     const stored = this.float32.filter(Boolean).length * layer + this.float16.filter(Boolean).length * (layer / 2);
-    return stored + this.decoded.size * layer + this.meanBytes;
+    const thumbnails = this.pooled.flat().reduce((sum, kept) => sum + (kept?.byteLength ?? 0), 0);
+    return stored + this.decoded.size * layer + this.meanBytes + thumbnails;
   }
 
   /** Bytes held now by the layers' means over heads. */
@@ -65,7 +74,9 @@ export class StoredInspection {
    */
   put(layer: number, data: Float32Array | Uint16Array): void {
     this.checkLayer(layer);
-    if (this.keepsMean(layer)) this.means[layer] = keepMean(data, this.shape.heads, this.shape.T, this.meanPrecision);
+    const { heads, T } = this.shape;
+    if (this.keepsMean(layer)) this.means[layer] = keepMean(data, heads, T, this.meanPrecision);
+    this.variants.forEach((variant, i) => { this.pooled[i][layer] = poolThumbnails(data, heads, T, variant.shown, variant.hidden); });
     if (data instanceof Uint16Array) {
       if (this.mode !== 'float16') throw new ChannelError('internal', `Layer ${layer} arrived as float16 for an inspection kept as ${this.mode}.`);
       this.float16[layer] = data;
@@ -106,6 +117,18 @@ export class StoredInspection {
     return mean;
   }
 
+  /** Whether thumbnails are kept for matrices shown with special tokens hidden (`hidden`) or not. */
+  keepsThumbnails(hidden: boolean): boolean {
+    return this.variants.some((variant) => variant.hidden === hidden);
+  }
+
+  /** Layer `layer`'s kept thumbnails, which has arrived, with special tokens hidden or not. */
+  thumbnails(layer: number, hidden: boolean): Float32Array {
+    const kept = this.pooled[this.variants.findIndex((variant) => variant.hidden === hidden)]?.[layer];
+    if (!kept) throw new ChannelError('internal', `No thumbnails are kept for layer ${layer + 1}.`);
+    return kept;
+  }
+
   /** Waits until layers `layers` have arrived, without making them resident. */
   async arrivals(layers: readonly number[], signal?: AbortSignal): Promise<void> {
     for (const layer of new Set(layers)) {
@@ -119,6 +142,7 @@ export class StoredInspection {
     this.float32.length = 0;
     this.float16.length = 0;
     this.means.length = 0;
+    for (const kept of this.pooled) kept.length = 0;
     this.decoded.clear();
     for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(reason);
     this.waiters.clear();
