@@ -7,6 +7,9 @@
 import { binEdges, poolMax } from './pool';
 import { float16Table } from './quantize';
 
+// Float16 +∞: larger bits are NaNs, or values with the sign bit.
+const POSITIVE_INFINITY_BITS = 0x7c00;
+
 /**
  * The side kept: twice the model view's largest thumbnail (72 CSS pixels), so a HiDPI canvas gets
  * it as is and a 72-pixel one gets bins identical to pooling the layer directly.
@@ -58,26 +61,19 @@ export function poolThumbnails(layer: Float32Array | Uint16Array, heads: number,
   const edges = binEdges(n, side);
   const out = new Float32Array(heads * side * side).fill(Number.NEGATIVE_INFINITY);
   const contiguous = n === T;
-  // A float16 layer is pooled a decoded row at a time: the same values decodeFloat16 gives.
-  const row = layer instanceof Float32Array ? undefined : new Float32Array(T);
-  const table = row && float16Table();
+  const table = layer instanceof Uint16Array ? float16Table() : undefined;
   for (let h = 0; h < heads; h++) {
     for (let b = 0; b < side; b++) {
       const at = (h * side + b) * side;
       for (let r = edges[b]; r < edges[b + 1]; r++) {
-        const start = (h * T + shown[r]) * T;
-        let values: Float32Array;
-        let from = 0;
-        if (row) {
-          const bits = layer as Uint16Array;
-          for (let k = 0; k < T; k++) row[k] = table![bits[start + k]];
-          values = row;
+        const from = (h * T + shown[r]) * T;
+        if (layer instanceof Float32Array) {
+          const divisor = renormalise ? shownSum(layer, from, shown) : 1;
+          poolRow(layer, from, shown, contiguous, edges, divisor, out, at);
         } else {
-          values = layer as Float32Array;
-          from = start;
+          const divisor = renormalise ? shownHalfSum(layer, table!, from, shown) : 1;
+          poolHalfRow(layer, table!, from, shown, contiguous, edges, divisor, out, at);
         }
-        const divisor = renormalise ? shownSum(values, from, shown) : 1;
-        poolRow(values, from, shown, contiguous, edges, divisor, out, at);
       }
     }
   }
@@ -88,6 +84,40 @@ export function poolThumbnails(layer: Float32Array | Uint16Array, heads: number,
 export function poolKept(kept: Float32Array, side: number): Float32Array<ArrayBuffer> {
   const every = Int32Array.from({ length: KEPT_THUMBNAIL_SIDE }, (_, i) => i);
   return poolMax({ matrix: kept, T: KEPT_THUMBNAIL_SIDE, rows: every, cols: every }, side, side);
+}
+
+// A row of float16 bits summed as shownSum sums its decoded values.
+function shownHalfSum(bits: Uint16Array, table: Float32Array, from: number, shown: Int32Array): number {
+  let sum = 0;
+  for (let c = 0; c < shown.length; c++) sum += table[bits[from + shown[c]]];
+  return sum === 0 ? 1 : sum;
+}
+
+// poolRow over float16 bits, comparing the bits: for halves without the sign bit their order is the
+// order of the values (probabilities are never negative), so each bin's largest bits are its largest
+// value, decoded once. A bin whose largest bits are a NaN or carry the sign bit is compared decoded.
+function poolHalfRow(
+  bits: Uint16Array, table: Float32Array, from: number, shown: Int32Array, contiguous: boolean, edges: Int32Array, divisor: number,
+  out: Float32Array, at: number,
+): void {
+  for (let x = 0; x < edges.length - 1; x++) {
+    let most = 0;
+    if (contiguous) {
+      for (let k = from + edges[x], end = from + edges[x + 1]; k < end; k++) if (bits[k] > most) most = bits[k];
+    } else {
+      for (let c = edges[x]; c < edges[x + 1]; c++) if (bits[from + shown[c]] > most) most = bits[from + shown[c]];
+    }
+    let best = table[most];
+    if (most > POSITIVE_INFINITY_BITS) {
+      best = Number.NEGATIVE_INFINITY;
+      for (let c = edges[x]; c < edges[x + 1]; c++) {
+        const value = table[bits[from + (contiguous ? c : shown[c])]];
+        if (value > best) best = value;
+      }
+    }
+    const value = best / divisor;
+    if (value > out[at + x]) out[at + x] = value;
+  }
 }
 
 // A row's sum over the shown keys in key order, in float64, as keptRowSums sums (0 gives 1).
@@ -106,7 +136,10 @@ function poolRow(
   for (let x = 0; x < edges.length - 1; x++) {
     let best = Number.NEGATIVE_INFINITY;
     if (contiguous) {
-      for (let k = from + edges[x], end = from + edges[x + 1]; k < end; k++) if (values[k] > best) best = values[k];
+      for (let k = from + edges[x], end = from + edges[x + 1]; k < end; k++) {
+        const value = values[k];
+        if (value > best) best = value;
+      }
     } else {
       for (let c = edges[x]; c < edges[x + 1]; c++) {
         const value = values[from + shown[c]];

@@ -3,7 +3,7 @@
 // arrived, with or without special tokens hidden, without decoding or recomputing any layer.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEPT_THUMBNAIL_SIDE, keptThumbnailBytes, poolKept } from '../../src/attention/keptThumbnails';
+import { KEPT_THUMBNAIL_SIDE, keptThumbnailBytes, poolKept, poolThumbnails } from '../../src/attention/keptThumbnails';
 import { maxOf } from '../../src/attention/pool';
 import { decodeFloat16, encodeFloat16 } from '../../src/attention/quantize';
 import { AttentionViews, type AttentionShape } from '../../src/attention/views';
@@ -51,6 +51,20 @@ describe('the store\'s kept thumbnails', () => {
     assert.equal(THUMBNAIL_BYTES, 2 * LAYERS * HEADS * KEPT_THUMBNAIL_SIDE ** 2 * 4);
     assert.equal(keptThumbnailBytes({ ...SHAPE, special: Array<boolean>(T).fill(false) }), THUMBNAIL_BYTES / 2);
     assert.equal(keptThumbnailBytes({ ...SHAPE, special: Array<boolean>(128).fill(false) }), 0, 'none where pooling would not shrink the matrix');
+  });
+
+  it('pools float16 bits to the values pooling their decoded values gives, a sign bit or NaN included', () => {
+    const layer = layersOf(3)[0];
+    layer[5 * T + 7] = -0.5;
+    layer[T + 2] = -0;
+    layer.fill(-1e-3, 9 * T, 9 * T + 4); // a bin whose cells are all negative
+    layer[20 * T + 40] = Number.NaN;
+    const bits = encodeFloat16(layer);
+    const every = Int32Array.from({ length: T }, (_, i) => i);
+    const notSpecial = every.filter((i) => !SPECIAL[i]);
+    for (const [shown, hidden] of [[every, false], [notSpecial, true]] as const) {
+      assert.deepEqual(poolThumbnails(bits, HEADS, T, shown, hidden), poolThumbnails(decodeFloat16(bits), HEADS, T, shown, hidden));
+    }
   });
 
   for (const { mode, budget, halves } of CASES) {
