@@ -12,7 +12,7 @@ import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
 import type { AttentionRows } from './generation/attentionRows';
 import { planStore, type AttentionShape } from './storeBudget';
-import { StoredInspection, type RecomputeLayer } from './storedInspection';
+import { StoredInspection, type Collect, type RecomputeLayer } from './storedInspection';
 import { planSequence, StoredSequence } from './storedSequence';
 
 export type { ViewShape };
@@ -61,7 +61,8 @@ export class AttentionStore {
   private readonly entries = new Map<number, Entry>();
   private onScreen = new Set<number>();
 
-  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews) {}
+  /** `collect` frees dropped layers at once (V8's gc() in the engine process). */
+  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews, private readonly collect?: Collect) {}
 
   /**
    * Starts keeping inspection `id`, the newest, which is always kept: planned in what the inspections
@@ -71,7 +72,7 @@ export class AttentionStore {
     const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
     const thumbnails = keptThumbnailBytes(shape);
     const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room, thumbnails).reserved), thumbnails);
-    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute, shape.special), reserved: plan.reserved, viewShape: () => shape });
+    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute, shape.special, this.collect), reserved: plan.reserved, viewShape: () => shape });
     return plan.mode;
   }
 

@@ -17,6 +17,13 @@ import { layerBytes, type AttentionShape, type StorePlan } from './storeBudget';
 /** Recomputes layer `layer` exactly (Float32 [heads][T][T]) from what the engine kept of the run. */
 export type RecomputeLayer = (layer: number, signal?: AbortSignal) => Promise<Float32Array>;
 
+/**
+ * Frees what is no longer referenced, soon (the engine process runs V8's gc() at its next event-loop
+ * turn). A dropped layer is hundreds of MB that the JavaScript heap frees only at its next
+ * collection, which on a busy machine came after onnxruntime had computed another layer beside it.
+ */
+export type Collect = () => void;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -36,16 +43,21 @@ export class StoredInspection {
   private readonly arrived: boolean[] = [];
   private readonly waiters = new Map<number, Set<Waiter>>();
   private readonly cacheLayers: number;
+  private readonly computingLayers: number;
   private readonly meanLayers: number;
   private readonly meanPrecision: MeanPrecision;
   private ended: { error?: unknown } | undefined;
 
   /** `special` says which tokens are special, for the thumbnails kept with special tokens hidden; none when absent. */
-  constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[]) {
+  constructor(
+    readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[],
+    private readonly collect: Collect = () => undefined,
+  ) {
     this.variants = thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false));
     this.pooled = this.variants.map(() => []);
     this.mode = plan.mode;
     this.cacheLayers = plan.cacheLayers;
+    this.computingLayers = plan.computingLayers;
     this.meanLayers = plan.meanLayers;
     this.meanPrecision = plan.meanPrecision;
   }
@@ -82,7 +94,7 @@ export class StoredInspection {
       this.float16[layer] = data;
     } else if (this.mode === 'float32') this.float32[layer] = data;
     else if (this.mode === 'float16') this.float16[layer] = encodeFloat16(data);
-    else this.cache(layer, data);
+    else this.keepArrived(layer, data);
     this.arrived[layer] = true;
     const waiting = this.waiters.get(layer);
     this.waiters.delete(layer);
@@ -169,6 +181,8 @@ export class StoredInspection {
   private recomputed(layer: number): Promise<Float32Array> {
     let running = this.recomputing.get(layer);
     if (!running) {
+      // Room for its working memory first (a view reading a dropped layer holds it until answered).
+      this.trim(this.computingLayers);
       running = this.recompute(layer).then((data) => this.cache(layer, data)).finally(() => this.recomputing.delete(layer));
       this.recomputing.set(layer, running);
     }
@@ -188,11 +202,28 @@ export class StoredInspection {
     }), signal);
   }
 
+  // Recompute mode: the run goes on after this layer, so it is kept only where the plan leaves room
+  // for the next layer's working memory beside it; a view of it then waits for the run to end and
+  // recomputes it (the stage inputs are complete only then).
+  private keepArrived(layer: number, data: Float32Array): void {
+    if (this.computingLayers > 0) this.cache(layer, data);
+    if (!this.trim(this.computingLayers) && this.computingLayers === 0) this.collect();
+  }
+
   private cache(layer: number, data: Float32Array): Float32Array {
     this.decoded.delete(layer);
     this.decoded.set(layer, data);
-    while (this.decoded.size > this.cacheLayers) this.decoded.delete(this.decoded.keys().next().value!);
+    this.trim(this.cacheLayers);
     return data;
+  }
+
+  // Least recently used out until at most `most` decoded layers are kept; says whether any went (and
+  // was collected).
+  private trim(most: number): boolean {
+    if (this.decoded.size <= most) return false;
+    while (this.decoded.size > most) this.decoded.delete(this.decoded.keys().next().value!);
+    this.collect();
+    return true;
   }
 
   private missing(layer: number): unknown {
