@@ -57,7 +57,10 @@ export interface StorePlan {
   /** Layers, from the first, whose mean over heads is kept, in `meanPrecision`. */
   meanLayers: number;
   meanPrecision: MeanPrecision;
-  /** The most this plan holds: what eviction makes room for. */
+  /**
+   * The most this plan holds, with the room for computing one of its layers in float16 and recompute
+   * modes: what eviction makes room for, so that other inspections kept do not take that room.
+   */
   reserved: number;
 }
 
@@ -79,12 +82,15 @@ function planLayers(shape: AttentionShape, available: number): StorePlan {
   const half = full / 2;
   if (half <= available) {
     const cacheLayers = Math.max(1, fitting(available - half - WORKING_LAYERS * layer, layer, layers));
-    return { mode: 'float16', cacheLayers, computingLayers: cacheLayers, meanLayers: layers, meanPrecision: 'float16', reserved: half + cacheLayers * layer };
+    const reserved = half + Math.max(cacheLayers * layer, Math.min(available - half, (cacheLayers + WORKING_LAYERS) * layer));
+    return { mode: 'float16', cacheLayers, computingLayers: cacheLayers, meanLayers: layers, meanPrecision: 'float16', reserved };
   }
   const meanLayers = mean === 0 ? layers : Math.max(0, Math.min(layers, Math.floor((available - layer) / mean)));
   const computingLayers = fitting(available - meanLayers * mean - WORKING_LAYERS * layer, layer, layers);
   const cacheLayers = Math.max(1, computingLayers);
-  return { mode: 'recompute', cacheLayers, computingLayers, meanLayers, meanPrecision: 'float16', reserved: meanLayers * mean + cacheLayers * layer };
+  const working = Math.max(cacheLayers, computingLayers + WORKING_LAYERS) * layer;
+  const reserved = meanLayers * mean + Math.max(cacheLayers * layer, Math.min(available - meanLayers * mean, working));
+  return { mode: 'recompute', cacheLayers, computingLayers, meanLayers, meanPrecision: 'float16', reserved };
 }
 
 /** Bytes of one layer as float32. */
