@@ -159,6 +159,8 @@ export class StoredInspection {
     for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(reason);
     this.waiters.clear();
     this.ended ??= { error: reason };
+    // Its means, thumbnails and the run's stage inputs (through `recompute`) go before the next run grows.
+    this.collect();
   }
 
   private async layer(layer: number, signal?: AbortSignal): Promise<Float32Array> {
