@@ -5,6 +5,7 @@ import type { AttentionChoice, AttentionReply, AttentionRequest, MatrixWindow } 
 import { BoundedCache } from './boundedCache';
 import { HeadAggregates } from './headAggregates';
 import type { MeanAccess } from './headMeans';
+import { KEPT_THUMBNAIL_SIDE, poolKept, type ThumbnailAccess } from './keptThumbnails';
 import { strongestLinks } from './links';
 import { keptRowSums, maxOf, poolMax, thumbnail, type MatrixCut } from './pool';
 import type { LayerAccess } from './rolloutRows';
@@ -26,16 +27,16 @@ export interface AttentionShape {
 const SUMS_KEPT = 64;
 const SUM_BYTES = 64 * 2 ** 20;
 
-// What a request reads: layers made resident, and layers whose kept means it reads instead.
+// What a request reads: layers made resident, and layers whose kept means or thumbnails it reads instead.
 interface ViewReads {
   layers: number[];
-  means: number[];
+  kept: number[];
 }
 
 /**
  * The views of one inspection's attention: `answer` computes any AttentionRequest from the layers
- * and, where the holder keeps them, each layer's mean over heads; `needs` and `needsMeans` say which
- * it reads. Caches aggregates, rollout matrices and rows it reuses.
+ * and, where the holder keeps them, each layer's mean over heads and pooled thumbnails; `needs` and
+ * `needsKept` say which it reads. Caches aggregates, rollout matrices and rows it reuses.
  */
 export class AttentionViews {
   readonly T: number;
@@ -50,9 +51,9 @@ export class AttentionViews {
 
   /**
    * `layer(l)` returns layer l as Float32 [heads][T][T]; it is called only for layers `needs` named.
-   * `means`, where given, is read only for the layers `needsMeans` named.
+   * `means` and `thumbnails`, where given, are read only for the layers `needsKept` named.
    */
-  constructor(shape: AttentionShape, private readonly layer: LayerAccess, means?: MeanAccess) {
+  constructor(shape: AttentionShape, private readonly layer: LayerAccess, means?: MeanAccess, private readonly pooled?: ThumbnailAccess) {
     const { T, heads, layers, special } = shape;
     if (special.length !== T) throw new RangeError(`special has ${special.length} entries for ${T} tokens`);
     this.T = T;
@@ -70,9 +71,9 @@ export class AttentionViews {
     return this.reads(request).layers;
   }
 
-  /** The layers whose kept means `answer(request)` reads instead of their heads: they must have arrived. */
-  needsMeans(request: AttentionRequest): number[] {
-    return this.reads(request).means;
+  /** The layers whose kept means or thumbnails `answer(request)` reads instead of their heads: they must have arrived. */
+  needsKept(request: AttentionRequest): number[] {
+    return this.reads(request).kept;
   }
 
   /** The reply to `request`, computed from the layers `needs(request)` names. */
@@ -122,13 +123,19 @@ export class AttentionViews {
     return { type: 'matrix', window: shown, rows, cols, pooled, max: maxOf(values), values: values.buffer };
   }
 
+  // From the kept thumbnails where the holder keeps them (never larger than they are kept: the page
+  // scales them up), else pooled from the layers' heads.
   private thumbnails(layers: number[], pixels: number, hideSpecial: boolean): AttentionReply {
-    const side = Math.max(1, Math.floor(pixels));
+    const fromKept = this.keptThumbnails(hideSpecial);
+    const side = Math.max(1, Math.min(Math.floor(pixels), fromKept ? KEPT_THUMBNAIL_SIDE : Infinity));
     const values = new Float32Array(layers.length * this.heads * side * side);
     const max = new Float32Array(layers.length * this.heads);
+    const area = KEPT_THUMBNAIL_SIDE * KEPT_THUMBNAIL_SIDE;
     layers.forEach((l, i) => {
+      const kept = fromKept ? this.pooled!.thumbnails(this.checkLayer(l), this.hiding(hideSpecial)) : undefined;
       for (let h = 0; h < this.heads; h++) {
-        const pooled = thumbnail(this.cut(this.headMatrix(l, h), hideSpecial), side);
+        const pooled = kept ? poolKept(kept.subarray(h * area, (h + 1) * area), side)
+          : thumbnail(this.cut(this.headMatrix(l, h), hideSpecial), side);
         const at = i * this.heads + h;
         values.set(pooled, at * side * side);
         max[at] = maxOf(pooled);
@@ -230,6 +237,10 @@ export class AttentionViews {
     return this.hiding(hideSpecial) ? this.keptTokens : this.everyToken;
   }
 
+  private keptThumbnails(hideSpecial: boolean): boolean {
+    return this.pooled?.keeps(this.hiding(hideSpecial)) === true;
+  }
+
   private reads(request: AttentionRequest): ViewReads {
     switch (request.type) {
       case 'matrix':
@@ -238,18 +249,23 @@ export class AttentionViews {
         return this.choiceReads(request.choice, request.type === 'matrix');
       case 'headRows':
       case 'links':
-        return { layers: [this.checkLayer(request.layer)], means: [] };
-      case 'thumbnails':
-        return { layers: [...new Set(request.layers.map((l) => this.checkLayer(l)))].sort((a, b) => a - b), means: [] };
+        return { layers: [this.checkLayer(request.layer)], kept: [] };
+      case 'thumbnails': {
+        const layers = [...new Set(request.layers.map((l) => this.checkLayer(l)))].sort((a, b) => a - b);
+        return this.keptThumbnails(request.hideSpecial) ? { layers: [], kept: layers } : { layers, kept: [] };
+      }
     }
   }
 
   // The mean over heads reads the kept mean where there is one; a head or the max reads the heads.
   private choiceReads(choice: AttentionChoice, whole: boolean): ViewReads {
     const layer = this.checkLayer(choice.layer);
-    if (choice.aggregation === 'rollout') return this.rollout.reads(layer, whole);
+    if (choice.aggregation === 'rollout') {
+      const { layers, means } = this.rollout.reads(layer, whole);
+      return { layers, kept: means };
+    }
     const fromMean = choice.aggregation === 'mean' && this.overHeads.fromMean('mean', layer);
-    return fromMean ? { layers: [], means: [layer] } : { layers: [layer], means: [] };
+    return fromMean ? { layers: [], kept: [layer] } : { layers: [layer], kept: [] };
   }
 
   private checkChoice(choice: AttentionChoice): void {

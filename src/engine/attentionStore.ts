@@ -5,13 +5,14 @@
 // Inspections are evicted least recently used first to make room for a new one, but never the newest
 // nor one the host says it shows; a view of an evicted one fails with code 'attention-evicted'.
 import type { MeanAccess } from '../attention/headMeans';
+import { keptThumbnailBytes, type ThumbnailAccess } from '../attention/keptThumbnails';
 import { AttentionViews, type AttentionShape as ViewShape } from '../attention/views';
 import { ChannelError } from '../channel';
 import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
 import type { AttentionRows } from './generation/attentionRows';
 import { planStore, type AttentionShape } from './storeBudget';
-import { StoredInspection, type RecomputeLayer } from './storedInspection';
+import { StoredInspection, type Collect, type RecomputeLayer } from './storedInspection';
 import { planSequence, StoredSequence } from './storedSequence';
 
 export type { ViewShape };
@@ -20,16 +21,16 @@ export type { ViewShape };
 export interface ViewAnswers {
   /** The layers `request` reads. */
   needs(request: AttentionRequest): number[];
-  /** The layers whose kept means `request` reads: they must have arrived. None when absent. */
-  needsMeans?(request: AttentionRequest): number[];
+  /** The layers whose kept means or thumbnails `request` reads: they must have arrived. None when absent. */
+  needsKept?(request: AttentionRequest): number[];
   answer(request: AttentionRequest): AttentionReply;
 }
 
-/** Makes the views of one inspection over a synchronous accessor of its resident layers and its kept means. */
-export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array, means: MeanAccess) => ViewAnswers;
+/** Makes the views of one inspection over a synchronous accessor of its resident layers, its kept means and thumbnails. */
+export type ViewsFactory = (shape: ViewShape, layer: (layer: number) => Float32Array, means: MeanAccess, thumbnails?: ThumbnailAccess) => ViewAnswers;
 
 /** The views module's answers (src/attention/views.ts). */
-export const attentionViews: ViewsFactory = (shape, layer, means) => new AttentionViews(shape, layer, means);
+export const attentionViews: ViewsFactory = (shape, layer, means, thumbnails) => new AttentionViews(shape, layer, means, thumbnails);
 
 // A continuation keeps rows, not layers: no means over heads.
 const NO_MEANS: MeanAccess = {
@@ -60,7 +61,8 @@ export class AttentionStore {
   private readonly entries = new Map<number, Entry>();
   private onScreen = new Set<number>();
 
-  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews) {}
+  /** `collect` frees dropped layers at once (V8's gc() in the engine process). */
+  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews, private readonly collect?: Collect) {}
 
   /**
    * Starts keeping inspection `id`, the newest, which is always kept: planned in what the inspections
@@ -68,8 +70,9 @@ export class AttentionStore {
    */
   open(id: number, shape: ViewShape, recompute: RecomputeLayer, onScreen: readonly number[] = []): StoreMode {
     const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
-    const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room).reserved));
-    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute), reserved: plan.reserved, viewShape: () => shape });
+    const thumbnails = keptThumbnailBytes(shape);
+    const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room, thumbnails).reserved), thumbnails);
+    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute, shape.special, this.collect), reserved: plan.reserved, viewShape: () => shape });
     return plan.mode;
   }
 
@@ -114,8 +117,8 @@ export class AttentionStore {
   async view(id: number, request: AttentionRequest, signal?: AbortSignal): Promise<AttentionReply> {
     const entry = this.use(id);
     const views = this.viewsOf(entry);
-    const means = views.needsMeans?.(request) ?? [];
-    if (means.length > 0 && entry.stored instanceof StoredInspection) await entry.stored.arrivals(means, signal);
+    const kept = views.needsKept?.(request) ?? [];
+    if (kept.length > 0 && entry.stored instanceof StoredInspection) await entry.stored.arrivals(kept, signal);
     const layers = await entry.stored.resident(views.needs(request), signal);
     if (this.entries.get(id) !== entry) throw evicted(id);
     entry.pinned = layers;
@@ -181,11 +184,14 @@ export class AttentionStore {
     const means: MeanAccess = stored instanceof StoredInspection
       ? { keeps: (layer) => stored.keepsMean(layer), mean: (layer) => stored.mean(layer) }
       : NO_MEANS;
+    const thumbnails: ThumbnailAccess | undefined = stored instanceof StoredInspection
+      ? { keeps: (hidden) => stored.keepsThumbnails(hidden), thumbnails: (layer, hidden) => stored.thumbnails(layer, hidden) }
+      : undefined;
     const views = this.views(shape, (layer) => {
       const data = entry.pinned?.get(layer);
       if (!data) throw new ChannelError('internal', `The view read layer ${layer}, which it did not ask for.`);
       return data;
-    }, means);
+    }, means, thumbnails);
     entry.views = views;
     entry.viewsT = shape.T;
     return views;

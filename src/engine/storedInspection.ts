@@ -6,7 +6,9 @@
 // Each layer's mean over heads is taken as the layer arrives, while its float32 values are at hand
 // (one pass over the layer, a small share of the time the run took to compute it), and kept as the
 // plan says (src/engine/storeBudget.ts). Taking it later would mean decoding or recomputing the layer.
+// So are its heads' model-view thumbnails, max-pooled (src/attention/keptThumbnails.ts), in every mode.
 import { keepMean, type KeptMean, type MeanPrecision } from '../attention/headMeans';
+import { poolThumbnails, thumbnailVariants, type ThumbnailVariant } from '../attention/keptThumbnails';
 import { decodeFloat16, encodeFloat16 } from '../attention/quantize';
 import { ChannelError } from '../channel';
 import type { StoreMode } from '../protocol';
@@ -14,6 +16,13 @@ import { layerBytes, type AttentionShape, type StorePlan } from './storeBudget';
 
 /** Recomputes layer `layer` exactly (Float32 [heads][T][T]) from what the engine kept of the run. */
 export type RecomputeLayer = (layer: number, signal?: AbortSignal) => Promise<Float32Array>;
+
+/**
+ * Frees what is no longer referenced, soon (the engine process runs V8's gc() at its next event-loop
+ * turn). A dropped layer is hundreds of MB that the JavaScript heap frees only at its next
+ * collection, which on a busy machine came after onnxruntime had computed another layer beside it.
+ */
+export type Collect = () => void;
 
 interface Waiter {
   resolve(): void;
@@ -25,28 +34,40 @@ export class StoredInspection {
   private readonly float32: (Float32Array | undefined)[] = [];
   private readonly float16: (Uint16Array | undefined)[] = [];
   private readonly means: (KeptMean | undefined)[] = [];
+  private readonly variants: ThumbnailVariant[];
+  // Per variant (as `variants` lists them), per layer: [heads][side][side].
+  private readonly pooled: (Float32Array | undefined)[][];
   // Map order is least recently used first.
   private readonly decoded = new Map<number, Float32Array>();
   private readonly recomputing = new Map<number, Promise<Float32Array>>();
   private readonly arrived: boolean[] = [];
   private readonly waiters = new Map<number, Set<Waiter>>();
   private readonly cacheLayers: number;
+  private readonly computingLayers: number;
   private readonly meanLayers: number;
   private readonly meanPrecision: MeanPrecision;
   private ended: { error?: unknown } | undefined;
 
-  constructor(readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer) {
+  /** `special` says which tokens are special, for the thumbnails kept with special tokens hidden; none when absent. */
+  constructor(
+    readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[],
+    private readonly collect: Collect = () => undefined,
+  ) {
+    this.variants = thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false));
+    this.pooled = this.variants.map(() => []);
     this.mode = plan.mode;
     this.cacheLayers = plan.cacheLayers;
+    this.computingLayers = plan.computingLayers;
     this.meanLayers = plan.meanLayers;
     this.meanPrecision = plan.meanPrecision;
   }
 
-  /** Bytes held now: stored layers, decoded ones and means. */
+  /** Bytes held now: stored layers, decoded ones, means and thumbnails. */
   get bytes(): number {
     const layer = layerBytes(this.shape);
     const stored = this.float32.filter(Boolean).length * layer + this.float16.filter(Boolean).length * (layer / 2);
-    return stored + this.decoded.size * layer + this.meanBytes;
+    const thumbnails = this.pooled.flat().reduce((sum, kept) => sum + (kept?.byteLength ?? 0), 0);
+    return stored + this.decoded.size * layer + this.meanBytes + thumbnails;
   }
 
   /** Bytes held now by the layers' means over heads. */
@@ -65,13 +86,15 @@ export class StoredInspection {
    */
   put(layer: number, data: Float32Array | Uint16Array): void {
     this.checkLayer(layer);
-    if (this.keepsMean(layer)) this.means[layer] = keepMean(data, this.shape.heads, this.shape.T, this.meanPrecision);
+    const { heads, T } = this.shape;
+    if (this.keepsMean(layer)) this.means[layer] = keepMean(data, heads, T, this.meanPrecision);
+    this.variants.forEach((variant, i) => { this.pooled[i][layer] = poolThumbnails(data, heads, T, variant.shown, variant.hidden); });
     if (data instanceof Uint16Array) {
       if (this.mode !== 'float16') throw new ChannelError('internal', `Layer ${layer} arrived as float16 for an inspection kept as ${this.mode}.`);
       this.float16[layer] = data;
     } else if (this.mode === 'float32') this.float32[layer] = data;
     else if (this.mode === 'float16') this.float16[layer] = encodeFloat16(data);
-    else this.cache(layer, data);
+    else this.keepArrived(layer, data);
     this.arrived[layer] = true;
     const waiting = this.waiters.get(layer);
     this.waiters.delete(layer);
@@ -106,6 +129,18 @@ export class StoredInspection {
     return mean;
   }
 
+  /** Whether thumbnails are kept for matrices shown with special tokens hidden (`hidden`) or not. */
+  keepsThumbnails(hidden: boolean): boolean {
+    return this.variants.some((variant) => variant.hidden === hidden);
+  }
+
+  /** Layer `layer`'s kept thumbnails, which has arrived, with special tokens hidden or not. */
+  thumbnails(layer: number, hidden: boolean): Float32Array {
+    const kept = this.pooled[this.variants.findIndex((variant) => variant.hidden === hidden)]?.[layer];
+    if (!kept) throw new ChannelError('internal', `No thumbnails are kept for layer ${layer + 1}.`);
+    return kept;
+  }
+
   /** Waits until layers `layers` have arrived, without making them resident. */
   async arrivals(layers: readonly number[], signal?: AbortSignal): Promise<void> {
     for (const layer of new Set(layers)) {
@@ -119,10 +154,13 @@ export class StoredInspection {
     this.float32.length = 0;
     this.float16.length = 0;
     this.means.length = 0;
+    for (const kept of this.pooled) kept.length = 0;
     this.decoded.clear();
     for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(reason);
     this.waiters.clear();
     this.ended ??= { error: reason };
+    // Its means, thumbnails and the run's stage inputs (through `recompute`) go before the next run grows.
+    this.collect();
   }
 
   private async layer(layer: number, signal?: AbortSignal): Promise<Float32Array> {
@@ -145,6 +183,8 @@ export class StoredInspection {
   private recomputed(layer: number): Promise<Float32Array> {
     let running = this.recomputing.get(layer);
     if (!running) {
+      // Room for its working memory first (a view reading a dropped layer holds it until answered).
+      this.trim(this.computingLayers);
       running = this.recompute(layer).then((data) => this.cache(layer, data)).finally(() => this.recomputing.delete(layer));
       this.recomputing.set(layer, running);
     }
@@ -164,11 +204,28 @@ export class StoredInspection {
     }), signal);
   }
 
+  // Recompute mode: the run goes on after this layer, so it is kept only where the plan leaves room
+  // for the next layer's working memory beside it; a view of it then waits for the run to end and
+  // recomputes it (the stage inputs are complete only then).
+  private keepArrived(layer: number, data: Float32Array): void {
+    if (this.computingLayers > 0) this.cache(layer, data);
+    if (!this.trim(this.computingLayers) && this.computingLayers === 0) this.collect();
+  }
+
   private cache(layer: number, data: Float32Array): Float32Array {
     this.decoded.delete(layer);
     this.decoded.set(layer, data);
-    while (this.decoded.size > this.cacheLayers) this.decoded.delete(this.decoded.keys().next().value!);
+    this.trim(this.cacheLayers);
     return data;
+  }
+
+  // Least recently used out until at most `most` decoded layers are kept; says whether any went (and
+  // was collected).
+  private trim(most: number): boolean {
+    if (this.decoded.size <= most) return false;
+    while (this.decoded.size > most) this.decoded.delete(this.decoded.keys().next().value!);
+    this.collect();
+    return true;
   }
 
   private missing(layer: number): unknown {

@@ -12,6 +12,7 @@ import { Pipeline } from '../../src/engine/pipeline';
 import { budgetBytes, layerBytes, meanBytes, planStore } from '../../src/engine/storeBudget';
 import type { AttentionRequest } from '../../src/protocol';
 import { MODELS_DIR, golden, maxAttentionDiff } from './fixtures';
+import { randomLayer, randomSource } from './randomAttention';
 
 const FIXTURE = 'tinystories-656k';
 const prompt = golden(FIXTURE)[0];
@@ -90,11 +91,22 @@ describe('attention store', () => {
     assert.equal(planStore(shape, KEPT16 - 1).mode, 'recompute');
     const eight = { ...shape, layers: 8 };
     const eightMeans = 8 * T * T * 2;
-    assert.deepEqual(planStore(eight, 4 * LAYER_BYTES + eightMeans + 2 * LAYER_BYTES),
-      { mode: 'float16', cacheLayers: 2, meanLayers: 8, meanPrecision: 'float16', reserved: 6 * LAYER_BYTES + eightMeans });
-    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, meanLayers: 0, meanPrecision: 'float16', reserved: LAYER_BYTES });
+    // Decoded layers leave room for computing a layer (three layers' worth), which the plan reserves
+    // beside them so that eviction makes it too; float16 keeps one decoded layer at least.
+    const sixteen = { ...shape, layers: 16 };
+    assert.deepEqual(planStore(sixteen, 8 * LAYER_BYTES + 2 * eightMeans + 5 * LAYER_BYTES),
+      { mode: 'float16', cacheLayers: 2, computingLayers: 2, meanLayers: 16, meanPrecision: 'float16', reserved: 13 * LAYER_BYTES + 2 * eightMeans });
+    assert.equal(planStore(sixteen, 8 * LAYER_BYTES + 2 * eightMeans + 5 * LAYER_BYTES - 1).cacheLayers, 1);
+    assert.equal(planStore(eight, 4 * LAYER_BYTES + eightMeans).cacheLayers, 1);
+    // Recompute, just under float16's half: every mean, and one decoded layer beside computing another
+    // (three layers' worth); one between recomputes in any case.
+    assert.deepEqual(planStore(eight, 4 * LAYER_BYTES + eightMeans - 1),
+      { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 3 * LAYER_BYTES + eightMeans });
+    assert.equal(planStore(eight, 4 * LAYER_BYTES + eightMeans - 1 + 2 * LAYER_BYTES).mode, 'float16');
+    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 0, meanPrecision: 'float16', reserved: LAYER_BYTES });
     // Recompute keeps the means (float16) before a second decoded layer, and as many as fit beside one.
-    assert.deepEqual(planStore(eight, 2 * LAYER_BYTES), { mode: 'recompute', cacheLayers: 1, meanLayers: 8, meanPrecision: 'float16', reserved: LAYER_BYTES + eightMeans });
+    // The room reserved for computing stops at the budget: all of it here.
+    assert.deepEqual(planStore(eight, 2 * LAYER_BYTES), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 2 * LAYER_BYTES });
     assert.equal(planStore(eight, LAYER_BYTES + 3 * T * T * 2 + 1).meanLayers, 3);
     assert.equal(filled(KEPT32).usage(1)?.mode, 'float32');
     assert.deepEqual(filled(KEPT32).usage(1), { mode: 'float32', bytes: KEPT32, meanBytes: MEANS32 });
@@ -155,7 +167,8 @@ describe('attention store', () => {
   it('recompute keeps no more than its cache and gives exactly what the run gave, from the stages\' kept inputs', async () => {
     const store = filled(LAYER_BYTES / 2);
     assert.equal(store.usage(1)?.mode, 'recompute');
-    assert.equal(store.usage(1)?.bytes, LAYER_BYTES, 'the last layer delivered, decoded');
+    // No room for a layer beside computing the next: none is kept from the run.
+    assert.equal(store.usage(1)?.bytes, 0, 'no layer kept from the run');
     const before = recomputed;
     const back = await storedLayers(store);
     assert.ok(recomputed > before, 'layers were recomputed through onnxruntime');
@@ -218,4 +231,44 @@ describe('attention store', () => {
     // A layer that did arrive still answers.
     await store.view(8, rowRequest(0, 0));
   });
+});
+
+describe('recompute mode and the memory of computing a layer', () => {
+  // Ten small random layers: recompute mode at budgets under float16's half (5 layers' worth).
+  const shape: ViewShape = { T: 8, heads: 2, layers: 10, special: Array<boolean>(8).fill(false) };
+  const layer = layerBytes(shape);
+  const means = shape.layers * meanBytes(shape, 'float16');
+  const random = randomSource(11);
+  const layers = Array.from({ length: shape.layers }, () => randomLayer(random, shape.heads, shape.T));
+  const row = (l: number): AttentionRequest => ({ type: 'row', choice: { layer: l, aggregation: 'head', head: 1, hideSpecial: false }, token: 3, received: false });
+
+  for (const computing of [0, 1]) {
+    it(`keeps ${computing} arrived layer(s) while the run computes the next (room for three layers' worth), as many while recomputing, one between`, async () => {
+      const budget = means + (3 + computing) * layer;
+      assert.deepEqual([planStore(shape, budget).mode, planStore(shape, budget).computingLayers, planStore(shape, budget).cacheLayers], ['recompute', computing, 1]);
+      const heldWhenRecomputing: number[] = [];
+      const store = new AttentionStore(budget);
+      store.open(1, shape, (l) => {
+        heldWhenRecomputing.push(store.usage(1)!.bytes);
+        return Promise.resolve(layers[l].slice());
+      });
+      layers.forEach((data, l) => {
+        store.put(1, l, data.slice());
+        assert.equal(store.usage(1)!.bytes, (l + 1) * meanBytes(shape, 'float16') + computing * layer, `after layer ${l}`);
+      });
+      store.end(1);
+      for (const l of [9, 9, 2, 2, 5]) {
+        const reply = await store.view(1, row(l));
+        assert.deepEqual(new Float32Array((reply as { values: ArrayBuffer }).values), layers[l].subarray((shape.T + 3) * shape.T, (shape.T + 4) * shape.T));
+        assert.equal(store.usage(1)!.bytes, means + layer, 'the layer last read is kept');
+      }
+      // Layer 9 came from the run where one was kept; each other layer was recomputed once, beside no
+      // more decoded layers than leave room for computing it.
+      assert.deepEqual(heldWhenRecomputing, Array<number>(computing === 1 ? 2 : 3).fill(means + computing * layer));
+      // The room for computing is reserved: a second inspection evicts the first rather than take it.
+      assert.equal(planStore(shape, budget).reserved, budget);
+      store.open(2, shape, () => Promise.reject(new Error('not needed')));
+      assert.deepEqual(store.kept, [2]);
+    });
+  }
 });

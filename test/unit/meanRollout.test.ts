@@ -103,7 +103,7 @@ describe('AttentionViews with kept means', () => {
 
   it('names kept means instead of layers for rollout rows and the mean over heads', () => {
     const { views } = strictViews(meansOf(c, 'float32'));
-    const reads = (request: AttentionRequest) => ({ layers: views.needs(request), means: views.needsMeans(request) });
+    const reads = (request: AttentionRequest) => ({ layers: views.needs(request), means: views.needsKept(request) });
     assert.deepEqual(reads({ type: 'row', choice: choice('rollout', 2), token: 4, received: false }), { layers: [], means: [0, 1, 2] });
     assert.deepEqual(reads({ type: 'topk', choice: choice('rollout', 1), token: 4, received: true, k: 3 }), { layers: [], means: [0, 1] });
     assert.deepEqual(reads({ type: 'matrix', choice: choice('mean', 3), cells: 8 }), { layers: [], means: [3] });
@@ -112,7 +112,7 @@ describe('AttentionViews with kept means', () => {
     assert.deepEqual(reads({ type: 'matrix', choice: choice('rollout', 1), cells: 8 }), { layers: [0, 1], means: [] });
     const { views: partly } = strictViews(meansOf(c, 'float32', 1));
     assert.deepEqual(partly.needs({ type: 'row', choice: choice('rollout', 2), token: 4, received: false }), [1, 2]);
-    assert.deepEqual(partly.needsMeans({ type: 'row', choice: choice('rollout', 2), token: 4, received: false }), [0]);
+    assert.deepEqual(partly.needsKept({ type: 'row', choice: choice('rollout', 2), token: 4, received: false }), [0]);
   });
 
   for (const precision of ['float32', 'float16'] as const) {
