@@ -1,6 +1,5 @@
 // The full pipeline as the extension sees it: an inspect call from the host thread, through an
 // engine (the engine process, or the bench's worker-thread engine), until every layer is on the host.
-import { keptThumbnailBytes } from '../../src/attention/keptThumbnails';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InspectionResult } from '../../src/engine/client';
 import type { InspectOptions } from '../../src/protocol';
@@ -26,12 +25,11 @@ export async function pipelineProbe(
     throw new Error(`the engine tokenized the input for ${modelDir} differently: [${ids.slice(0, 8).join(', ')}…] ` +
       `(${ids.length} tokens) vs [${input.ids.slice(0, 8).join(', ')}…] (${T})`);
   }
-  // The attention stays in the engine's store: it must hold every layer, in full, as float32, each
-  // layer's mean over heads, and the model view's kept thumbnails.
+  // The attention stays in the engine's store: it must hold every layer, in full, as float32, and
+  // each layer's mean over heads (float32 layers need no kept thumbnails).
   const heads = first.started.model.heads;
-  const thumbnails = keptThumbnailBytes({ layers, heads, special: first.started.tokens.map((t) => t.special) });
-  if (first.started.model.layers !== layers || first.store !== 'float32' || first.storeBytes !== layers * (heads + 1) * T * T * 4 + thumbnails) {
-    throw new Error(`the engine kept ${first.storeBytes} bytes (${first.store}), expected ${layers} layers of [${heads}, ${T}, ${T}], their means as float32 and ${thumbnails} bytes of thumbnails`);
+  if (first.started.model.layers !== layers || first.store !== 'float32' || first.storeBytes !== layers * (heads + 1) * T * T * 4) {
+    throw new Error(`the engine kept ${first.storeBytes} bytes (${first.store}), expected ${layers} layers of [${heads}, ${T}, ${T}] and their means as float32`);
   }
 
   const run = async (): Promise<Sample> => {

@@ -62,18 +62,24 @@ export interface StorePlan {
    * modes: what eviction makes room for, so that other inspections kept do not take that room.
    */
   reserved: number;
+  /** Whether each head's pooled model-view thumbnail is kept (float16 and recompute: float32 layers pool as fast). */
+  thumbnails: boolean;
 }
 
 /**
  * Picks the mode: float32 when all of it (means too) fits, float16 when half of it fits, else
- * recompute; in what is left after `thumbnails`, the bytes of the pooled thumbnails every mode keeps.
+ * recompute; those two in what is left after `thumbnails`, the bytes of the pooled thumbnails they
+ * keep. Float32 keeps none: its layers stay resident, and pooling one for the model view costs no
+ * more than pooling it as it arrives would have, which would hold up every inspection.
  */
 export function planStore(shape: AttentionShape, budget: number, thumbnails = 0): StorePlan {
+  const whole = planLayers(shape, budget);
+  if (whole.mode === 'float32') return { ...whole, thumbnails: false };
   const plan = planLayers(shape, Math.max(0, budget - thumbnails));
-  return { ...plan, reserved: plan.reserved + thumbnails };
+  return { ...plan, reserved: plan.reserved + thumbnails, thumbnails: thumbnails > 0 };
 }
 
-function planLayers(shape: AttentionShape, available: number): StorePlan {
+function planLayers(shape: AttentionShape, available: number): Omit<StorePlan, 'thumbnails'> {
   const { layers } = shape;
   const layer = layerBytes(shape);
   const full = (layer + meanBytes(shape, 'float32')) * layers;

@@ -6,7 +6,8 @@
 // Each layer's mean over heads is taken as the layer arrives, while its float32 values are at hand
 // (one pass over the layer, a small share of the time the run took to compute it), and kept as the
 // plan says (src/engine/storeBudget.ts). Taking it later would mean decoding or recomputing the layer.
-// So are its heads' model-view thumbnails, max-pooled (src/attention/keptThumbnails.ts), in every mode.
+// So are its heads' model-view thumbnails, max-pooled (src/attention/keptThumbnails.ts), where its
+// layers are not kept as float32.
 import { keepMean, type KeptMean, type MeanPrecision } from '../attention/headMeans';
 import { poolThumbnails, thumbnailVariants, type ThumbnailVariant } from '../attention/keptThumbnails';
 import { decodeFloat16, encodeFloat16 } from '../attention/quantize';
@@ -53,7 +54,7 @@ export class StoredInspection {
     readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[],
     private readonly collect: Collect = () => undefined,
   ) {
-    this.variants = thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false));
+    this.variants = plan.thumbnails ? thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false)) : [];
     this.pooled = this.variants.map(() => []);
     this.mode = plan.mode;
     this.cacheLayers = plan.cacheLayers;

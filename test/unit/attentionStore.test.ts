@@ -95,18 +95,18 @@ describe('attention store', () => {
     // beside them so that eviction makes it too; float16 keeps one decoded layer at least.
     const sixteen = { ...shape, layers: 16 };
     assert.deepEqual(planStore(sixteen, 8 * LAYER_BYTES + 2 * eightMeans + 5 * LAYER_BYTES),
-      { mode: 'float16', cacheLayers: 2, computingLayers: 2, meanLayers: 16, meanPrecision: 'float16', reserved: 13 * LAYER_BYTES + 2 * eightMeans });
+      { mode: 'float16', cacheLayers: 2, computingLayers: 2, meanLayers: 16, meanPrecision: 'float16', reserved: 13 * LAYER_BYTES + 2 * eightMeans, thumbnails: false });
     assert.equal(planStore(sixteen, 8 * LAYER_BYTES + 2 * eightMeans + 5 * LAYER_BYTES - 1).cacheLayers, 1);
     assert.equal(planStore(eight, 4 * LAYER_BYTES + eightMeans).cacheLayers, 1);
     // Recompute, just under float16's half: every mean, and one decoded layer beside computing another
     // (three layers' worth); one between recomputes in any case.
     assert.deepEqual(planStore(eight, 4 * LAYER_BYTES + eightMeans - 1),
-      { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 3 * LAYER_BYTES + eightMeans });
+      { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 3 * LAYER_BYTES + eightMeans, thumbnails: false });
     assert.equal(planStore(eight, 4 * LAYER_BYTES + eightMeans - 1 + 2 * LAYER_BYTES).mode, 'float16');
-    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 0, meanPrecision: 'float16', reserved: LAYER_BYTES });
+    assert.deepEqual(planStore(shape, 0), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 0, meanPrecision: 'float16', reserved: LAYER_BYTES, thumbnails: false });
     // Recompute keeps the means (float16) before a second decoded layer, and as many as fit beside one.
     // The room reserved for computing stops at the budget: all of it here.
-    assert.deepEqual(planStore(eight, 2 * LAYER_BYTES), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 2 * LAYER_BYTES });
+    assert.deepEqual(planStore(eight, 2 * LAYER_BYTES), { mode: 'recompute', cacheLayers: 1, computingLayers: 0, meanLayers: 8, meanPrecision: 'float16', reserved: 2 * LAYER_BYTES, thumbnails: false });
     assert.equal(planStore(eight, LAYER_BYTES + 3 * T * T * 2 + 1).meanLayers, 3);
     assert.equal(filled(KEPT32).usage(1)?.mode, 'float32');
     assert.deepEqual(filled(KEPT32).usage(1), { mode: 'float32', bytes: KEPT32, meanBytes: MEANS32 });

@@ -40,7 +40,6 @@ const BUDGETS = {
 // Each mode, and how its layers arrive: float16 as float32 (the store rounds them) or as half bits
 // (onnxruntime rounded them); `exact` is the layer as it arrived, which the thumbnails pool.
 const CASES = [
-  { mode: 'float32', budget: BUDGETS.float32, halves: false },
   { mode: 'float16', budget: BUDGETS.float16, halves: false },
   { mode: 'float16', budget: BUDGETS.float16, halves: true },
   { mode: 'recompute', budget: BUDGETS.float16 - 1, halves: false },
@@ -64,6 +63,24 @@ describe('the store\'s kept thumbnails', () => {
     const notSpecial = every.filter((i) => !SPECIAL[i]);
     for (const [shown, hidden] of [[every, false], [notSpecial, true]] as const) {
       assert.deepEqual(poolThumbnails(bits, HEADS, T, shown, hidden), poolThumbnails(decodeFloat16(bits), HEADS, T, shown, hidden));
+    }
+  });
+
+  it('float32 keeps none: its thumbnails are pooled from the resident layers, and an inspection pays nothing for them as it runs', async () => {
+    const layers = layersOf(5);
+    const store = new AttentionStore(BUDGETS.float32);
+    assert.equal(store.open(1, SHAPE, () => Promise.reject(new Error('no recompute in float32'))), 'float32');
+    layers.forEach((data, l) => store.put(1, l, data.slice()));
+    store.end(1);
+    assert.equal(store.usage(1)!.bytes, LAYERS * (LAYER_BYTES + T * T * 4), 'layers and means only');
+    const reference = new AttentionViews(SHAPE, (l) => layers[l]);
+    for (const hideSpecial of [false, true]) {
+      for (const pixels of [KEPT_THUMBNAIL_SIDE, 50]) {
+        const request = { type: 'thumbnails' as const, layers: [0, 1, 2], pixels, hideSpecial };
+        const reply = (await store.view(1, request)) as Thumbnails;
+        const expected = reference.answer(request) as Thumbnails;
+        assert.deepEqual(new Float32Array(reply.values), new Float32Array(expected.values), `${pixels} px, hiding ${hideSpecial}`);
+      }
     }
   });
 
