@@ -194,6 +194,11 @@ export interface WrittenStep extends GeneratedToken {
   special: boolean;
   /** The text it adds to the continuation, as decoded (empty for a byte piece that ends inside a character). */
   added: string;
+  /**
+   * When the engine had it, in wall-clock milliseconds (performance.timeOrigin + performance.now()),
+   * comparable across processes: tokens that cross together were still written one by one.
+   */
+  writtenAt: number;
 }
 
 /**

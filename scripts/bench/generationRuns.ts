@@ -21,7 +21,7 @@ import { median } from './stats';
 export interface Timing {
   /** From the call (or request) to the first new token in the caller's hands. */
   firstMs: number;
-  /** Per new token: the median gap between tokens in process (timeGenerate), the continuation's span over its tokens through the engine (perToken). */
+  /** Per new token: the median gap between consecutive tokens (perToken; in process, less the plain decoder's steps between them). */
   tokenMs: number;
   steps: number;
 }
@@ -61,36 +61,38 @@ export async function timeGenerate(model: AttentionModel, text: string, maxNewTo
 }
 
 /**
- * The engine process as the extension drives it: EngineClient.generate, from the request to each
- * token's arrival on this (host) thread, the store holding every row; the inspection is released after.
+ * The engine process as the extension drives it: EngineClient.generate, from the request to the
+ * first token's arrival on this (host) thread, then each token as the engine wrote it, the store holding every row; the inspection is released after.
  */
 export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
-  const marks: number[] = [];
+  // The first token as it reaches this (host) thread; per token, as the engine wrote them.
+  let firstAt: number | undefined;
+  const written: number[] = [];
   const ids: number[] = [];
   let prompt: number[] = [];
   const t0 = performance.now();
   await client.generate({ model, text, provider: 'cpu', maxNewTokens, inspection, cacheDir }, {
     onStarted: (started) => { prompt = started.tokens.map((t) => t.id); },
     onSteps: (steps) => {
-      const now = performance.now();
+      firstAt ??= performance.now();
       for (const step of steps) {
-        marks.push(now);
+        written.push(step.writtenAt);
         ids.push(step.id);
       }
     },
   });
   client.release(inspection);
-  return { timing: { firstMs: marks[0] - t0, tokenMs: perToken(marks), steps: marks.length }, prompt, ids };
+  return { timing: { firstMs: firstAt! - t0, tokenMs: perToken(written), steps: written.length }, prompt, ids };
 }
 
 /**
- * Per token from the times tokens arrived: from the first token to the last, over the tokens after
- * the first. The engine sends the tokens written within one frame together, so the gaps between
- * single arrivals say nothing; the whole continuation's span does (a stall of the shared machine
- * lands in a run's span whole, and the median over runs keeps such a run out).
+ * Per token from the times tokens were written: the median gap between consecutive ones (a stall of
+ * the shared machine lands in a few gaps, not all). Through the engine the times are the engine's own
+ * (each token's writtenAt): it sends the tokens written within one frame together, so the gaps
+ * between arrivals on the host say nothing of a token's cost.
  */
 export function perToken(marks: number[]): number {
-  return (marks[marks.length - 1] - marks[0]) / (marks.length - 1);
+  return median(marks.slice(1).map((m, i) => m - marks[i]));
 }
 
 /** What the plain decode needs of a model: its graph as the model has it (no attention outputs), where its weights lie, its config and tokenizer. */

@@ -43,7 +43,7 @@ export async function generateInto(
         generated.push({ step: step.step, id: step.id, text: step.text, start: step.start, end: step.end, topk: step.topk });
         text += step.added;
         describe();
-        written.push(token);
+        written.push({ ...token, writtenAt: performance.timeOrigin + performance.now() });
       },
       signal,
       {

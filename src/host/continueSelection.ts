@@ -35,6 +35,8 @@ export interface WrittenToken {
   p: number;
   /** Milliseconds after the command started that it arrived. */
   atMs: number;
+  /** Milliseconds after the command started that the engine wrote it (several may arrive together). */
+  writtenMs: number;
 }
 
 /** What the command did; returned to `executeCommand` callers (tests, other extensions). */
@@ -148,7 +150,7 @@ export class SelectionContinuer implements vscode.Disposable {
       onSteps: (written) => {
         const atMs = performance.now() - t0;
         for (const step of written) {
-          steps.push({ text: step.text, added: step.added, p: step.p, atMs });
+          steps.push({ text: step.text, added: step.added, p: step.p, atMs, writtenMs: step.writtenAt - performance.timeOrigin - t0 });
           run.steps.push({ p: step.p, topk: step.topk });
         }
         tokens = [...tokens, ...written.map((step) => ({ id: step.id, text: step.text, start: step.start, end: step.end, special: step.special }))];

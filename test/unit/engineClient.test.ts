@@ -127,12 +127,13 @@ describe('engine client', () => {
   });
 
   it('a continuation through the engine hands on every written token, in order, before its reply', async () => {
-    const written: { step: number; id: number; added: string }[] = [];
+    const written: { step: number; id: number; added: string; writtenAt: number; arrivedAt: number }[] = [];
     let events = 0;
     const done = await client.generate({ model: TINY, text: 'Once upon a time, there was a', provider: 'cpu', maxNewTokens: 12, inspection: 501 }, {
       onSteps: (steps) => {
         events++;
-        written.push(...steps.map(({ step, id, added }) => ({ step, id, added })));
+        const arrivedAt = performance.timeOrigin + performance.now();
+        written.push(...steps.map(({ step, id, added, writtenAt }) => ({ step, id, added, writtenAt, arrivedAt })));
       },
     });
     client.release(501);
@@ -140,6 +141,11 @@ describe('engine client', () => {
     assert.deepEqual(written.map((w) => w.step), Array.from({ length: 12 }, (_, i) => i));
     assert.equal(written.map((w) => w.added).join(''), done.continuation);
     assert.ok(events >= 1 && events <= written.length);
+    // Each token carries when the engine wrote it: in order, and no later than it arrived here.
+    written.forEach((w, i) => {
+      assert.ok(i === 0 || w.writtenAt >= written[i - 1].writtenAt, `token ${i} written before token ${i - 1}`);
+      assert.ok(w.writtenAt <= w.arrivedAt + 1, `token ${i} arrived before it was written`);
+    });
   });
 
   it('empty text is a message, not an exception', async () => {
