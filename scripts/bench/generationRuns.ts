@@ -62,7 +62,8 @@ export async function timeGenerate(model: AttentionModel, text: string, maxNewTo
 
 /**
  * The engine process as the extension drives it: EngineClient.generate, from the request to the
- * first token's arrival on this (host) thread, then each token as the engine wrote it, the store holding every row; the inspection is released after.
+ * first token's arrival on this (host) thread, then each token as the engine wrote it, the store
+ * holding every row; the inspection is released after.
  */
 export async function timeEngine(client: EngineClient, model: string, text: string, maxNewTokens: number, inspection: number, cacheDir: string): Promise<Written> {
   // The first token as it reaches this (host) thread; per token, as the engine wrote them.

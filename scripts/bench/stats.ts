@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Timings } from '../../src/protocol';
-import type { Span } from './stallSentinel';
+import { LoopGaps, type Span } from './loopGaps';
 
 /** One run of something timed. */
 export interface Sample {
@@ -43,29 +43,6 @@ const SETTLE_MS = 5;
 // The watcher sees a delay only at its next 1 ms tick: a short idle margin on each side of the run
 // makes every stall count.
 const MARGIN_MS = 2;
-
-/** The host thread's event-loop gaps while started: its 1 ms timer's late ticks, as spans of wall-clock time. */
-class LoopGaps {
-  private readonly gaps: Span[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private last = 0;
-
-  start(): void {
-    this.last = performance.now();
-    const tick = (): void => {
-      const now = performance.now();
-      if (now - this.last > 2) this.gaps.push([performance.timeOrigin + this.last, performance.timeOrigin + now]);
-      this.last = now;
-      this.timer = setTimeout(tick, 1);
-    };
-    this.timer = setTimeout(tick, 1);
-  }
-
-  stop(): Span[] {
-    clearTimeout(this.timer);
-    return this.gaps;
-  }
-}
 
 /** Milliseconds of `span` covered by any of `cover` (which may overlap one another). */
 function covered(span: Span, cover: Span[]): number {

@@ -38,10 +38,10 @@ export interface InspectionHandlers {
   onLog?(message: string): void;
 }
 
-/** Callbacks for a continuation as it is written. */
 /** What an inspection and a continuation both report: loading, log lines and the tokens. */
 type SharedHandlers = Pick<InspectionHandlers, 'onStarted' | 'onProgress' | 'onLog'>;
 
+/** Callbacks for a continuation as it is written. */
 export interface GenerationHandlers extends SharedHandlers {
   /**
    * New tokens, in order, as they are written (those written within one frame come together); the

@@ -8,8 +8,8 @@ import type { GeneratedToken, GenerateParams, GenerationDone, GenerationEvent, I
 import type { AttentionStore, ReportFacts } from './attentionStore';
 import { rowHeads, rowWidth } from './generation/attentionRows';
 import { stepRows } from './generation/sequence';
-import type { Pipeline } from './pipeline';
 import { FrameBatch } from './frameBatch';
+import type { Pipeline } from './pipeline';
 import { budgetBytes } from './storeBudget';
 
 /** Continues `params.text`, streaming the prompt's tokens and each new token once the store holds it. */
@@ -65,12 +65,11 @@ export async function generateInto(
         },
       },
     );
+    written.flush();
     return { stopped: generation.stopped, seed: generation.seed, continuation: generation.continuation, timings };
   } catch (err) {
     written.flush();
     store.end(id, err);
     throw err;
-  } finally {
-    written.flush();
   }
 }

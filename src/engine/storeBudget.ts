@@ -13,8 +13,9 @@
 // means take less than one of its layers). They are kept for as many layers as fit beside one decoded
 // layer, from the first: rollout through layer l reads the means it has and the heads of the rest.
 //
-// Every mode also keeps each head's pooled model-view thumbnail (src/attention/keptThumbnails.ts), a
-// few tens of MB, taken from the budget first. And decoded layers leave room for the working memory
+// Float16 and recompute modes also keep each head's pooled model-view thumbnail
+// (src/attention/keptThumbnails.ts), a few tens of MB, taken from the budget first; float32 layers
+// stay resident and are pooled when the view asks. And decoded layers leave room for the working memory
 // of computing a layer: onnxruntime's scores and probabilities and the copy of the probabilities it
 // hands to JavaScript, three layers' worth, 2.8 GB at 4096 tokens of a 24-layer, 14-head model. In
 // float16 mode that is the run's, beside the layers views decode; in recompute mode the run's and each

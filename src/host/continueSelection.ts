@@ -66,12 +66,12 @@ export class SelectionContinuer implements vscode.Disposable {
     ];
   }
 
-  /** The continuation shown after the selection now, if any. */
   /** Fires with the continuation each time the ghost text shows a longer one. */
   get onGhostText(): vscode.Event<string> {
     return this.ghost.onDidShow;
   }
 
+  /** The continuation shown after the selection now, if any. */
   get ghostText(): { uri: vscode.Uri; offset: number; text: string } | undefined {
     const current = this.ghost.current;
     return current && { uri: current.document.uri, offset: current.offset, text: current.text };
