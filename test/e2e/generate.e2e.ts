@@ -74,7 +74,11 @@ session.test('continue a phrase, watch it write, hover a written token, insert a
   const ghost = await ghostText(page);
   console.log(`ghost text after ${Date.now() - started} ms: ${JSON.stringify(ghost)}; lengths seen: ${lengths.join(', ')}`);
   assert.ok(ghost.length > 0, 'no ghost text after the selection');
-  assert.ok(new Set(lengths.filter((n) => n > 0)).size >= 3, `the ghost text took the lengths ${lengths.join(', ')}`);
+  // It grew: shorter first, then longer. The test model writes 32 tokens in about 15 ms, and the
+  // engine sends the tokens of one frame together, so it may grow only once (the first token at
+  // once, the rest a frame later); the integration test checks each token's own write time.
+  const shown = lengths.filter((n) => n > 0);
+  assert.ok(new Set(shown).size >= 2 && shown[0] < ghost.length && shown[shown.length - 1] === ghost.length, `the ghost text took the lengths ${lengths.join(', ')}`);
   await session.shot('1-ghost-text');
 
   // The written tokens are marked in the strip and labelled for screen readers.

@@ -59,7 +59,10 @@ describe('Continue Selection', function () {
     assert.equal(outcome.steps.length, NEW_TOKENS);
     assert.equal(outcome.stopped, 'limit');
     // One by one: each token arrives after the one before, each growing the continuation.
-    for (let i = 1; i < outcome.steps.length; i++) assert.ok(outcome.steps[i].atMs >= outcome.steps[i - 1].atMs);
+    for (let i = 1; i < outcome.steps.length; i++) {
+      assert.ok(outcome.steps[i].atMs >= outcome.steps[i - 1].atMs);
+      assert.ok(outcome.steps[i].writtenMs > outcome.steps[i - 1].writtenMs, `token ${i} was not written after token ${i - 1}`);
+    }
     assert.ok(seen.size >= 2, `the ghost text took ${seen.size} values`);
     const ghost = probe.ghostText();
     assert.equal(ghost?.text, outcome.continuation);
