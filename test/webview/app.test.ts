@@ -15,6 +15,8 @@ test('layer 0 is drawn before the last layer arrives, and the progress indicator
   const { page, errors } = await views.open();
   assert.match(await page.locator('.al-waiting').innerText(), /Inspect Selection/);
   await feed(page, SPEC, 1, false);
+  // The matrix draws once its reply is in, which on a cold page can take more than the feed's frame.
+  await page.waitForFunction(() => (document.querySelector('.al-matrix') as HTMLElement | null)?.dataset.size !== undefined, undefined, { timeout: 10_000 });
   assert.equal(await page.$eval('.al-matrix', (el) => (el as HTMLElement).dataset.size), '16', 'the matrix shows layer 0');
   assert.equal(await page.locator('.al-matrix .al-caption').textContent(), 'Layer 0, head 0');
   assert.equal(await page.$eval('.al-model', (el) => (el as HTMLElement).dataset.painted), '4', 'layer 0 thumbnails only');
