@@ -10,8 +10,9 @@
 //                the request to each 'step' event on this thread (the store holding every row), each
 //                run followed by a plain decode of the same tokens;
 //   plain        a KV-cache decode of the same graph in a session of its own, fetching only the last
-//                position's logits and the cache, with an argmax per token: the same work in the
-//                model, no attention;
+//                position's logits and the cache, with an argmax per token and the text it adds
+//                decoded as generate() decodes it: the same work in the model and the same text
+//                written, no attention, candidates or store;
 // per series: ms per new token (generate(): the median gap between consecutive tokens, against the
 // median plain run beside them; engine: the median over spans of 4 tokens, the host reading queued
 // events together, and the plain decode's alike; the prompt's run stays out of both), the median of

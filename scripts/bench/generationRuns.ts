@@ -7,6 +7,7 @@ import type * as ort from 'onnxruntime-node';
 import type { AttentionModel } from '../../src/engine/attentionModel';
 import type { EngineClient } from '../../src/engine/client';
 import { buildFeeds } from '../../src/engine/feeds';
+import { Continuation, type Decoding } from '../../src/engine/generation/continuation';
 import { CHUNK_BYTES } from '../../src/engine/generation/decoder';
 import { generate } from '../../src/engine/generation/generate';
 import { NEXT_TOKEN_LOGITS, withNextTokenProbabilities } from '../../src/engine/generation/nextToken';
@@ -105,6 +106,8 @@ export interface PlainModel {
   dataDir: string;
   config: ModelConfig;
   encode(text: string): number[];
+  /** The model's tokenizer decoding, for the text each token adds (as generate() writes it). */
+  decoding: Decoding;
 }
 
 /**
@@ -125,13 +128,17 @@ export async function plainModelAt(location: string, cacheDir: string): Promise<
     graph: { bytes, inputs, opset }, layers: attentionOutputs.length, config: folder.config,
     dataDir: folder.onnxPath ? path.dirname(folder.onnxPath) : folder.dir,
     encode: (text) => tokenizer.encode(text).tokens.map((t) => t.id),
+    decoding: tokenizer,
   };
 }
 
 /**
  * A plain KV-cache decode of the same graph without the attention outputs, in a session of its own
  * opened as the decoder's is, fetching only the last position's logits (as the decoder does: a plain
- * decoder has no use for every position's) and the cache. Its prompt runs in the decoder's chunks:
+ * decoder has no use for every position's) and the cache. It writes the text as it goes, as any
+ * decoder that shows its continuation does: each token's text is decoded as generate() decodes it
+ * (Continuation), so what the ratio tells apart is the attention rows, the candidates and the store,
+ * not the text both have to write. Its prompt runs in the decoder's chunks:
  * in one run, a 2048-token prompt of the Qwen shape grew the session's memory arena past 9 GB (and
  * took twice as long as in chunks).
  */
@@ -140,6 +147,7 @@ export class PlainDecode {
   private readonly fetches: string[];
   private out: ort.InferenceSession.OnnxValueMapType = {};
   private length = 0;
+  private written?: Continuation;
 
   private constructor(private readonly session: ort.InferenceSession, private readonly model: PlainModel) {
     this.pasts = model.graph.inputs.map((i) => i.name).filter((n) => n.startsWith('past_key_values.'));
@@ -154,6 +162,7 @@ export class PlainDecode {
   async start(text: string): Promise<number> {
     const t0 = performance.now();
     const prompt = this.model.encode(text);
+    this.written = new Continuation(this.model.decoding, text, prompt);
     const { layers, config } = this.model;
     const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * layers * (config.num_attention_heads ?? config.n_head ?? 1) * prompt.length)));
     this.length = 0;
@@ -162,9 +171,10 @@ export class PlainDecode {
     return performance.now() - t0;
   }
 
-  /** One cached run fed `id` and an argmax of its logits: its ms. */
+  /** The text `id` adds, one cached run fed it and an argmax of its logits: their ms. */
   async step(id: number): Promise<number> {
     const t0 = performance.now();
+    this.written!.add(id);
     await this.feed([id]);
     argmax(this.out[NEXT_TOKEN_LOGITS]);
     return performance.now() - t0;
@@ -196,6 +206,7 @@ export class PlainDecode {
   /** Lets the last run's cache go. */
   end(): void {
     this.out = {};
+    this.written = undefined;
   }
 
   async release(): Promise<void> {
