@@ -2,7 +2,7 @@
 // with the weight as its opacity and one colour per head (the lines themselves: headLines.ts).
 // Heads toggle on and off; hovering, arrowing or locking a token keeps only its lines. With no token
 // active it asks for the layer's strongest links within a line budget; with one, for every head's row
-// of that token.
+// of that token. The rows scroll under a canvas only as big as the part in view (viewportCanvas.ts).
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { AttentionReply, AttentionRequest } from '../../src/protocol';
@@ -186,6 +186,7 @@ export class HeadView {
         this.snapshot = { key: snapshotKey, theme, reply: all, canvas, caption };
       }
     }
+    // Where the rows are, for readers of the pixels: the pad above row 0, the row height, the picture's y at the canvas's top.
     this.canvas.dataset.rows = [PAD, picture.rows.rowHeight, slice.top].join(',');
     this.element.dataset.heads = picture.heads.join(',');
     performance.measure('attention-lens:head-view', 'al-heads-start');
