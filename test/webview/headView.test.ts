@@ -180,3 +180,42 @@ test('arrowing down past the bottom of the head view scrolls the row into view a
   assert.ok(Math.abs(focused[2] - focusBlue) < Math.abs(above[2] - focusBlue) - 30, `the focused row is tinted (${focused.slice(0, 3)}), the one above not (${above.slice(0, 3)})`);
   await page.close();
 });
+
+test('a short inspection is the whole picture, with nothing to scroll', async () => {
+  const { page } = await views.open();
+  const tokens = 12;
+  await feed(page, long(tokens));
+  const { pad, rowHeight, top, scrollHeight, clientHeight, height } = await headLayout(page);
+  assert.equal(scrollHeight, clientHeight, 'the box does not scroll');
+  assert.deepEqual([top, height], [0, pad * 2 + tokens * rowHeight], 'the canvas holds every row from the top');
+  await page.close();
+});
+
+test('leaving a token after scrolling shows the all-lines picture of the rows now in view', async () => {
+  const { page } = await views.open();
+  await feed(page, long(200));
+  // The canvas's pixels as one FNV-1a hash: equal pictures, equal hashes.
+  const picture = () => page.$eval(HEADS, (el) => {
+    const canvas = el as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) hash = Math.imul(hash ^ data[i], 0x01000193);
+    return `${canvas.width}×${canvas.height}:${(hash >>> 0).toString(16)}`;
+  });
+  await scrollHeads(page, 0.5);
+  const middle = await picture();
+  await scrollHeads(page, 0);
+  const first = await picture();
+  assert.notEqual(first, middle, 'the top and the middle of the rows look different');
+  // Hover a token at the top, scroll to the middle with it still active, then leave.
+  const box = (await page.locator(HEADS).boundingBox())!;
+  await page.mouse.move(box.x + 40, box.y + 60);
+  await settle(page);
+  assert.notEqual(await picture(), first, 'the hovered token shows only its lines');
+  await scrollHeads(page, 0.5);
+  await page.mouse.move(5, 5);
+  await settle(page);
+  assert.equal(await page.evaluate(() => window.harness.posted.filter((m) => m.type === 'hoverToken').at(-1)?.index), null, 'no token is active');
+  assert.equal(await picture(), middle, 'the middle of the rows, with all their lines');
+  await page.close();
+});
