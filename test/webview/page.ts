@@ -47,9 +47,9 @@ export async function launch(): Promise<Browser> {
 export async function openViews(
   browser: Browser,
   url: string,
-  options: { locale?: string; width?: number; height?: number } = {},
+  options: { locale?: string; width?: number; height?: number; deviceScaleFactor?: number; beforeLoad?: string } = {},
 ): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 1000 } });
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 1000 }, deviceScaleFactor: options.deviceScaleFactor });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
@@ -58,6 +58,8 @@ export async function openViews(
   // tsx compiles the tests with esbuild's keepNames, which wraps named functions in `__name(…)`;
   // functions passed to page.evaluate carry that call into the page, so give the page a no-op one.
   await page.addInitScript('globalThis.__name = (target) => target;');
+  // A script of the test's own that runs before the page's (e.g. one that watches what the page creates).
+  if (options.beforeLoad) await page.addInitScript(options.beforeLoad);
   await page.goto(url);
   await page.evaluate((options) => window.harness.mount(options), { locale: options.locale });
   return { page, errors };

@@ -2,7 +2,7 @@
 // with the weight as its opacity and one colour per head (the lines themselves: headLines.ts).
 // Heads toggle on and off; hovering, arrowing or locking a token keeps only its lines. With no token
 // active it asks for the layer's strongest links within a line budget; with one, for every head's row
-// of that token.
+// of that token. The rows scroll under a canvas only as big as the part in view (viewportCanvas.ts).
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { AttentionReply, AttentionRequest } from '../../src/protocol';
@@ -12,17 +12,36 @@ import { activeToken, type FocusedViewState, type ViewStateStore } from '../stat
 import type { Theme } from '../theme';
 import { cssColor } from './color';
 import { tokenLabel } from './format';
-import { fitText, scratchCanvas, sizeCanvas, watchWidth } from './hiDpiCanvas';
+import { fitText, scratchCanvas, watchWidth } from './hiDpiCanvas';
 import { ReplySlot } from './replySlot';
 import type { Translate } from './strings';
+import { ViewportCanvas, type PictureSlice } from './viewportCanvas';
 import type { ViewedInspection } from './viewedInspection';
 
 const PAD = 8;
+
+/** Which row each token is on and how tall the rows are. */
+interface Rows {
+  kept: readonly number[];
+  position: Int32Array;
+  rowHeight: number;
+}
+
+/** What a drawing shows: redrawn as it is when the view scrolls while the next one's lines are on their way. */
+interface Picture {
+  state: FocusedViewState;
+  reply: AttentionReply | undefined;
+  heads: number[];
+  at: number;
+  rows: Rows;
+  width: number;
+}
 
 export class HeadView {
   readonly element: HTMLElement;
   private readonly caption: HTMLElement;
   private readonly toggles: HTMLElement;
+  private readonly viewport: ViewportCanvas;
   private readonly scroller: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly empty: HTMLElement;
@@ -33,7 +52,8 @@ export class HeadView {
   private theme?: Theme;
   private readonly replies = new ReplySlot(() => this.invalidate(), { keep: 8 });
   private snapshot?: { key: string; theme: Theme; reply: AttentionReply; canvas: HTMLCanvasElement; caption: string };
-  private rows: { kept: readonly number[]; position: Int32Array; rowHeight: number } | undefined;
+  private rows: Rows | undefined;
+  private shown?: Picture;
 
   constructor(
     private readonly store: ViewStateStore,
@@ -52,13 +72,13 @@ export class HeadView {
     this.toggles.setAttribute('role', 'group');
     this.toggles.setAttribute('aria-label', t('heads.toggles'));
     this.empty = Object.assign(document.createElement('p'), { className: 'al-note', textContent: t('heads.noneShown'), hidden: true });
-    this.scroller = document.createElement('div');
-    this.scroller.className = 'al-heads-scroll';
-    this.canvas = document.createElement('canvas');
+    // The rows scroll; the canvas covers only the part in view and is redrawn as it scrolls.
+    this.viewport = new ViewportCanvas('al-heads-scroll', () => this.invalidate());
+    this.scroller = this.viewport.scroller;
+    this.canvas = this.viewport.canvas;
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', t('heads.label'));
-    this.scroller.append(this.canvas);
     this.element.append(title, this.caption, this.toggles, this.empty, this.scroller);
 
     watchWidth(this.scroller, (width) => {
@@ -85,6 +105,7 @@ export class HeadView {
     this.inspection = inspection;
     this.replies.reset(inspection.data);
     this.snapshot = undefined;
+    this.shown = undefined;
     this.labels = inspection.tokens.map((token) => tokenLabel(token, text));
     this.boxes = Array.from({ length: inspection.heads }, (_, h) => {
       const box = document.createElement('vscode-checkbox');
@@ -138,46 +159,45 @@ export class HeadView {
     const n = kept.length;
     const rowHeight = n <= 48 ? 20 : Math.max(4, Math.min(20, Math.floor(6000 / n)));
     this.rows = { kept, position, rowHeight };
-    // Until the lines arrive the canvas keeps what it shows, unless the layer is not there at all.
-    if (request && !reply && inspection.has(state.layer)) return;
-    const height = PAD * 2 + n * rowHeight;
-    const width = Math.max(240, this.width);
-    const ctx = sizeCanvas(this.canvas, width, height);
+    // Until the lines arrive the canvas keeps what it shows (scrolled along with the rows), unless
+    // the layer is not there at all.
+    const waiting = request && !reply && inspection.has(state.layer);
+    const picture = waiting ? this.shown : { state, reply, heads, at, rows: this.rows, width: Math.max(240, this.width) };
+    if (!picture || (waiting && !this.viewport.moved())) return;
+    this.shown = picture;
+    const { ctx, slice } = this.viewport.draw(picture.width, PAD * 2 + picture.rows.kept.length * picture.rows.rowHeight);
     // The all-lines picture (no token active) is the slow one, and the pointer returns to it each
-    // time it leaves a token: keep a copy, keyed by the reply and the canvas it was drawn for.
-    const snapshotKey = [width, height, state.locked ?? -1].join('|');
-    if (at < 0 && reply && this.snapshot?.reply === reply && this.snapshot.key === snapshotKey && this.snapshot.theme === theme) {
+    // time it leaves a token: keep a copy, keyed by the reply and the part of the rows it shows.
+    const snapshotKey = [this.canvas.width, this.canvas.height, slice.top, picture.rows.kept.length, picture.state.locked ?? -1].join('|');
+    const all = picture.at < 0 ? picture.reply : undefined;
+    if (all && this.snapshot?.reply === all && this.snapshot.key === snapshotKey && this.snapshot.theme === theme) {
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(this.snapshot.canvas, 0, 0);
       ctx.restore();
       if (this.caption.textContent !== this.snapshot.caption) this.caption.textContent = this.snapshot.caption;
     } else {
-      const caption = this.draw(ctx, theme, state, { reply, heads, at }, width, height);
-      if (at < 0 && reply) {
+      const caption = this.draw(ctx, theme, picture, slice);
+      if (all) {
         const canvas = scratchCanvas(this.snapshot?.canvas, this.canvas.width, this.canvas.height);
         const copy = canvas.getContext('2d')!;
         copy.clearRect(0, 0, canvas.width, canvas.height);
         copy.drawImage(this.canvas, 0, 0);
-        this.snapshot = { key: snapshotKey, theme, reply, canvas, caption };
+        this.snapshot = { key: snapshotKey, theme, reply: all, canvas, caption };
       }
     }
-    this.element.dataset.heads = heads.join(',');
+    // Where the rows are, for readers of the pixels: the pad above row 0, the row height, the picture's y at the canvas's top.
+    this.canvas.dataset.rows = [PAD, picture.rows.rowHeight, slice.top].join(',');
+    this.element.dataset.heads = picture.heads.join(',');
     performance.measure('attention-lens:head-view', 'al-heads-start');
   }
 
-  // Draws the lines and the token columns; returns the caption it set.
-  private draw(
-    ctx: CanvasRenderingContext2D,
-    theme: Theme,
-    state: FocusedViewState,
-    { reply, heads, at }: { reply: AttentionReply | undefined; heads: number[]; at: number },
-    width: number,
-    height: number,
-  ): string {
-    const { kept, position, rowHeight } = this.rows!;
+  // Draws the lines and the token columns of the rows in `slice` (every line that crosses it, from
+  // whichever rows); returns the caption it set.
+  private draw(ctx: CanvasRenderingContext2D, theme: Theme, { state, reply, heads, at, rows, width }: Picture, slice: PictureSlice): string {
+    const { kept, position, rowHeight } = rows;
     ctx.fillStyle = cssColor(theme.background);
-    ctx.fillRect(0, 0, width, height);
+    ctx.fillRect(0, slice.top, width, slice.height);
     const fontSize = Math.min(12, rowHeight - 2);
     ctx.font = `${fontSize}px ${theme.monoFamily}`;
     const column = Math.min(width * 0.3, 140);
@@ -192,7 +212,11 @@ export class HeadView {
     const waiting = heads.length > 0 && !this.inspection!.has(state.layer);
     const caption = waiting ? this.t('matrix.waitingLayer', state.layer) : this.t('heads.caption', state.layer) + (thinned ? ' ' + this.t('heads.thinned') : '');
     if (this.caption.textContent !== caption) this.caption.textContent = caption;
-    if (fontSize >= 8) this.drawTokens(ctx, theme, kept, at, column, width, fontSize);
+    if (fontSize >= 8) {
+      const first = Math.max(0, Math.floor((slice.top - PAD) / rowHeight));
+      const last = Math.min(kept.length, Math.ceil((slice.top + slice.height - PAD) / rowHeight));
+      this.drawTokens(ctx, theme, { kept, first, last, rowHeight }, at, column, width, fontSize);
+    }
     if (state.locked !== null && position[state.locked] >= 0) {
       ctx.strokeStyle = cssColor(theme.focus);
       ctx.lineWidth = 2;
@@ -203,13 +227,21 @@ export class HeadView {
     return caption;
   }
 
-  // The token labels down both sides, the active one emphasised.
-  private drawTokens(ctx: CanvasRenderingContext2D, theme: Theme, kept: readonly number[], at: number, column: number, width: number, fontSize: number): void {
-    const rowHeight = this.rows!.rowHeight;
+  // The token labels of rows [first, last) down both sides, the active one emphasised.
+  private drawTokens(
+    ctx: CanvasRenderingContext2D,
+    theme: Theme,
+    { kept, first, last, rowHeight }: { kept: readonly number[]; first: number; last: number; rowHeight: number },
+    at: number,
+    column: number,
+    width: number,
+    fontSize: number,
+  ): void {
     const y = (r: number) => PAD + (r + 0.5) * rowHeight;
     ctx.font = `${fontSize}px ${theme.monoFamily}`;
     ctx.textBaseline = 'middle';
-    kept.forEach((token, r) => {
+    for (let r = first; r < last; r++) {
+      const token = kept[r];
       const label = fitText(ctx, this.labels[token], column - 8);
       const emphasised = r === at;
       if (emphasised && theme.highContrast) {
@@ -228,12 +260,12 @@ export class HeadView {
       ctx.fillText(label, column - 4, y(r));
       ctx.textAlign = 'left';
       ctx.fillText(label, width - column + 4, y(r));
-    });
+    }
   }
 
   private tokenAt(offsetY: number): number | undefined {
     if (!this.rows) return undefined;
-    const r = Math.floor((offsetY - PAD) / this.rows.rowHeight);
+    const r = Math.floor((this.viewport.pictureY(offsetY) - PAD) / this.rows.rowHeight);
     return r >= 0 && r < this.rows.kept.length ? this.rows.kept[r] : undefined;
   }
 

@@ -144,6 +144,7 @@ const CSS = `
   overflow: auto;
   border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
 }
+.al-viewport-spacer > canvas { position: sticky; top: 0; }
 `;
 
 const adopted = new WeakSet<Document>();
