@@ -184,7 +184,8 @@ export function mountAttentionApp(root: HTMLElement, opts: AttentionAppOptions =
       cancelAnimationFrame(frame);
       flush();
     }
-    const canvas = canvases[view].querySelector('canvas');
+    // The head view shows the rows in view on a canvas the size of its box: its export is every row.
+    const canvas = (view === 'heads' ? heads.exportCanvas() : undefined) ?? canvases[view].querySelector('canvas');
     if (!canvas || canvas.width === 0 || canvas.height === 0) throw new Error(`the ${view} view has nothing drawn`);
     return { view, ...(await canvasPng(canvas, cssColor(theme.background, 1))) };
   }

@@ -219,3 +219,45 @@ test('leaving a token after scrolling shows the all-lines picture of the rows no
   assert.equal(await picture(), middle, 'the middle of the rows, with all their lines');
   await page.close();
 });
+
+test('Export View as PNG of a long inspection\'s head view holds every row, not only those in view', async () => {
+  const { page, errors } = await views.open();
+  const tokens = 4096;
+  await feed(page, long(tokens));
+  const { pad, rowHeight, clientHeight } = await headLayout(page);
+  const background = hexRgb('#1f1f1f'); // the harness's dark theme
+  const whole = pad * 2 + tokens * rowHeight;
+  // The last token, far below the box, focused from the editor: head 0's line goes to the row above
+  // it, head 1's up to the first token, across every row.
+  await page.evaluate((row) => window.harness.app!.highlightToken(row), tokens - 1);
+  await settle(page);
+  // Per band of rows of the exported image (the box's height each), how many pixels between the
+  // token labels are not background: the lines crossing it.
+  const exported = await page.evaluate(async ({ background, band }) => {
+    const png = await window.harness.app!.renderPng('heads');
+    const image = await createImageBitmap(new Blob([png.data], { type: 'image/png' }));
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(image, 0, 0);
+    // Between the label columns (as wide as the view draws them, and a little more).
+    const x = Math.ceil(Math.min(canvas.width * 0.3, 140)) + 10;
+    const width = canvas.width - 2 * x;
+    const data = ctx.getImageData(x, 0, width, canvas.height).data;
+    const bands = new Array<number>(Math.ceil(canvas.height / band)).fill(0);
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - background[0]) + Math.abs(data[i + 1] - background[1]) + Math.abs(data[i + 2] - background[2]) > 12) bands[Math.floor(i / 4 / width / band)]++;
+    }
+    return { width: png.width, height: png.height, imageHeight: image.height, bands };
+  }, { background, band: clientHeight });
+  assert.equal(exported.height, whole, `the image is as tall as every row (${whole} px), not the ${clientHeight}-px box`);
+  assert.equal(exported.imageHeight, exported.height, 'the PNG decodes to the size it says');
+  const empty = exported.bands.map((n, i) => [i, n]).filter(([, n]) => n === 0).map(([i]) => i);
+  assert.deepEqual(empty, [], `every band of rows has lines drawn in the image (${exported.bands.length} bands of ${clientHeight} px)`);
+  // The page's own canvas stays the size of its box.
+  const after = await headLayout(page);
+  assert.ok(after.height <= Math.ceil(after.clientHeight), `the view's canvas is still ${after.height} px tall`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -19,6 +19,8 @@ import { ViewportCanvas, type PictureSlice } from './viewportCanvas';
 import type { ViewedInspection } from './viewedInspection';
 
 const PAD = 8;
+/** The tallest canvas Chromium draws on, in device pixels. */
+const MAX_CANVAS_PX = 32_767;
 
 /** Which row each token is on and how tall the rows are. */
 interface Rows {
@@ -190,6 +192,25 @@ export class HeadView {
     this.canvas.dataset.rows = [PAD, picture.rows.rowHeight, slice.top].join(',');
     this.element.dataset.heads = picture.heads.join(',');
     performance.measure('attention-lens:head-view', 'al-heads-start');
+  }
+
+  /**
+   * The whole picture, every row rather than those in view, on a canvas of its own for Export View
+   * as PNG (let go once encoded); undefined before anything is drawn. Past Chromium's largest canvas
+   * it is drawn at a smaller scale than the screen's, not cut off.
+   */
+  exportCanvas(): HTMLCanvasElement | undefined {
+    const { shown: picture, theme } = this;
+    if (!picture || !theme) return undefined;
+    const height = PAD * 2 + picture.rows.kept.length * picture.rows.rowHeight;
+    const scale = Math.min(window.devicePixelRatio || 1, MAX_CANVAS_PX / height);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(picture.width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    const ctx = canvas.getContext('2d')!;
+    ctx.setTransform(scale, 0, 0, scale, 0, 0);
+    this.draw(ctx, theme, picture, { top: 0, height });
+    return canvas;
   }
 
   // Draws the lines and the token columns of the rows in `slice` (every line that crosses it, from
