@@ -12,7 +12,7 @@ import type { AttentionReply, AttentionRequest, StoreMode } from '../protocol';
 import type { ReportInput } from '../report/report';
 import type { AttentionRows } from './generation/attentionRows';
 import { planStore, type AttentionShape } from './storeBudget';
-import { StoredInspection, type Collect, type RecomputeLayer } from './storedInspection';
+import { StoredInspection, type Collect, type RecomputeLayer, type Settle } from './storedInspection';
 import { planSequence, StoredSequence } from './storedSequence';
 
 export type { ViewShape };
@@ -61,8 +61,14 @@ export class AttentionStore {
   private readonly entries = new Map<number, Entry>();
   private onScreen = new Set<number>();
 
-  /** `collect` frees dropped layers at once (V8's gc() in the engine process). */
-  constructor(public budget: number, private readonly views: ViewsFactory = attentionViews, private readonly collect?: Collect) {}
+  /**
+   * `collect` frees dropped layers at once (V8's gc() in the engine process); `settle` is awaited
+   * before a view decodes or recomputes a layer (see Settle).
+   */
+  constructor(
+    public budget: number, private readonly views: ViewsFactory = attentionViews, private readonly collect?: Collect,
+    private readonly settle?: Settle,
+  ) {}
 
   /**
    * Starts keeping inspection `id`, the newest, which is always kept: planned in what the inspections
@@ -72,7 +78,7 @@ export class AttentionStore {
     const dims: AttentionShape = { layers: shape.layers, heads: shape.heads, T: shape.T };
     const thumbnails = keptThumbnailBytes(shape);
     const plan = planStore(dims, this.admit(id, onScreen, (room) => planStore(dims, room, thumbnails).reserved), thumbnails);
-    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute, shape.special, this.collect), reserved: plan.reserved, viewShape: () => shape });
+    this.entries.set(id, { stored: new StoredInspection(dims, plan, recompute, shape.special, this.collect, this.settle), reserved: plan.reserved, viewShape: () => shape });
     return plan.mode;
   }
 

@@ -34,7 +34,20 @@ const collect = (): void => {
   });
 };
 
-const store = new AttentionStore(budgetBytes(undefined), attentionViews, collect);
-new Channel<Record<never, never>, EngineApi>(processPort(process as IpcEnd), engineHandlers(new Pipeline(), store));
+// Before a view decodes or recomputes a layer (synchronous work of up to seconds), the requests that
+// come with it are answered and their replies written out. The panel asks for several views at once
+// (on a layer change, the matrix and the head view's lines), and they reach this process a few
+// milliseconds apart; a reply larger than the pipe's buffer (a pooled matrix is 1–1.5 MB) is written
+// only while the event loop turns. Without this the mean view, answered in milliseconds from the
+// kept means, waited for the lines' layer: 3–4.5 s at 4096 tokens of a 0.5B model.
+const port = processPort(process as IpcEnd);
+/** How long a view that must decode or recompute a layer leaves for the requests that come with it. */
+const GRACE_MS = 10;
+const settle = async (): Promise<void> => {
+  await new Promise<void>((resolve) => setTimeout(resolve, GRACE_MS));
+  await port.drained();
+};
+const store = new AttentionStore(budgetBytes(undefined), attentionViews, collect, settle);
+new Channel<Record<never, never>, EngineApi>(port, engineHandlers(new Pipeline(), store));
 
 process.on('disconnect', () => process.exit(0));

@@ -9,7 +9,7 @@ import type { Port } from '../channel';
 /** Either end of the pipe: a ChildProcess in the parent, `process` in the child. */
 export interface IpcEnd {
   readonly connected: boolean;
-  send(message: Serializable): boolean;
+  send(message: Serializable, callback?: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -49,16 +49,40 @@ function withBuffers(value: unknown, take: (id: number) => ArrayBuffer): unknown
   return value;
 }
 
+/** A process port that also says when what it posted has been written to the pipe. */
+export interface ProcessPort extends Port {
+  /**
+   * Resolves once every message posted so far has been written to the pipe. A message larger than
+   * the pipe's buffer is written as the other end reads it, and only while this thread's event loop
+   * turns: long synchronous work started before then holds the rest of it back.
+   */
+  drained(): Promise<void>;
+}
+
 /** The port of one end of a child process's IPC pipe (forked with serialization: 'advanced'). */
-export function processPort(end: IpcEnd): Port {
+export function processPort(end: IpcEnd): ProcessPort {
   let nextId = 1;
   const receiving = new Map<number, Uint8Array>();
+  let unwritten = 0;
+  let waiting: (() => void)[] = [];
+  const written = (): void => {
+    if (--unwritten > 0) return;
+    const wake = waiting;
+    waiting = [];
+    for (const resolve of wake) resolve();
+  };
+  const send = (message: unknown): void => {
+    unwritten++;
+    // `written` is called once the message is written, or with the error when the pipe closed first.
+    end.send(message as Serializable, written);
+  };
   return {
+    drained: () => (unwritten === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
     post(message, transfer) {
       if (!end.connected) return;
       const large = transfer.filter((b) => b.byteLength > CHUNK_BYTES);
       if (large.length === 0) {
-        end.send(message as Serializable);
+        send(message);
         return;
       }
       const ids = new Map<ArrayBuffer, number>();
@@ -67,10 +91,10 @@ export function processPort(end: IpcEnd): Port {
         ids.set(buffer, id);
         for (let offset = 0; offset < buffer.byteLength; offset += CHUNK_BYTES) {
           const bytes = new Uint8Array(buffer, offset, Math.min(CHUNK_BYTES, buffer.byteLength - offset));
-          end.send({ slice: id, size: buffer.byteLength, offset, bytes } satisfies Slice as unknown as Serializable);
+          send({ slice: id, size: buffer.byteLength, offset, bytes } satisfies Slice);
         }
       }
-      end.send({ assembled: withRefs(message, ids) } as Serializable);
+      send({ assembled: withRefs(message, ids) });
     },
     listen(listener) {
       const onMessage = (message: unknown): void => {

@@ -24,6 +24,11 @@ export type RecomputeLayer = (layer: number, signal?: AbortSignal) => Promise<Fl
  * collection, which on a busy machine came after onnxruntime had computed another layer beside it.
  */
 export type Collect = () => void;
+/**
+ * Resolves when the engine may start long synchronous work (decoding or recomputing a layer) without
+ * holding back what it has already answered: see engineProcess.ts.
+ */
+export type Settle = () => Promise<void>;
 
 interface Waiter {
   resolve(): void;
@@ -48,11 +53,12 @@ export class StoredInspection {
   private readonly meanLayers: number;
   private readonly meanPrecision: MeanPrecision;
   private ended: { error?: unknown } | undefined;
+  private dropped: ChannelError | undefined;
 
   /** `special` says which tokens are special, for the thumbnails kept with special tokens hidden; none when absent. */
   constructor(
     readonly shape: AttentionShape, plan: StorePlan, private readonly recompute: RecomputeLayer, special?: readonly boolean[],
-    private readonly collect: Collect = () => undefined,
+    private readonly collect: Collect = () => undefined, private readonly settle: Settle = () => Promise.resolve(),
   ) {
     this.variants = plan.thumbnails ? thumbnailVariants(special ?? Array<boolean>(shape.T).fill(false)) : [];
     this.pooled = this.variants.map(() => []);
@@ -152,6 +158,7 @@ export class StoredInspection {
 
   /** Forgets everything; requests still waiting fail with `reason`. */
   drop(reason: ChannelError): void {
+    this.dropped = reason;
     this.float32.length = 0;
     this.float16.length = 0;
     this.means.length = 0;
@@ -167,17 +174,29 @@ export class StoredInspection {
   private async layer(layer: number, signal?: AbortSignal): Promise<Float32Array> {
     this.checkLayer(layer);
     if (!this.arrived[layer]) await this.arrival(layer, signal);
+    const ready = this.atHand(layer);
+    if (ready) return ready;
+    // Decoding a layer holds the engine's thread for a while, and recomputing one its cores (0.3 s
+    // and 3 s at 4096 tokens of a 0.5B model): the views answered meanwhile go to the host first.
+    if (!this.recomputing.has(layer)) await abortable(this.settle(), signal);
+    if (this.dropped) throw this.dropped;
+    const settled = this.atHand(layer);
+    if (settled) return settled;
+    const bits = this.float16[layer];
+    if (bits) return this.cache(layer, decodeFloat16(bits));
+    return abortable(this.recomputed(layer), signal);
+  }
+
+  // Layer `layer` as float32 if it is at hand (kept so, or decoded and cached), marked as just used.
+  private atHand(layer: number): Float32Array | undefined {
     const kept = this.float32[layer];
     if (kept) return kept;
     const hit = this.decoded.get(layer);
     if (hit) {
       this.decoded.delete(layer);
       this.decoded.set(layer, hit);
-      return hit;
     }
-    const bits = this.float16[layer];
-    if (bits) return this.cache(layer, decodeFloat16(bits));
-    return abortable(this.recomputed(layer), signal);
+    return hit;
   }
 
   // One recompute per layer however many requests want it; an abandoned request lets it finish for the cache.

@@ -148,6 +148,30 @@ describe('engine client', () => {
     });
   });
 
+  it('a view the store answers at once is not held behind one that must first decode its layer', async () => {
+    const inspection = 502;
+    const result = await client.inspect({ model: STORIES, text: LONG_TEXT, provider: 'cpu', inspection, memoryBudgetMB: 32 });
+    assert.equal(result.store, 'float16', 'the layers are kept as float16, so the head view\'s lines need one decoded');
+    const T = result.started.tokens.length;
+    const heads = Array.from({ length: result.started.model.heads }, (_, h) => h);
+    const order: string[] = [];
+    // The head view's lines for layer 3 (its heads, decoded), then the mean over heads (kept): asked together, as the panel does on a layer change.
+    const lines = client.view(inspection, { type: 'links', layer: 3, heads, hideSpecial: false, budget: 2000 }).then((reply) => {
+      order.push('lines');
+      return reply;
+    });
+    const mean = client.view(inspection, { type: 'matrix', choice: { layer: 3, aggregation: 'mean', head: 0, hideSpecial: false }, cells: 256 }).then((reply) => {
+      order.push('mean');
+      return reply;
+    });
+    const [linesReply, meanReply] = await Promise.all([lines, mean]);
+    client.release(inspection);
+    assert.deepEqual(order, ['mean', 'lines']);
+    assert.equal(linesReply.type, 'links');
+    assert.ok(linesReply.type === 'links' && new Float32Array(linesReply.weight).length > 0, 'the lines came too');
+    assert.ok(meanReply.type === 'matrix' && meanReply.rows === Math.min(256, T), `the mean is pooled to ${Math.min(256, T)} rows`);
+  });
+
   it('empty text is a message, not an exception', async () => {
     const err = await failure(client.inspect({ model: TINY, text: '', provider: 'cpu' }));
     assert.equal(err.code, 'empty-input');
