@@ -29,6 +29,11 @@ interface Rows {
   rowHeight: number;
 }
 
+/** The whole picture's height in CSS pixels: every row, with the pad above and below. */
+function pictureHeight(rows: Rows): number {
+  return PAD * 2 + rows.kept.length * rows.rowHeight;
+}
+
 /** What a drawing shows: redrawn as it is when the view scrolls while the next one's lines are on their way. */
 interface Picture {
   state: FocusedViewState;
@@ -167,7 +172,7 @@ export class HeadView {
     const picture = waiting ? this.shown : { state, reply, heads, at, rows: this.rows, width: Math.max(240, this.width) };
     if (!picture || (waiting && !this.viewport.moved())) return;
     this.shown = picture;
-    const { ctx, slice } = this.viewport.draw(picture.width, PAD * 2 + picture.rows.kept.length * picture.rows.rowHeight);
+    const { ctx, slice } = this.viewport.draw(picture.width, pictureHeight(picture.rows));
     // The all-lines picture (no token active) is the slow one, and the pointer returns to it each
     // time it leaves a token: keep a copy, keyed by the reply and the part of the rows it shows.
     const snapshotKey = [this.canvas.width, this.canvas.height, slice.top, picture.rows.kept.length, picture.state.locked ?? -1].join('|');
@@ -202,7 +207,7 @@ export class HeadView {
   exportCanvas(): HTMLCanvasElement | undefined {
     const { shown: picture, theme } = this;
     if (!picture || !theme) return undefined;
-    const height = PAD * 2 + picture.rows.kept.length * picture.rows.rowHeight;
+    const height = pictureHeight(picture.rows);
     const scale = Math.min(window.devicePixelRatio || 1, MAX_CANVAS_PX / height);
     const canvas = document.createElement('canvas');
     canvas.width = Math.max(1, Math.round(picture.width * scale));
